@@ -1,0 +1,1 @@
+"""One module per checked table, each exposing ``TABLE`` and ``expectations()``."""

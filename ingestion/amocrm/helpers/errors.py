@@ -1,0 +1,74 @@
+"""Errors the amoCRM source raises, each saying what happened and what to do."""
+
+from __future__ import annotations
+
+from requests import Response
+
+_SNIPPET = 200
+
+
+class AmoCrmError(RuntimeError):
+    """Base class of every error of the amoCRM source."""
+
+
+class AmoCrmApiError(AmoCrmError):
+    """The API answered with something the source cannot use."""
+
+    def __init__(self, endpoint: str, status: int, message: str) -> None:
+        self.endpoint = endpoint
+        self.status = status
+        super().__init__(f"amoCRM {endpoint}: HTTP {status}: {message}")
+
+
+def _is_html(response: Response) -> bool:
+    content_type = response.headers.get("Content-Type", "")
+    return "html" in content_type or response.text.lstrip()[:1] == "<"
+
+
+def _snippet(response: Response) -> str:
+    text = " ".join(response.text.split())
+    return text[:_SNIPPET] + ("…" if len(text) > _SNIPPET else "")
+
+
+def error_for_response(endpoint: str, response: Response) -> AmoCrmApiError:
+    """Build the error for a response that is not a usable 200, with advice for the user."""
+    status = response.status_code
+    if status == 401:
+        message = (
+            "the access token was refused (invalid or expired). Issue a new long-lived token in "
+            "the integration's 'Keys and scopes' tab and set SOURCES__AMOCRM__ACCESS_TOKEN."
+        )
+    elif status == 402:
+        message = "the account's paid or trial period has ended; renew it in amoCRM."
+    elif status == 403 and _is_html(response):
+        message = (
+            "amoCRM has blocked API access for this account or IP, usually after repeated rate-"
+            "limit violations. The source stopped at once and will not retry (retrying extends "
+            "the block). Ask amoCRM support to lift it, then lower "
+            "SOURCES__AMOCRM__REQUESTS_PER_SECOND."
+        )
+    elif status == 403:
+        message = (
+            "access denied. /users needs an administrator's token; check the token's user "
+            f"rights. Body: {_snippet(response)}"
+        )
+    elif status == 429:
+        message = (
+            "rate limit exceeded (429) and retries are exhausted. Lower "
+            "SOURCES__AMOCRM__REQUESTS_PER_SECOND."
+        )
+    elif status >= 500:
+        message = f"server error after retries. Body: {_snippet(response)}"
+    else:
+        message = f"unexpected answer. Body: {_snippet(response)}"
+    return AmoCrmApiError(endpoint, status, message)
+
+
+def non_json_error(endpoint: str, response: Response) -> AmoCrmApiError:
+    """The body of a 200 answer could not be read as JSON."""
+    content_type = response.headers.get("Content-Type", "none")
+    return AmoCrmApiError(
+        endpoint,
+        response.status_code,
+        f"expected a JSON body but got Content-Type '{content_type}': {_snippet(response)}",
+    )

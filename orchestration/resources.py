@@ -1,0 +1,16 @@
+"""Resources shared by the assets and checks."""
+
+from __future__ import annotations
+
+from dagster_dbt import DbtCliResource
+from dagster_dlt import DagsterDltResource
+
+from orchestration.assets.dbt_models import dbt_project
+
+
+def build_resources() -> dict[str, object]:
+    """The resources every job of the project runs with."""
+    return {
+        "dlt": DagsterDltResource(),
+        "dbt": DbtCliResource(project_dir=dbt_project()),
+    }

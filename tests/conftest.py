@@ -1,0 +1,22 @@
+"""Shared test set-up: no telemetry, and every test's warehouse in a temporary folder."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh, empty warehouse path (and data folder) for one test."""
+    path = tmp_path / "warehouse" / "crm_kpi.duckdb"
+    monkeypatch.setenv("CRM_KPI_WAREHOUSE", str(path))
+    monkeypatch.setenv("CRM_KPI_DATA_DIR", str(tmp_path / "data"))
+    yield path
