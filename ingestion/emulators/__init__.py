@@ -1,0 +1,1 @@
+"""Local emulators of the CRM APIs, for the demo and the tests."""

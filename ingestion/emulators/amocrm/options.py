@@ -1,0 +1,68 @@
+"""Knobs of the amoCRM emulator: paging rules, unconfirmed behaviours, limits and faults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class EmulatorOptions:
+    """How the emulator behaves where amoCRM's behaviour is configurable or unconfirmed.
+
+    The defaults are a well-behaved account: filters on, no rate limit, no faults.
+
+    Attributes:
+        default_limit: page size when ``limit`` is not given.
+        max_limit: largest page of every list (amoCRM: 250).
+        events_max_limit: largest page of ``/events`` (250 in the EN docs, 100 in the RU docs).
+        over_limit: what a ``limit`` above the maximum does: ``clamp`` it, answer 400
+            (``error``), or fall back to ``default_limit`` (``default``).
+        events_default_order: order of ``/events`` without ``order[...]`` (undocumented;
+            newest first here).
+        filters_enabled: ``False`` emulates an account without API filters
+            (``is_api_filter_enabled: false``): every ``filter[...]`` except ``filter[id]`` is
+            ignored.
+        not_found_status: answer to a GET by id of a missing entity (amoCRM sends 204).
+        links_host: build ``_links`` on this ``scheme://host`` (e.g. a "shard" host) instead of
+            the request's Host header.
+        storage_path: where the SQLite data lives: ``None`` in memory, ``""`` a temporary file
+            (deleted on ``stop()``; for huge companies), else that file.
+        requests_per_second: per-token rate limit (amoCRM: 7); ``None`` disables limiting.
+        burst: requests a token may send at once before the rate applies.
+        block_after_429: that many 429s within ``block_window_s`` seconds block the account:
+            every request then gets a 403 HTML page until ``unblock()``. ``None``: never.
+        block_window_s: the window of the escalation rule.
+        fault_rate: share of API requests answered with a random 500/502/503/504 HTML page.
+        fault_seed: seed of the fault generator (faults are reproducible for a request order).
+        payment_required: answer 402 to every API request (trial or paid period ended).
+        mutate_during_pagination: before serving page 2 or later of leads or contacts, that
+            many random records get ``updated_at`` set to the emulated now, as if colleagues
+            were editing them: rows move across pages under ``order[updated_at]`` and a naive
+            client skips or repeats some. 0 (default): the data only changes on ``advance()``.
+        client_id, client_secret, redirect_uri: the OAuth integration known to
+            ``POST /oauth2/access_token``.
+        access_token_ttl: lifetime in seconds of OAuth access tokens (amoCRM: 86400).
+    """
+
+    default_limit: int = 50
+    max_limit: int = 250
+    events_max_limit: int = 250
+    over_limit: Literal["clamp", "error", "default"] = "clamp"
+    events_default_order: Literal["asc", "desc"] = "desc"
+    filters_enabled: bool = True
+    not_found_status: int = 204
+    links_host: str | None = None
+    storage_path: str | None = None
+    requests_per_second: float | None = None
+    burst: int = 7
+    block_after_429: int | None = None
+    block_window_s: float = 60.0
+    fault_rate: float = 0.0
+    fault_seed: int = 0
+    payment_required: bool = False
+    mutate_during_pagination: int = 0
+    client_id: str = "demo-client-id"
+    client_secret: str = "demo-client-secret"
+    redirect_uri: str = "https://example.test/oauth/callback"
+    access_token_ttl: int = 86400

@@ -1,0 +1,311 @@
+"""The emulator's data: SQLite tables with indexed filter columns and the JSON payloads.
+
+Applying a simulated day upserts the entities that changed and appends notes and events.
+One connection is shared by the server threads behind a lock (reads are fast; writes are
+one transaction per applied day).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ingestion.synthetic import DayChanges
+
+from .events import day_events
+from .payloads import Renderer, note_entity
+
+_SCHEMA = """
+create table leads (
+    id integer primary key, created_at int, updated_at int, closed_at int, pipeline_id int,
+    status_id int, responsible_user_id int, created_by int, updated_by int, price int,
+    is_deleted int, loss_reason_id int, payload text
+);
+create index leads_updated_at on leads (updated_at);
+create index leads_created_at on leads (created_at);
+create table lead_contacts (
+    lead_id int, contact_id int, is_main int, primary key (lead_id, contact_id)
+);
+create index lead_contacts_contact on lead_contacts (contact_id);
+create table contacts (
+    id integer primary key, created_at int, updated_at int, responsible_user_id int,
+    created_by int, updated_by int, payload text
+);
+create index contacts_updated_at on contacts (updated_at);
+create table companies (
+    id integer primary key, created_at int, updated_at int, responsible_user_id int,
+    created_by int, updated_by int, payload text
+);
+create index companies_updated_at on companies (updated_at);
+create table tasks (
+    id integer primary key, created_at int, updated_at int, responsible_user_id int,
+    created_by int, updated_by int, entity_type text, entity_id int, task_type_id int,
+    is_completed int, complete_till int, payload text
+);
+create index tasks_updated_at on tasks (updated_at);
+create table notes (
+    id integer primary key, entity_type text, entity_id int, note_type text, created_at int,
+    updated_at int, responsible_user_id int, created_by int, updated_by int, payload text
+);
+create index notes_entity on notes (entity_type, updated_at);
+create index notes_entity_id on notes (entity_type, entity_id);
+create table events (
+    seq integer primary key, id text unique, type text, entity_type text, entity_id int,
+    created_at int, created_by int, after_pipeline_id int, after_status_id int,
+    after_responsible_id int, payload text
+);
+create index events_created_at on events (created_at);
+"""
+
+
+@dataclass
+class Selection:
+    """A ``where`` clause under construction, with its parameters."""
+
+    clauses: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+
+    def add(self, clause: str, *params: Any) -> None:
+        """Add a condition (ANDed with the others)."""
+        self.clauses.append(clause)
+        self.params.extend(params)
+
+    def any_of(self, column: str, values: Sequence[Any]) -> None:
+        """``column`` equals one of ``values``."""
+        marks = ",".join("?" * len(values))
+        self.add(f"{column} in ({marks})", *values)
+
+    def between(self, column: str, low: int | None, high: int | None) -> None:
+        """``low <= column <= high`` (either end optional)."""
+        if low is not None:
+            self.add(f"{column} >= ?", low)
+        if high is not None:
+            self.add(f"{column} <= ?", high)
+
+    @property
+    def sql(self) -> str:
+        """The ``where ...`` text (empty when there is no condition)."""
+        return f" where {' and '.join(self.clauses)}" if self.clauses else ""
+
+
+class Store:
+    """SQLite-backed storage of one emulated account."""
+
+    def __init__(self, renderer: Renderer, path: str | None = None) -> None:
+        self.renderer = renderer
+        self.lock = threading.RLock()
+        self._db = sqlite3.connect(path or ":memory:", check_same_thread=False)
+        self._db.execute("pragma journal_mode = off")
+        self._db.execute("pragma synchronous = off")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the database."""
+        with self.lock:
+            self._db.close()
+
+    # ---- writing ----------------------------------------------------------------------------
+
+    def apply(self, days: Iterable[DayChanges]) -> int:
+        """Apply simulated days in one transaction; returns how many were applied."""
+        count = 0
+        with self.lock, self._db:
+            for day in days:
+                self._apply_day(day)
+                count += 1
+        return count
+
+    def _apply_day(self, day: DayChanges) -> None:
+        r, db = self.renderer, self._db
+        db.executemany(
+            "insert or replace into leads values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    deal.id,
+                    deal.created_at,
+                    deal.updated_at,
+                    deal.closed_at,
+                    deal.pipeline_id,
+                    r.amo_status(deal.stage_id),
+                    deal.responsible_id,
+                    deal.created_by,
+                    deal.updated_by,
+                    deal.amount,
+                    int(deal.is_deleted),
+                    deal.loss_reason_id,
+                    _dump(r.lead(deal)),
+                )
+                for deal in day.deals
+            ],
+        )
+        db.executemany(
+            "delete from lead_contacts where lead_id = ?", [(deal.id,) for deal in day.deals]
+        )
+        db.executemany(
+            "insert into lead_contacts values (?,?,?)",
+            [
+                (deal.id, contact_id, int(position == 0))
+                for deal in day.deals
+                for position, contact_id in enumerate(deal.contact_ids)
+            ],
+        )
+        for table, records, render in (
+            ("contacts", day.contacts, r.contact),
+            ("companies", day.companies, r.company),
+        ):
+            db.executemany(
+                f"insert or replace into {table} values (?,?,?,?,?,?,?)",
+                [
+                    (
+                        item.id,
+                        item.created_at,
+                        item.updated_at,
+                        item.responsible_id,
+                        item.created_by,
+                        item.updated_by,
+                        _dump(render(item)),
+                    )
+                    for item in records
+                ],
+            )
+        db.executemany(
+            "insert or replace into tasks values (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    task.id,
+                    task.created_at,
+                    task.updated_at,
+                    task.responsible_id,
+                    task.created_by,
+                    task.updated_by,
+                    payload["entity_type"],
+                    payload["entity_id"],
+                    task.type_id,
+                    int(task.is_completed),
+                    task.due_at,
+                    _dump(payload),
+                )
+                for task in day.tasks
+                for payload in (r.task(task),)
+            ],
+        )
+        db.executemany(
+            "insert into notes values (?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    activity.id,
+                    *note_entity(activity),
+                    payload["note_type"],
+                    activity.at,
+                    activity.at,
+                    activity.manager_id,
+                    activity.manager_id,
+                    activity.manager_id,
+                    _dump(payload),
+                )
+                for activity in day.activities
+                for payload in (r.note(activity),)
+            ],
+        )
+        db.executemany(
+            "insert into events (id, type, entity_type, entity_id, created_at, created_by,"
+            " after_pipeline_id, after_status_id, after_responsible_id, payload)"
+            " values (?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    row.id,
+                    row.type,
+                    row.entity_type,
+                    row.entity_id,
+                    row.created_at,
+                    row.created_by,
+                    row.after_pipeline_id,
+                    row.after_status_id,
+                    row.after_responsible_id,
+                    _dump(row.payload),
+                )
+                for row in day_events(day, r)
+            ],
+        )
+
+    # ---- reading ----------------------------------------------------------------------------
+
+    def select(
+        self,
+        table: str,
+        columns: str,
+        selection: Selection,
+        order: str,
+        limit: int,
+        offset: int,
+    ) -> list[tuple[Any, ...]]:
+        """Rows of ``table`` matching ``selection``, ordered and paged."""
+        sql = f"select {columns} from {table}{selection.sql} order by {order} limit ? offset ?"
+        with self.lock:
+            return self._db.execute(sql, [*selection.params, limit, offset]).fetchall()
+
+    def lead_contacts(self, lead_ids: Sequence[int]) -> dict[int, list[tuple[int, bool]]]:
+        """``lead id -> [(contact id, is_main)]`` with the main contact first."""
+        result: dict[int, list[tuple[int, bool]]] = {lead_id: [] for lead_id in lead_ids}
+        if not lead_ids:
+            return result
+        marks = ",".join("?" * len(lead_ids))
+        sql = (
+            f"select lead_id, contact_id, is_main from lead_contacts where lead_id in ({marks})"
+            " order by lead_id, is_main desc, contact_id"
+        )
+        with self.lock:
+            for lead_id, contact_id, is_main in self._db.execute(sql, list(lead_ids)):
+                result[lead_id].append((contact_id, bool(is_main)))
+        return result
+
+    def contact_leads(self, contact_ids: Sequence[int]) -> dict[int, list[int]]:
+        """``contact id -> [lead id]`` of leads that are not deleted."""
+        result: dict[int, list[int]] = {contact_id: [] for contact_id in contact_ids}
+        if not contact_ids:
+            return result
+        marks = ",".join("?" * len(contact_ids))
+        sql = (
+            "select lc.contact_id, lc.lead_id from lead_contacts lc join leads l"
+            f" on l.id = lc.lead_id where l.is_deleted = 0 and lc.contact_id in ({marks})"
+            " order by lc.contact_id, lc.lead_id"
+        )
+        with self.lock:
+            for contact_id, lead_id in self._db.execute(sql, list(contact_ids)):
+                result[contact_id].append(lead_id)
+        return result
+
+    def bump_updated_at(self, table: str, count: int, at: int, rng: random.Random) -> list[int]:
+        """Set ``updated_at`` of ``count`` random rows (leads: not deleted) to ``at``."""
+        where = " where is_deleted = 0" if table == "leads" else ""
+        with self.lock, self._db:
+            ids = [row[0] for row in self._db.execute(f"select id from {table}{where} order by id")]
+            chosen = rng.sample(ids, min(count, len(ids)))
+            for row_id in chosen:
+                (payload,) = self._db.execute(
+                    f"select payload from {table} where id = ?", (row_id,)
+                ).fetchone()
+                item = json.loads(payload)
+                item["updated_at"] = at
+                self._db.execute(
+                    f"update {table} set updated_at = ?, payload = ? where id = ?",
+                    (at, _dump(item), row_id),
+                )
+        return chosen
+
+    def counts(self) -> dict[str, int]:
+        """Row counts per table (for logs and reports)."""
+        tables = ("leads", "contacts", "companies", "tasks", "notes", "events")
+        with self.lock:
+            return {
+                table: self._db.execute(f"select count(*) from {table}").fetchone()[0]
+                for table in tables
+            }
+
+
+_dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode

@@ -1,0 +1,76 @@
+"""A synthetic sales company, simulated day by day in a CRM-neutral form.
+
+The same company feeds every CRM emulator (amoCRM, Bitrix24), so KPI marts built from any of
+them must agree. Everything is deterministic for a seed; see ``CompanyConfig`` and ``Company``.
+"""
+
+from .config import CompanyConfig
+from .model import (
+    Account,
+    Activity,
+    Call,
+    CallStatus,
+    ClientCompany,
+    Contact,
+    DayChanges,
+    Deal,
+    DealCreated,
+    DealDeleted,
+    DealResponsibleChanged,
+    DealRestored,
+    DealStageChanged,
+    Direction,
+    Email,
+    Fact,
+    LeadSource,
+    LossReason,
+    Manager,
+    ManagerDeactivated,
+    Note,
+    Pipeline,
+    Stage,
+    StageKind,
+    Task,
+    TaskCompleted,
+    TaskCreated,
+    TaskType,
+    Team,
+)
+from .simulation import Company, simulate
+from .static import CompanyStatic
+
+__all__ = [
+    "Account",
+    "Activity",
+    "Call",
+    "CallStatus",
+    "ClientCompany",
+    "Company",
+    "CompanyConfig",
+    "CompanyStatic",
+    "Contact",
+    "DayChanges",
+    "Deal",
+    "DealCreated",
+    "DealDeleted",
+    "DealResponsibleChanged",
+    "DealRestored",
+    "DealStageChanged",
+    "Direction",
+    "Email",
+    "Fact",
+    "LeadSource",
+    "LossReason",
+    "Manager",
+    "ManagerDeactivated",
+    "Note",
+    "Pipeline",
+    "Stage",
+    "StageKind",
+    "Task",
+    "TaskCompleted",
+    "TaskCreated",
+    "TaskType",
+    "Team",
+    "simulate",
+]

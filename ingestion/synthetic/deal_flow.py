@@ -1,0 +1,499 @@
+"""The life of an open deal: touches, conversations, stage moves, meetings, proposals, closing."""
+
+from __future__ import annotations
+
+import math
+
+from . import behaviour as b
+from . import vocabulary as vocab
+from .activities import (
+    add_call,
+    add_email,
+    add_note,
+    call_status,
+    complete_task,
+    create_task,
+    follow_up_due,
+)
+from .calendar import HOUR, MINUTE
+from .model import (
+    CallStatus,
+    DealDeleted,
+    DealResponsibleChanged,
+    DealStageChanged,
+    Direction,
+    Stage,
+    StageKind,
+)
+from .randomness import pick_weighted
+from .state import DealState
+from .static import FOLLOW_UP, MEETING, SEND_PROPOSAL
+from .world import Kind, World
+
+COURTESY = 1  # TOUCH extra: a plain call-back outside the deal's flow
+
+
+# ---- bookkeeping ---------------------------------------------------------------------------
+
+
+def mark(world: World, deal: DealState, at: int, by: int) -> None:
+    """Record that the deal changed at ``at`` by ``by``."""
+    if at >= deal.updated_at:
+        deal.updated_at = at
+        deal.updated_by = by
+    world.recorder.deals[deal.id] = deal
+
+
+def reassign(world: World, deal: DealState, at: int, by: int, to_user: int) -> None:
+    """Hand the deal over to ``to_user``."""
+    if to_user == deal.responsible_id:
+        return
+    world.recorder.facts.append(
+        DealResponsibleChanged(world.next_fact_seq(), at, by, deal.id, deal.responsible_id, to_user)
+    )
+    deal.responsible_id = to_user
+    mark(world, deal, at, by)
+
+
+def _doer(world: World, deal: DealState | None) -> int:
+    """Who acts on the deal now: its manager, or the head of sales."""
+    if deal is not None and world.is_active(deal.responsible_id):
+        return deal.responsible_id
+    return world.static.admin.id
+
+
+def release(world: World, deal: DealState) -> None:
+    """Forget a closed (or deleted) deal once nothing more is planned for it."""
+    if deal.scheduled <= 0 and not deal.is_open:
+        world.deals.pop(deal.id, None)
+
+
+def took_place(world: World, deal_id: int) -> DealState | None:
+    """The deal a scheduled action refers to (counting the action as done), if still known."""
+    deal = world.deals.get(deal_id)
+    if deal is not None:
+        deal.scheduled -= 1
+    return deal
+
+
+def office_end(world: World) -> int:
+    """End of today's office hours (or of the day when there are none)."""
+    hours = world.calendar.office_hours(world.day)
+    return hours[1] if hours else world.calendar.bounds(world.day)[1] - HOUR
+
+
+def later(world: World, at: int, low_s: int, high_s: int) -> int:
+    """A moment a little after ``at``, kept inside today's office hours."""
+    return min(at + low_s + int(world.rng.random() * (high_s - low_s)), office_end(world) - 1)
+
+
+def _stages(world: World, deal: DealState) -> tuple[Stage, ...]:
+    return world.static.pipelines_by_id[deal.pipeline_id].open_stages
+
+
+def stage_code(world: World, deal: DealState) -> str:
+    """The code of the deal's current open stage."""
+    return _stages(world, deal)[deal.stage_index].code
+
+
+def move(world: World, deal: DealState, at: int, by: int, stage: Stage) -> None:
+    """Move the deal to ``stage`` (any pipeline), keeping ``closed_at`` consistent."""
+    world.recorder.facts.append(
+        DealStageChanged(
+            world.next_fact_seq(),
+            at,
+            by,
+            deal.id,
+            deal.pipeline_id,
+            deal.stage_id,
+            stage.pipeline_id,
+            stage.id,
+        )
+    )
+    deal.pipeline_id = stage.pipeline_id
+    deal.stage_id = stage.id
+    open_stages = world.static.pipelines_by_id[stage.pipeline_id].open_stages
+    deal.stage_index = open_stages.index(stage) if stage.kind is StageKind.OPEN else -1
+    if deal.stage_index >= 0:
+        deal.closed_at = None
+        deal.loss_reason_id = None
+    else:
+        deal.closed_at = at
+        deal.touch_token = 0
+    mark(world, deal, at, by)
+
+
+# ---- planning ----------------------------------------------------------------------------
+
+
+def plan_touch(
+    world: World,
+    deal: DealState,
+    at: int,
+    by: int,
+    days_ahead: int,
+    text: str,
+    touch_at: int | None = None,
+) -> None:
+    """Plan the next call on the deal and the follow-up task that reminds of it.
+
+    The task is done on time (at the call), late (the call slips by 1-3 working days), or
+    never (the call happens, the task stays open and overdue).
+    """
+    rng, cal = world.rng, world.calendar
+    manager = deal.responsible_id
+    if touch_at is None:
+        touch_at = cal.slot(rng, manager, world.day + days_ahead, not_before=at + 20 * MINUTE)
+    due = follow_up_due(world, touch_at)
+    fate = rng.random()
+    completes = True
+    if fate >= b.TASK_ON_TIME + b.TASK_LATE:
+        completes = False
+    elif fate >= b.TASK_ON_TIME:
+        touch_at = cal.slot(rng, manager, cal.day_of(due) + 1 + int(rng.random() * 3))
+    task = create_task(world, at, by, FOLLOW_UP.id, text, deal, due, will_complete=completes)
+    if completes:
+        world.schedule(touch_at, Kind.TASK_DONE, task.id)
+    deal.touch_token = world.schedule_for_deal(deal, touch_at, Kind.TOUCH)
+    _maybe_inbound(world, deal, at, touch_at)
+
+
+def _maybe_inbound(world: World, deal: DealState, after: int, before: int) -> None:
+    """The client may call or write on their own before the next planned touch."""
+    rng, cal = world.rng, world.calendar
+    first, last = world.day, cal.day_of(before)
+    for kind, share in (
+        (Kind.INBOUND_CALL, b.INBOUND_CALL_BETWEEN_TOUCHES),
+        (Kind.INBOUND_EMAIL, b.INBOUND_EMAIL_BETWEEN_TOUCHES),
+    ):
+        if rng.random() < share:
+            day = first + int(rng.random() * (last - first + 1))
+            at = cal.slot(rng, deal.responsible_id, day, not_before=after + 10 * MINUTE)
+            if at < before:
+                world.schedule_for_deal(deal, at, kind)
+
+
+def _plan_meeting(world: World, deal: DealState, at: int, by: int) -> None:
+    rng, cal = world.rng, world.calendar
+    manager = deal.responsible_id
+    day = cal.next_working_day(manager, world.day + 1 + int(rng.random() * 4))
+    latest = 13 if cal.weekday(day) == 5 else 16
+    minute = 30 if rng.random() < 0.5 else 0
+    start = cal.local_time(day, 10 + int(rng.random() * (latest - 10 + 1)), minute)
+    duration = (1800, 3600, 3600, 5400)[int(rng.random() * 4)]
+    due = start + duration
+    fate = rng.random()
+    text = vocab.MEETING_TEXTS[int(rng.random() * len(vocab.MEETING_TEXTS))]
+    if fate < b.MEETING_ON_TIME + b.MEETING_LATE:
+        done_at = due - int(rng.random() * 10 * MINUTE)
+        if fate >= b.MEETING_ON_TIME:
+            done_at = cal.slot(rng, manager, day + 1 + int(rng.random() * 2))
+        task = create_task(world, at, by, MEETING.id, text, deal, due, duration)
+        deal.touch_token = world.schedule_for_deal(deal, done_at, Kind.MEETING_DONE, task.id)
+    else:  # not held: the task stays open, the manager calls the next working day
+        create_task(world, at, by, MEETING.id, text, deal, due, duration, will_complete=False)
+        plan_touch(world, deal, at, by, day + 1 - world.day, vocab.CALLBACK_TEXT)
+
+
+def _plan_proposal(world: World, deal: DealState, at: int, by: int) -> None:
+    rng, cal = world.rng, world.calendar
+    manager = deal.responsible_id
+    send_at = cal.slot(rng, manager, world.day, not_before=at + 20 * MINUTE)
+    due_day = cal.next_working_day(manager, cal.day_of(send_at) + 1)
+    due = max(cal.local_time(due_day, 18), send_at + HOUR)
+    fate = rng.random()
+    if fate < b.TASK_ON_TIME + b.TASK_LATE:
+        if fate >= b.TASK_ON_TIME:
+            send_at = cal.slot(rng, manager, due_day + 1 + int(rng.random() * 2))
+        task = create_task(world, at, by, SEND_PROPOSAL.id, vocab.PROPOSAL_TASK_TEXT, deal, due)
+        deal.touch_token = world.schedule_for_deal(deal, send_at, Kind.PROPOSAL_SENT, task.id)
+    else:
+        create_task(
+            world,
+            at,
+            by,
+            SEND_PROPOSAL.id,
+            vocab.PROPOSAL_TASK_TEXT,
+            deal,
+            due,
+            will_complete=False,
+        )
+        plan_touch(world, deal, at, by, 2, vocab.FOLLOW_UP_TEXTS[3])
+
+
+# ---- moving through the pipeline -----------------------------------------------------------
+
+
+def enter(world: World, deal: DealState, at: int, by: int) -> None:
+    """What a manager does right after moving a deal into a new open stage."""
+    code = stage_code(world, deal)
+    rng = world.rng
+    if code in b.PRICE_CHANGE_STAGES and rng.random() < b.PRICE_CHANGE:
+        deal.amount = max(1000, int(round(deal.amount * (0.8 + 0.45 * rng.random()), -2)))
+        mark(world, deal, at, by)
+    if code == "MEETING":
+        _plan_meeting(world, deal, at, by)
+    elif code == "PROPOSAL":
+        _plan_proposal(world, deal, at, by)
+    else:
+        texts = vocab.FOLLOW_UP_TEXTS
+        plan_touch(world, deal, at, by, 1 + int(rng.random() * 3), texts[int(rng.random() * 3)])
+
+
+def converse(world: World, deal: DealState, at: int, by: int) -> None:
+    """After a conversation the deal advances, is lost, moves back, or waits."""
+    rng = world.rng
+    stages = _stages(world, deal)
+    index = deal.stage_index
+    code = stages[index].code
+    advance, lose, back = b.STAGE_ODDS.get(code, (0.4, 0.08, 0.03))
+    skill = world.skill[deal.responsible_id]
+    advance, lose = min(0.95, advance * skill), lose / skill
+    last = index == len(stages) - 1
+    if deal.reopened and last:
+        advance, lose = b.REOPENED_WIN, 0.05
+    draw = rng.random()
+    if draw < lose:
+        lose_deal(world, deal, at, by, _loss_reason(world, index))
+    elif draw < lose + advance:
+        pipeline = world.static.pipelines_by_id[deal.pipeline_id]
+        if last:
+            win_deal(world, deal, at, by)
+            return
+        main = world.static.main_pipeline
+        if not pipeline.is_main and code == "NEGOTIATION" and rng.random() < b.PIPELINE_MOVE:
+            target = next(s for s in main.open_stages if s.code == "PROPOSAL")
+        else:
+            target = stages[index + 1]
+        move(world, deal, at, by, target)
+        enter(world, deal, at, by)
+    elif draw < lose + advance + back and index >= 2:
+        steps = 2 if index >= 3 and rng.random() < 0.25 else 1
+        move(world, deal, at, by, stages[index - steps])
+        plan_touch(world, deal, at, by, 1 + int(rng.random() * 2), vocab.FOLLOW_UP_TEXTS[2])
+    else:
+        texts = vocab.FOLLOW_UP_TEXTS
+        plan_touch(world, deal, at, by, 1 + int(rng.random() * 3), texts[int(rng.random() * 4)])
+
+
+def _loss_reason(world: World, stage_index: int) -> str:
+    table = b.EARLY_LOSS_REASONS if stage_index < 3 else b.LATE_LOSS_REASONS
+    names = tuple(name for name, _ in table)
+    cumulative = tuple(sum(w for _, w in table[: i + 1]) for i in range(len(table)))
+    return pick_weighted(world.rng, names, cumulative)  # type: ignore[return-value]
+
+
+def win_deal(world: World, deal: DealState, at: int, by: int) -> None:
+    """Close the deal as won."""
+    move(world, deal, at, by, world.static.pipelines_by_id[deal.pipeline_id].won_stage)
+    deal.reopened = False
+    after_close(world, deal, at, won=True)
+
+
+def lose_deal(world: World, deal: DealState, at: int, by: int, reason: str) -> None:
+    """Close the deal as lost for ``reason``."""
+    deal.last_open_index = deal.stage_index
+    move(world, deal, at, by, world.static.pipelines_by_id[deal.pipeline_id].lost_stage)
+    deal.loss_reason_id = world.static.loss_reasons_by_name[reason].id
+    after_close(world, deal, at, won=False, junk=reason == vocab.JUNK_REASON)
+
+
+def after_close(world: World, deal: DealState, at: int, won: bool, junk: bool = False) -> None:
+    """Plan what may still happen to a closed deal: reopening, reassignment, deletion."""
+    rng, cal = world.rng, world.calendar
+    admin = world.static.admin.id
+    if rng.random() < (b.WON_REOPEN if won else b.LOST_REOPEN):
+        reopen_at = cal.slot(rng, deal.responsible_id, world.day + 1 + int(rng.random() * 7))
+        world.schedule_for_deal(deal, reopen_at, Kind.REOPEN)
+    if rng.random() < b.REASSIGN_AFTER_CLOSE:
+        world.schedule_for_deal(
+            deal, cal.slot(rng, admin, world.day + 2 + int(rng.random() * 18)), Kind.REASSIGN
+        )
+    delete_share = b.JUNK_DELETE if junk else (b.WON_DELETE if won else b.LOST_DELETE)
+    if rng.random() < delete_share:
+        delete_at = cal.slot(rng, deal.responsible_id, world.day + 1 + int(rng.random() * 10))
+        world.schedule_for_deal(deal, delete_at, Kind.DELETE)
+    release(world, deal)
+
+
+# ---- scheduled actions of the flow ---------------------------------------------------------
+
+
+def on_touch(world: World, at: int, seq: int, deal_id: int, extra: int) -> None:
+    """A planned outbound call on the deal (the heart of the flow)."""
+    deal = took_place(world, deal_id)
+    if deal is None:
+        return
+    courtesy = extra == COURTESY
+    if not deal.is_open or (not courtesy and seq != deal.touch_token):
+        release(world, deal)
+        return
+    if not world.is_active(deal.responsible_id):
+        head = world.static.admin.id
+        reassign(world, deal, at, head, world.colleague(deal.responsible_id).id)
+    manager = deal.responsible_id
+    window = world.calendar.window(manager, world.day)
+    if window is None or at >= window[1]:
+        if not courtesy:  # the manager is away: the call slips to the next working day
+            when = world.calendar.slot(world.rng, manager, world.day + 1)
+            deal.touch_token = world.schedule_for_deal(deal, when, Kind.TOUCH)
+        return
+    _call_out(world, deal, at, manager, follow=not courtesy)
+
+
+def _call_out(world: World, deal: DealState, at: int, manager: int, follow: bool) -> None:
+    rng = world.rng
+    contact = deal.contact_ids[0] if deal.contact_ids else None
+    status = call_status(world, Direction.OUTBOUND)
+    call = add_call(world, at, manager, deal.id, contact, deal.phone, Direction.OUTBOUND, status)
+    t = later(world, at + call.duration_s, 30, 180)
+    if status is CallStatus.CONVERSATION:
+        deal.unanswered = 0
+        if rng.random() < b.NOTE_AFTER_CONVERSATION:
+            add_note(world, t, manager, deal.id, contact)
+            t = later(world, t, 60, 240)
+        if not follow:
+            return
+        if deal.stage_index == 0 and deal.created_by == 0 and rng.random() < b.SPAM_SHARE:
+            delete_deal(world, deal, t, manager)
+            return
+        converse(world, deal, t, manager)
+        return
+    deal.unanswered += 1
+    if not follow:
+        return
+    if deal.unanswered >= b.GIVE_UP_AFTER_UNANSWERED and rng.random() < 0.6:
+        lose_deal(world, deal, t, manager, vocab.NO_CONTACT_REASON)
+        return
+    if rng.random() < b.EMAIL_AFTER_MISSED_CALL and deal.contact_email:
+        client = (deal.contact_name, deal.contact_email)
+        add_email(world, t, manager, deal, contact, client, Direction.OUTBOUND)
+    same_day = rng.random() < b.SAME_DAY_CALLBACK
+    plan_touch(world, deal, t, manager, 0 if same_day else 1, vocab.CALLBACK_TEXT)
+
+
+def delete_deal(world: World, deal: DealState, at: int, by: int) -> None:
+    """Move the deal to the bin (it may be restored later)."""
+    deal.is_deleted = True
+    deal.touch_token = 0
+    world.recorder.facts.append(DealDeleted(world.next_fact_seq(), at, by, deal.id))
+    mark(world, deal, at, by)
+    if world.rng.random() < b.RESTORE_AFTER_DELETE:
+        admin = world.static.admin.id
+        when = world.calendar.slot(world.rng, admin, world.day + 1 + int(world.rng.random() * 5))
+        world.schedule_for_deal(deal, when, Kind.RESTORE)
+    release(world, deal)
+
+
+def on_task_done(world: World, at: int, seq: int, task_id: int, extra: int) -> None:
+    """A follow-up task is marked done by whoever is in charge of its deal now."""
+    task = world.tasks.get(task_id)
+    if task is None:
+        return
+    deal = world.deals.get(task.deal_id) if task.deal_id else None
+    by = deal.responsible_id if deal is not None else task.responsible_id
+    if not world.is_active(by):
+        by = world.static.admin.id
+    result = vocab.FOLLOW_UP_RESULTS[int(world.rng.random() * len(vocab.FOLLOW_UP_RESULTS))]
+    complete_task(world, task_id, at, by, result)
+
+
+def on_meeting_done(world: World, at: int, seq: int, deal_id: int, task_id: int) -> None:
+    """A meeting took place and is marked done; the deal usually moves on."""
+    deal = took_place(world, deal_id)
+    by = _doer(world, deal)
+    complete_task(world, task_id, at, by, vocab.MEETING_RESULT)
+    if deal is None:
+        return
+    if not deal.is_open or seq != deal.touch_token:
+        release(world, deal)
+        return
+    rng = world.rng
+    contact = deal.contact_ids[0] if deal.contact_ids else None
+    t = later(world, at, 60, 300)
+    if rng.random() < 0.5:
+        add_note(world, t, by, deal.id, contact)
+    draw = rng.random()
+    if draw < b.MEETING_LOST:
+        lose_deal(world, deal, t, by, _loss_reason(world, deal.stage_index))
+    elif draw < b.MEETING_LOST + b.MEETING_ADVANCE * world.skill.get(by, 1.0):
+        move(world, deal, t, by, _stages(world, deal)[deal.stage_index + 1])
+        enter(world, deal, t, by)
+    else:
+        plan_touch(world, deal, t, by, 1 + int(rng.random() * 2), vocab.FOLLOW_UP_TEXTS[2])
+
+
+def on_proposal_sent(world: World, at: int, seq: int, deal_id: int, task_id: int) -> None:
+    """The proposal task is done: the e-mail goes out and the client may answer."""
+    deal = took_place(world, deal_id)
+    by = _doer(world, deal)
+    complete_task(world, task_id, at, by, vocab.PROPOSAL_RESULT)
+    if deal is None:
+        return
+    if not deal.is_open or seq != deal.touch_token:
+        release(world, deal)
+        return
+    rng, cal = world.rng, world.calendar
+    contact = deal.contact_ids[0] if deal.contact_ids else None
+    client = (deal.contact_name, deal.contact_email)
+    if deal.contact_email:
+        when = later(world, at, 60, 180)
+        subject = vocab.EMAIL_OUT_SUBJECTS[0]
+        add_email(world, when, by, deal, contact, client, Direction.OUTBOUND, subject)
+    if deal.contact_email and rng.random() < b.PROPOSAL_REPLY:
+        reply_day = world.day + 1 + int(rng.random() * 3)
+        world.schedule_for_deal(deal, cal.slot(rng, by, reply_day), Kind.INBOUND_EMAIL)
+    plan_touch(world, deal, at, by, 2 + int(rng.random() * 3), vocab.FOLLOW_UP_TEXTS[3])
+
+
+def on_inbound_call(world: World, at: int, seq: int, deal_id: int, extra: int) -> None:
+    """The client calls; when nobody answers, the manager calls back."""
+    deal = took_place(world, deal_id)
+    if deal is None or not deal.is_open:
+        if deal is not None:
+            release(world, deal)
+        return
+    manager = deal.responsible_id
+    window = world.calendar.window(manager, world.day)
+    at_work = window is not None and window[0] <= at < window[1] and world.is_active(manager)
+    status = call_status(world, Direction.INBOUND) if at_work else CallStatus.NO_ANSWER
+    contact = deal.contact_ids[0] if deal.contact_ids else None
+    call = add_call(world, at, manager, deal.id, contact, deal.phone, Direction.INBOUND, status)
+    if status is CallStatus.CONVERSATION:
+        if world.rng.random() < b.NOTE_AFTER_CONVERSATION:
+            add_note(world, later(world, at + call.duration_s, 30, 180), manager, deal.id, contact)
+        return
+    back_at = world.calendar.slot(world.rng, manager, world.day, not_before=at + 5 * MINUTE)
+    world.schedule_for_deal(deal, back_at, Kind.TOUCH, COURTESY)
+
+
+def on_inbound_email(world: World, at: int, seq: int, deal_id: int, extra: int) -> None:
+    """The client writes to the manager in charge of the deal."""
+    deal = took_place(world, deal_id)
+    if deal is None:
+        return
+    if deal.is_open and deal.contact_email:
+        contact = deal.contact_ids[0] if deal.contact_ids else None
+        client = (deal.contact_name, deal.contact_email)
+        add_email(world, at, deal.responsible_id, deal, contact, client, Direction.INBOUND)
+    release(world, deal)
+
+
+def first_touch(world: World, deal: DealState, at: int, by: int) -> None:
+    """Plan the first call on a new deal: soon when someone is at work, else next morning."""
+    manager = deal.responsible_id
+    window = world.calendar.window(manager, world.day)
+    touch_at = None
+    if window is not None:
+        soon = max(at, window[0]) + int(world.rng.expovariate(1 / (35 * MINUTE)))
+        if soon < window[1] - 45 * MINUTE:
+            touch_at = soon
+    days_ahead = 0 if touch_at is not None else 1
+    plan_touch(world, deal, at, by, days_ahead, vocab.FOLLOW_UP_TEXTS[0], touch_at=touch_at)
+
+
+def lognormal_amount(world: World, main: bool) -> int:
+    """A deal amount in whole currency units, rounded to hundreds."""
+    median = b.DEAL_AMOUNT_MEDIAN["main" if main else "other"]
+    value = math.exp(math.log(median) + b.DEAL_AMOUNT_SIGMA * world.rng.gauss(0, 1))
+    return max(1000, int(round(value, -2)))
