@@ -1,0 +1,147 @@
+{#
+    One row per deal in the canonical cross-CRM shape (amoCRM: a lead).
+    - status: won / lost / open from the current stage's semantics.
+    - closed_at: the last time the deal entered its current won/lost status (stage-change
+      history), falling back to the CRM's own closing time; NULL for open deals, whatever their
+      history. A deal won, reopened and won again therefore closes once, at its last win.
+    - creating_manager_id / closing_manager_id: the responsible user at created_at / closed_at,
+      from the responsible-change history (the current responsible user when there is none).
+    - is_deleted: the CRM's deletion flag, or a last deletion event not followed by a
+      restoration.
+#}
+with amocrm_leads as (
+
+    select * from {{ ref('stg_amocrm__leads') }}
+
+),
+
+transitions as (
+
+    select * from {{ ref('int_stage_transitions') }}
+
+),
+
+responsible_history as (
+
+    select * from {{ ref('int_deal_responsible_history') }}
+
+),
+
+amocrm_deletion_events as (
+
+    select
+        account_key,
+        entity_id as deal_id,
+        event_type,
+        row_number() over (
+            partition by account_key, entity_id
+            order by created_at desc, event_id desc
+        ) as recency
+    from {{ ref('stg_amocrm__events') }}
+    where entity_type = 'lead' and event_type in ('lead_deleted', 'lead_restored')
+
+),
+
+last_entries_into_closed_status as (
+
+    select
+        account_key,
+        deal_id,
+        to_status,
+        max(changed_at) as entered_at
+    from transitions
+    where to_status in ('won', 'lost')
+    group by account_key, deal_id, to_status
+
+),
+
+amocrm_deals as (
+
+    select
+        amocrm_leads.account_key,
+        amocrm_leads.lead_id as deal_id,
+        amocrm_leads.lead_name as deal_name,
+        amocrm_leads.pipeline_id,
+        amocrm_leads.status_id as stage_id,
+        amocrm_leads.status_type as status,
+        amocrm_leads.price as amount,
+        amocrm_leads.created_at,
+        case
+            when amocrm_leads.status_type in ('won', 'lost')
+                then coalesce(last_entries.entered_at, amocrm_leads.closed_at)
+        end as closed_at,
+        amocrm_leads.closed_at as crm_closed_at,
+        amocrm_leads.updated_at,
+        amocrm_leads.responsible_user_id as manager_id,
+        amocrm_leads.lead_source,
+        amocrm_leads.loss_reason_id,
+        coalesce(amocrm_leads.loss_reason_name, amocrm_leads.loss_reason_id) as loss_reason,
+        amocrm_leads.main_contact_id as contact_id,
+        amocrm_leads.company_id,
+        (
+            amocrm_leads.is_deleted
+            or coalesce(deletion_events.event_type = 'lead_deleted', false)
+        ) as is_deleted
+    from amocrm_leads
+    left join last_entries_into_closed_status as last_entries
+        on
+            amocrm_leads.account_key = last_entries.account_key
+            and amocrm_leads.lead_id = last_entries.deal_id
+            and amocrm_leads.status_type = last_entries.to_status
+    left join amocrm_deletion_events as deletion_events
+        on
+            amocrm_leads.account_key = deletion_events.account_key
+            and amocrm_leads.lead_id = deletion_events.deal_id
+            and deletion_events.recency = 1
+
+),
+
+deals as (
+
+    select * from amocrm_deals
+
+),
+
+with_managers as (
+
+    select
+        deals.account_key,
+        deals.deal_id,
+        deals.deal_name,
+        deals.pipeline_id,
+        deals.stage_id,
+        deals.status,
+        deals.amount,
+        deals.created_at,
+        deals.closed_at,
+        deals.crm_closed_at,
+        deals.updated_at,
+        deals.manager_id,
+        coalesce(at_creation.manager_id, deals.manager_id) as creating_manager_id,
+        case
+            when deals.status in ('won', 'lost')
+                then coalesce(at_closing.manager_id, deals.manager_id)
+        end as closing_manager_id,
+        deals.lead_source,
+        deals.loss_reason_id,
+        deals.loss_reason,
+        deals.contact_id,
+        deals.company_id,
+        deals.is_deleted
+    from deals
+    left join responsible_history as at_creation
+        on
+            deals.account_key = at_creation.account_key
+            and deals.deal_id = at_creation.deal_id
+            and (at_creation.valid_from is null or deals.created_at >= at_creation.valid_from)
+            and (at_creation.valid_to is null or deals.created_at < at_creation.valid_to)
+    left join responsible_history as at_closing
+        on
+            deals.account_key = at_closing.account_key
+            and deals.deal_id = at_closing.deal_id
+            and (at_closing.valid_from is null or deals.closed_at >= at_closing.valid_from)
+            and (at_closing.valid_to is null or deals.closed_at < at_closing.valid_to)
+
+)
+
+select * from with_managers
