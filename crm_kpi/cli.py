@@ -44,11 +44,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not configured:
         print("[crm-kpi] no CRM is configured; see README.md, 'Point it at your amoCRM account'.")
         return 2
-    summary = run_nightly(selection)
+    summary = run_nightly(selection, log_path=settings.data_dir / "logs" / "last_run.log")
     if not summary.success:
         print("[crm-kpi] the run failed:")
         for failure in summary.failures:
             print(f"  - {failure}")
+        print(f"[crm-kpi] full log: {summary.log_path}")
         return 1
     print(f"[crm-kpi] done. Warehouse: {settings.warehouse_path}")
     return 0

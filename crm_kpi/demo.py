@@ -33,14 +33,16 @@ def run_demo(settings: Settings, days: int = DEMO_DAYS, seed: int = 42) -> int:
         os.environ["SOURCES__AMOCRM__BASE_URL"] = emulator.base_url
         os.environ["SOURCES__AMOCRM__ACCESS_TOKEN"] = DEMO_TOKEN
         _say("running the nightly job: load (dlt) → build (dbt) → validate (GX) ...")
-        summary = run_nightly()
+        summary = run_nightly(log_path=settings.data_dir / "logs" / "last_run.log")
         requests = len(emulator.request_log)
     if not summary.success:
         _say("the run failed:")
         for failure in summary.failures:
             print(f"  - {failure}", flush=True)
+        _say(f"full log: {summary.log_path}")
         return 1
     _say(f"done in {time.monotonic() - started:.0f} s ({requests} API requests)")
+    _say(f"full log of the run: {summary.log_path}")
     month = last_full_month(today)
     frame = monthly_kpis(settings.warehouse_path, month)
     print(f"\nKPIs per manager for {month:%B %Y} (mart_manager_monthly):\n", flush=True)

@@ -32,14 +32,12 @@ def last_full_month(today: dt.date) -> dt.date:
 
 
 def monthly_kpis(warehouse_path: Path, month_start: dt.date) -> pd.DataFrame:
-    """mart_manager_monthly for one month, with team names, over a read-only connection."""
+    """mart_manager_monthly for one month, over a read-only connection."""
     query = """
-        select m.*, d.team_name
-        from marts.mart_manager_monthly as m
-        left join core.dim_managers as d
-          on d.account_key = m.account_key and d.manager_id = m.manager_id
-        where m.month_start = ?
-        order by m.account_key, m.revenue desc, m.manager_name
+        select *
+        from marts.mart_manager_monthly
+        where month_start = ?
+        order by account_key, revenue desc, manager_name
     """
     with duckdb.connect(str(warehouse_path), read_only=True) as connection:
         return connection.execute(query, [month_start]).df()

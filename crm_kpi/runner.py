@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
 
-RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+# Dagster's own event log stays quiet on the console; progress comes from the crm_kpi loggers.
+RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 @dataclass(frozen=True)
@@ -19,17 +22,17 @@ class RunSummary:
 
     success: bool
     failures: list[str]
+    log_path: Path | None = None
 
 
 def configure_logging() -> None:
-    """Show our own progress lines (pages loaded, steps) on stderr."""
-    logging.basicConfig(
-        level=logging.WARNING,
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-        datefmt="%H:%M:%S",
-        stream=sys.stderr,
-    )
-    logging.getLogger("crm_kpi").setLevel(logging.INFO)
+    """Show our own progress lines (rows loaded, steps, checks) on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    project_logger = logging.getLogger("crm_kpi")
+    project_logger.addHandler(handler)
+    project_logger.setLevel(logging.INFO)
+    project_logger.propagate = False
 
 
 def _instance() -> DagsterInstance:
@@ -37,20 +40,31 @@ def _instance() -> DagsterInstance:
     return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
 
 
-def run_nightly(asset_selection: Sequence[AssetKey] | None = None) -> RunSummary:
-    """Execute the nightly job (or a subset of its assets) in this process."""
+def run_nightly(
+    asset_selection: Sequence[AssetKey] | None = None, log_path: Path | None = None
+) -> RunSummary:
+    """Execute the nightly job (or a subset of its assets) in this process.
+
+    With ``log_path``, what the tools print on stdout (dbt's log of every node) goes to that
+    file instead of the console; progress lines still go to stderr.
+    """
     from orchestration.definitions import defs
     from orchestration.jobs import NIGHTLY_JOB_NAME
 
     job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
-    with _instance() as instance:
+    with contextlib.ExitStack() as stack:
+        if log_path is not None:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            log_file = stack.enter_context(log_path.open("w", encoding="utf-8"))
+            stack.enter_context(contextlib.redirect_stdout(log_file))
+        instance = stack.enter_context(_instance())
         result = job.execute_in_process(
             run_config=RUN_CONFIG,
             instance=instance,
             asset_selection=list(asset_selection) if asset_selection else None,
             raise_on_error=False,
         )
-    return RunSummary(success=result.success, failures=_failures(result))
+    return RunSummary(success=result.success, failures=_failures(result), log_path=log_path)
 
 
 def _failures(result: ExecuteInProcessResult) -> list[str]:

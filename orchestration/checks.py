@@ -1,7 +1,6 @@
 """Great Expectations suites run as Dagster asset checks; checks on marts block publishing."""
 
-from __future__ import annotations
-
+import logging
 from types import ModuleType
 
 from dagster import (
@@ -18,6 +17,8 @@ from data_quality.suites import mart_manager_monthly
 from data_quality.validation import ValidationOutcome, validate_frame
 from data_quality.warehouse import read_table
 from orchestration.assets.crm_ingestion import WAREHOUSE_POOL
+
+logger = logging.getLogger("crm_kpi.orchestration")
 
 
 def outcome_metadata(outcome: ValidationOutcome) -> dict[str, MetadataValue]:
@@ -52,6 +53,13 @@ def gx_check(suite: ModuleType, asset_key: AssetKey) -> AssetChecksDefinition:
             suite.TABLE,
             read_table(get_settings().warehouse_path, suite.TABLE),
             suite.expectations(),
+        )
+        logger.info(
+            "GX %s: %d rows, %d expectations, %s",
+            suite.TABLE,
+            outcome.rows,
+            outcome.evaluated,
+            "passed" if outcome.success else f"{len(outcome.failures)} FAILED",
         )
         return AssetCheckResult(
             passed=outcome.success,

@@ -17,11 +17,13 @@ COUNT_COLUMNS = [
     "meetings_held",
     "tasks_completed",
 ]
-RATE_COLUMNS = ["win_rate", "win_rate_amount", "task_on_time_rate", "call_to_meeting_rate"]
+RATE_COLUMNS = ["win_rate", "win_rate_amount", "task_on_time_rate"]
+# meetings / calls: a conversion, not a share; a manager can hold more meetings than calls.
+RATIO_COLUMNS = ["call_to_meeting_rate"]
 
 
 def expectations() -> list[Expectation]:
-    """Grain unique and complete, money and counts non-negative, rates within [0, 1]."""
+    """Grain unique and complete, money, counts and ratios non-negative, rates in [0, 1]."""
     checks: list[Expectation] = [
         gxe.ExpectCompoundColumnsToBeUnique(column_list=GRAIN),
         *(gxe.ExpectColumnValuesToNotBeNull(column=column) for column in GRAIN),

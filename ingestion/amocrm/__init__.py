@@ -3,7 +3,8 @@
 Configuration follows dlt conventions (``.dlt/config.toml``, ``.dlt/secrets.toml`` or
 environment variables): ``SOURCES__AMOCRM__SUBDOMAIN``, ``SOURCES__AMOCRM__ACCESS_TOKEN``
 (a long-lived token), optionally ``SOURCES__AMOCRM__BASE_URL`` (default
-``https://{subdomain}.amocrm.ru``) and ``SOURCES__AMOCRM__REQUESTS_PER_SECOND`` (default 6).
+``https://{subdomain}.amocrm.ru``), ``SOURCES__AMOCRM__REQUESTS_PER_SECOND`` (default 6)
+and ``SOURCES__AMOCRM__EVENT_TYPES`` (comma-separated; default: the types the models read).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from .settings import (
     PIPELINE_STATUSES_TABLE,
     PIPELINES,
     PRIMARY_KEY,
+    TASK_TYPES_COLUMNS,
     TASK_TYPES_TABLE,
+    USERS_GROUPS_COLUMNS,
     USERS_GROUPS_TABLE,
     Endpoint,
 )
@@ -63,14 +66,19 @@ def _clean(item: Row, account_id: int) -> Row:
     return row
 
 
-def _list_resource(client: AmoRestClient, account: _Account, endpoint: Endpoint) -> DltResource:
+def _list_resource(
+    client: AmoRestClient,
+    account: _Account,
+    endpoint: Endpoint,
+    overrides: dict[str, dict[str, Any]],
+) -> DltResource:
     """A dlt resource for one list endpoint, incremental when the endpoint has a cursor."""
 
     def pages(params: dict[str, Any]) -> Iterator[list[Row]]:
         for page in client.iter_pages(endpoint.path, endpoint.data_key, params, endpoint.table):
             yield [_clean(item, account.id) for item in page]
 
-    base_params = {"limit": endpoint.limit, **endpoint.params}
+    base_params = {"limit": endpoint.limit, **endpoint.params, **overrides.get(endpoint.table, {})}
     if endpoint.cursor is None:
 
         def rows() -> Iterator[list[Row]]:
@@ -120,12 +128,14 @@ def _account_resources(client: AmoRestClient, account: _Account) -> list[DltReso
             name=USERS_GROUPS_TABLE,
             primary_key=list(PRIMARY_KEY),
             write_disposition="merge",
+            columns=USERS_GROUPS_COLUMNS,
         ),
         dlt.resource(
             lambda: embedded("task_types"),
             name=TASK_TYPES_TABLE,
             primary_key=list(PRIMARY_KEY),
             write_disposition="merge",
+            columns=TASK_TYPES_COLUMNS,
         ),
     ]
 
@@ -156,6 +166,7 @@ def amocrm_source(
     access_token: str = dlt.secrets.value,
     base_url: str | None = None,
     requests_per_second: float = 6.0,
+    event_types: str | None = None,
 ) -> Sequence[DltResource]:
     """Every amoCRM entity the KPI marts need, as dlt resources (no HTTP until they run).
 
@@ -165,11 +176,13 @@ def amocrm_source(
         base_url: the account's address when it is not ``https://{subdomain}.amocrm.ru``
             (``.amocrm.com``, ``.kommo.com``, or a local emulator).
         requests_per_second: client-side throttle; amoCRM allows 7 per second.
+        event_types: comma-separated event types to load instead of ``EVENT_TYPES``.
     """
     client = AmoRestClient(resolve_base_url(subdomain, base_url), access_token, requests_per_second)
     account = _Account(client)
+    overrides = {"events": {"filter[type]": event_types}} if event_types else {}
     return [
         *_account_resources(client, account),
-        *(_list_resource(client, account, endpoint) for endpoint in LIST_ENDPOINTS),
+        *(_list_resource(client, account, endpoint, overrides) for endpoint in LIST_ENDPOINTS),
         _pipeline_statuses(client, account),
     ]

@@ -39,6 +39,10 @@ def _json(*names: str) -> dict[str, dict[str, Any]]:
     return {name: {"data_type": "json", "nullable": True} for name in names}
 
 
+def _text(*names: str) -> dict[str, dict[str, Any]]:
+    return {name: {"data_type": "text", "nullable": True} for name in names}
+
+
 def _bigint(*names: str) -> dict[str, dict[str, Any]]:
     return {name: {"data_type": "bigint", "nullable": True} for name in names}
 
@@ -63,7 +67,9 @@ LEADS = Endpoint(
     cursor="updated_at",
     params={"with": "contacts,loss_reason", "order[updated_at]": "asc"},
     columns={
-        **_bigint("closed_at", "loss_reason_id", "closest_task_at", "score", "source_id"),
+        **_bigint(
+            "closed_at", "loss_reason_id", "closest_task_at", "score", "source_id", "labor_cost"
+        ),
         **_json("custom_fields_values", "_embedded"),
     },
 )
@@ -82,11 +88,27 @@ TASKS = Endpoint(
     cursor="updated_at",
     columns={**_bigint("entity_id"), **_json("result")},
 )
+# The event types the models read. Call and task-added events repeat what call notes and tasks
+# already say, and are most of an account's events, so they are not loaded by default.
+EVENT_TYPES = (
+    "lead_added",
+    "lead_deleted",
+    "lead_restored",
+    "lead_status_changed",
+    "entity_responsible_changed",
+    "contact_deleted",
+    "contact_restored",
+    "task_completed",
+    "task_deadline_changed",
+    "incoming_chat_message",
+    "outgoing_chat_message",
+)
 EVENTS = Endpoint(
     table="events",
     path="events",
     data_key="events",
     cursor="created_at",
+    params={"filter[type]": ",".join(EVENT_TYPES)},
     limit=EVENTS_PAGE_LIMIT,
     columns={"id": {"data_type": "text"}, **_json("value_after", "value_before", "_embedded")},
 )
@@ -123,3 +145,6 @@ ACCOUNT_TABLE = "account"
 USERS_GROUPS_TABLE = "users_groups"
 TASK_TYPES_TABLE = "task_types"
 PIPELINE_STATUSES_TABLE = "pipeline_statuses"
+# Columns that are often null in every row: declared, so that dlt still creates them.
+USERS_GROUPS_COLUMNS = _text("uuid")
+TASK_TYPES_COLUMNS = {**_text("color", "code"), **_bigint("icon_id")}

@@ -1,7 +1,6 @@
 """dlt assets: one Dagster asset per raw CRM table, keyed like the dbt sources that read them."""
 
-from __future__ import annotations
-
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +13,7 @@ from ingestion.amocrm import amocrm_source
 from ingestion.pipelines import LOADER_FILE_FORMAT, crm_pipeline, missing_settings
 
 WAREHOUSE_POOL = "warehouse"
+logger = logging.getLogger("crm_kpi.orchestration")
 
 
 class RawTableTranslator(DagsterDltTranslator):
@@ -61,6 +61,7 @@ def amocrm_raw(context: AssetExecutionContext, dlt: DagsterDltResource) -> Itera
     """Load every amoCRM endpoint into ``raw_amocrm`` (incremental, merged on primary keys)."""
     _require_configured("amocrm")
     settings = export_warehouse_env()
+    logger.info("loading amoCRM into raw_amocrm (dlt) ...")
     yield from dlt.run(
         context=context,
         dlt_source=amocrm_source(),

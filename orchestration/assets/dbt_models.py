@@ -1,7 +1,6 @@
 """dbt assets: every model of ``dbt_project/`` (staging → core → marts) and its data tests."""
 
-from __future__ import annotations
-
+import logging
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -13,6 +12,7 @@ from crm_kpi.config import DBT_PROJECT_DIR, export_warehouse_env
 from orchestration.assets.crm_ingestion import WAREHOUSE_POOL
 
 # Unit tests pin formulas on fixtures; they run in CI (tests/dbt), not every night.
+logger = logging.getLogger("crm_kpi.orchestration")
 BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 
 
@@ -37,4 +37,9 @@ def build_args(full_refresh: bool = False) -> list[str]:
 def crm_kpi_dbt(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """Build the views and tables of the warehouse and run their data tests."""
     export_warehouse_env()
-    yield from dbt.cli(build_args(), context=context).stream()
+    logger.info("building staging, core and marts (dbt build) ...")
+    built = 0
+    for event in dbt.cli(build_args(), context=context).stream():
+        built += type(event).__name__ in ("Output", "MaterializeResult")
+        yield event
+    logger.info("dbt build finished: %d models built, their data tests passed", built)

@@ -85,5 +85,12 @@ class AmoRestClient(RESTClient):
             start=1,
         ):
             rows += len(page)
-            logger.info("amocrm %s: page %d, %d rows so far", table, page_number, rows)
+            logger.debug("amocrm %s: page %d, %d rows so far", table, page_number, rows)
             yield list(page)
+        logger.info(
+            "amocrm %s: %d rows (%d requests so far, %.0f s spent waiting for the throttle)",
+            table,
+            rows,
+            self.throttle.requests,
+            self.throttle.waited_seconds,
+        )
