@@ -1,8 +1,12 @@
 """dbt assets: every model of ``dbt_project/`` (staging → core → marts) and its data tests."""
 
 import logging
+import os
+import shutil
+import sys
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext
@@ -16,15 +20,24 @@ logger = logging.getLogger("crm_kpi.orchestration")
 BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 
 
+def dbt_executable() -> str:
+    """The dbt of this environment, found even when the virtualenv is not activated."""
+    beside_python = Path(sys.executable).parent / "dbt"
+    return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
+
+
 @cache
 def dbt_project() -> DbtProject:
-    """The dbt project, with its manifest prepared (``dbt parse``) when it is missing."""
+    """The dbt project, with its manifest prepared (``dbt parse``) when missing or in dev."""
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     export_warehouse_env()
-    if not project.manifest_path.exists():
-        project.preparer.prepare(project)
-    else:
-        project.prepare_if_dev()
+    # `dagster dev` sets DAGSTER_IS_DEV_CLI: re-parse there so model edits show up.
+    if not project.manifest_path.exists() or os.environ.get("DAGSTER_IS_DEV_CLI"):
+        (
+            DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+            .cli(["--quiet", "parse"], target_path=project.target_path)
+            .wait()
+        )
     return project
 
 
