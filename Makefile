@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 
 export DO_NOT_TRACK := 1
 export RUNTIME__DLTHUB_TELEMETRY := false
+# uv trusts the system CA store (corporate proxies, mirrors) like pip does.
+export UV_SYSTEM_CERTS := 1
 
 .PHONY: demo test lint format lock dev clean
 
