@@ -62,3 +62,65 @@ def export_warehouse_env(settings: Settings | None = None) -> Settings:
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     os.environ[WAREHOUSE_ENV] = str(settings.warehouse_path)
     return settings
+
+
+# --- serving: published snapshot, PostgreSQL, HTML report, email digest -------------------------
+
+SERVING_DIR_ENV = "CRM_KPI_SERVING_DIR"
+PG_DSN_ENV = "CRM_KPI_PG_DSN"
+PG_SCHEMA_ENV = "CRM_KPI_PG_SCHEMA"
+PG_BI_ROLE_ENV = "CRM_KPI_PG_BI_ROLE"
+PG_BI_PASSWORD_ENV = "CRM_KPI_PG_BI_PASSWORD"
+REPORT_LANGUAGE_ENV = "CRM_KPI_REPORT_LANGUAGE"
+DIGEST_RECIPIENTS_ENV = "CRM_KPI_DIGEST_RECIPIENTS"
+SMTP_HOST_ENV = "CRM_KPI_SMTP_HOST"
+SMTP_PORT_ENV = "CRM_KPI_SMTP_PORT"
+SMTP_USER_ENV = "CRM_KPI_SMTP_USER"
+SMTP_PASSWORD_ENV = "CRM_KPI_SMTP_PASSWORD"
+SMTP_STARTTLS_ENV = "CRM_KPI_SMTP_STARTTLS"
+SMTP_SENDER_ENV = "CRM_KPI_SMTP_SENDER"
+
+
+@dataclass(frozen=True)
+class ServingSettings:
+    """Where and how the marts are published; PostgreSQL and email are off unless configured."""
+
+    serving_dir: Path
+    pg_dsn: str | None
+    pg_schema: str
+    pg_bi_role: str
+    pg_bi_password: str | None
+    report_language: str
+    digest_recipients: tuple[str, ...]
+    smtp_host: str | None
+    smtp_port: int
+    smtp_user: str | None
+    smtp_password: str | None
+    smtp_starttls: bool
+    smtp_sender: str
+
+    @property
+    def digest_enabled(self) -> bool:
+        """The digest is mailed only when both recipients and an SMTP host are set."""
+        return bool(self.digest_recipients and self.smtp_host)
+
+
+def get_serving_settings() -> ServingSettings:
+    """Read the serving settings from the environment, filling in defaults."""
+    data_dir = _absolute(os.environ.get(DATA_DIR_ENV, "data"))
+    recipients = os.environ.get(DIGEST_RECIPIENTS_ENV, "")
+    return ServingSettings(
+        serving_dir=_absolute(os.environ.get(SERVING_DIR_ENV, str(data_dir / "serving"))),
+        pg_dsn=os.environ.get(PG_DSN_ENV) or None,
+        pg_schema=os.environ.get(PG_SCHEMA_ENV, "crm_kpi"),
+        pg_bi_role=os.environ.get(PG_BI_ROLE_ENV, "crm_kpi_bi"),
+        pg_bi_password=os.environ.get(PG_BI_PASSWORD_ENV) or None,
+        report_language=os.environ.get(REPORT_LANGUAGE_ENV, "ru"),
+        digest_recipients=tuple(r.strip() for r in recipients.split(",") if r.strip()),
+        smtp_host=os.environ.get(SMTP_HOST_ENV) or None,
+        smtp_port=int(os.environ.get(SMTP_PORT_ENV, "587")),
+        smtp_user=os.environ.get(SMTP_USER_ENV) or None,
+        smtp_password=os.environ.get(SMTP_PASSWORD_ENV) or None,
+        smtp_starttls=os.environ.get(SMTP_STARTTLS_ENV, "true").lower() in ("1", "true", "yes"),
+        smtp_sender=os.environ.get(SMTP_SENDER_ENV, "crm-kpi@localhost"),
+    )

@@ -1,1 +1,1 @@
-"""Serving: publish validated marts to BI tools and people (snapshot files, PostgreSQL, HTML report, email)."""
+"""Serving: publish the marts to BI tools (snapshot, Parquet/CSV, PostgreSQL), report, digest."""

@@ -1,0 +1,70 @@
+"""The serving assets wait for the marts and do not publish when a blocking mart check fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from dagster import AssetCheckResult, AssetKey, asset, asset_check, materialize
+
+from orchestration.assets.serving import (
+    SNAPSHOT_KEY,
+    build_serving_assets,
+    published_upstream_keys,
+)
+from serving.snapshot import snapshot_path
+
+
+def _toy_mart(check_passes: bool):
+    @asset(key=AssetKey(["marts", "mart_manager_monthly"]))
+    def mart() -> None:
+        """Stands in for the dbt mart."""
+
+    @asset_check(asset=mart.key, blocking=True)
+    def gx_mart() -> AssetCheckResult:
+        return AssetCheckResult(passed=check_passes)
+
+    return mart, gx_mart
+
+
+@pytest.fixture
+def serving_env(small_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CRM_KPI_WAREHOUSE", str(small_warehouse))
+    monkeypatch.setenv("CRM_KPI_SERVING_DIR", str(tmp_path / "serving"))
+    for name in ("CRM_KPI_PG_DSN", "CRM_KPI_DIGEST_RECIPIENTS", "CRM_KPI_SMTP_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path / "serving"
+
+
+def test_upstream_keys_are_the_marts_and_the_bi_dimensions() -> None:
+    keys = [
+        AssetKey(["marts", "mart_b"]),
+        AssetKey(["core", "fct_deals"]),
+        AssetKey(["core", "dim_managers"]),
+        AssetKey(["staging", "stg_amocrm__leads"]),
+        AssetKey(["marts", "mart_a"]),
+    ]
+    assert published_upstream_keys(keys) == [
+        AssetKey(["core", "dim_managers"]),
+        AssetKey(["marts", "mart_a"]),
+        AssetKey(["marts", "mart_b"]),
+    ]
+
+
+def test_a_passing_check_publishes(serving_env: Path) -> None:
+    mart, gx_mart = _toy_mart(check_passes=True)
+    serving_assets = build_serving_assets([mart.key])
+    result = materialize([mart, gx_mart, *serving_assets], raise_on_error=False)
+    assert result.success
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert SNAPSHOT_KEY in materialized
+    assert snapshot_path(serving_env).exists()
+
+
+def test_a_failing_blocking_check_stops_publishing(serving_env: Path) -> None:
+    mart, gx_mart = _toy_mart(check_passes=False)
+    serving_assets = build_serving_assets([mart.key])
+    result = materialize([mart, gx_mart, *serving_assets], raise_on_error=False)
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert SNAPSHOT_KEY not in materialized
+    assert not snapshot_path(serving_env).exists()
