@@ -1,0 +1,304 @@
+"""Bitrix24 REST methods of the emulator (list methods, dictionaries and ``batch``).
+
+A handler gets the parsed parameters and returns a ``MethodResult``; HTTP, authentication,
+limits and faults are the server's job. Operating time is charged per (credential, method).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from .limits import Clock, OperatingBudget
+from .options import Bitrix24Options
+from .query import Comparable, camel, lower_keys, matcher, parse_php_query, select_fields
+from .store import PortalStore
+
+Json = dict[str, Any]
+PAGE_SIZE = 50
+MAX_BATCH = 50
+MULTIFIELDS = ("PHONE", "EMAIL", "WEB", "IM")
+
+
+class MethodError(Exception):
+    """A Bitrix24 error answer: HTTP status, ``error`` code and description."""
+
+    def __init__(self, status: int, code: Any, description: str) -> None:
+        super().__init__(description)
+        self.status, self.code, self.description = status, code, description
+
+
+@dataclass
+class MethodResult:
+    """What a method answers: ``result`` plus ``total``/``next`` for list methods."""
+
+    result: Any
+    total: int | None = None
+    next: int | None = None
+    operating: float = 0.0
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """How one list method reads the store."""
+
+    table: str
+    wrap: str | None = None  # result shape: {"items": [...]}, {"tasks": [...]}
+    default_order: tuple[str, str] | None = None
+    camel_case: bool = False
+    string_order: bool = False  # SORT/ORDER strings instead of order{} (voximplant, user.get)
+
+
+LIST_METHODS = {
+    "crm.deal.list": ListSpec("deal"),
+    "crm.lead.list": ListSpec("lead"),
+    "crm.contact.list": ListSpec("contact"),
+    "crm.company.list": ListSpec("company"),
+    "crm.activity.list": ListSpec("activity", default_order=("START_TIME", "ASC")),
+    "crm.timeline.comment.list": ListSpec("comment"),
+    "tasks.task.list": ListSpec("task", "tasks", ("ID", "DESC"), camel_case=True),
+    "voximplant.statistic.get": ListSpec("call", string_order=True),
+}
+STAGEHISTORY_TABLES = {"1": "lead_history", "2": "deal_history"}
+ERROR_NOT_FOUND = MethodError(404, "ERROR_METHOD_NOT_FOUND", "Method not found!")
+
+
+class PortalApi:
+    """Dispatches method calls against the store."""
+
+    def __init__(
+        self,
+        store: PortalStore,
+        options: Bitrix24Options,
+        budget: OperatingBudget,
+        clock: Clock,
+        days_lived: Callable[[], int],
+    ) -> None:
+        self.store = store
+        self.options = options
+        self.budget = budget
+        self.clock = clock
+        self.days_lived = days_lived
+        self.compare = Comparable(store.renderer.zone)
+        self._shuffle = random.Random(0)
+
+    # ---- dispatch ---------------------------------------------------------------------------
+
+    def call(self, method: str, params: Json, credential: str) -> MethodResult:
+        """Run one method (not ``batch``) for a credential, enforcing its operating budget."""
+        method = method.lower().removesuffix(".json")
+        if self.budget.blocked(credential, method):
+            raise MethodError(
+                429, "OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit."
+            )
+        started = time.perf_counter()
+        result = self._dispatch(method, lower_keys(params))
+        result.operating += time.perf_counter() - started
+        self.budget.charge(credential, method, result.operating)
+        return result
+
+    def _dispatch(self, method: str, params: Json) -> MethodResult:
+        if method in LIST_METHODS:
+            return self._list(LIST_METHODS[method], params)
+        if method == "crm.stagehistory.list":
+            entity = str(params.get("entitytypeid", ""))
+            if entity not in STAGEHISTORY_TABLES:
+                raise MethodError(400, "ENTITY_TYPE_NOT_SUPPORTED", "Entity type is not supported")
+            return self._list(ListSpec(STAGEHISTORY_TABLES[entity], "items"), params)
+        r = self.store.renderer
+        if method == "crm.status.list":
+            return self._list_rows(r.statuses(), ListSpec("status"), params)
+        if method == "crm.category.list":
+            if str(params.get("entitytypeid", "")) != "2":
+                raise MethodError(400, "ENTITY_TYPE_NOT_SUPPORTED", "Entity type is not supported")
+            categories = r.categories()
+            return MethodResult({"categories": categories}, total=len(categories))
+        if method == "crm.currency.list":
+            return MethodResult(r.currencies(), total=len(r.currencies()))
+        if method == "user.get":
+            rows = r.users(self.days_lived())
+            return self._list_rows(rows, ListSpec("user", string_order=True), params)
+        if method == "department.get":
+            return self._list_rows(
+                r.departments(), ListSpec("department", string_order=True), params
+            )
+        if method == "batch":
+            raise MethodError(
+                405, "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage"
+            )
+        raise ERROR_NOT_FOUND
+
+    # ---- lists ------------------------------------------------------------------------------
+
+    def _list(self, spec: ListSpec, params: Json) -> MethodResult:
+        return self._list_rows(self.store.visible(spec.table), spec, params)
+
+    def _list_rows(self, rows: list[Json], spec: ListSpec, params: Json) -> MethodResult:
+        filters = params.get("filter") or {}
+        if not isinstance(filters, dict):
+            raise MethodError(400, "", "Parameter 'filter' must be array.")
+        field_of = camel if spec.camel_case else (lambda name: name)
+        if spec.string_order:
+            # user.get / department.get / voximplant: top-level fields are filters too
+            reserved = {"filter", "sort", "order", "start", "select", "admin_mode"}
+            filters = {**{k.upper(): v for k, v in params.items() if k not in reserved}, **filters}
+        scanned = len(rows)
+        if filters:
+            keep = matcher(filters, self.compare, field_of)
+            rows = [row for row in rows if keep(row)]
+        rows = self._ordered(rows, spec, params, field_of)
+        start = int(params.get("start") or 0)
+        page = [
+            self._select(row, spec, params)
+            for row in rows[max(start, 0) : max(start, 0) + PAGE_SIZE]
+        ]
+        cost = scanned * self.options.operating_cost_per_row
+        if start == -1:
+            result = MethodResult(page, total=0, operating=cost)
+        else:
+            more = start + PAGE_SIZE < len(rows)
+            result = MethodResult(
+                page,
+                total=len(rows),
+                next=start + PAGE_SIZE if more else None,
+                operating=cost + self.options.operating_cost_of_total,
+            )
+        if spec.wrap:
+            result.result = {spec.wrap: result.result}
+        return result
+
+    def _ordered(
+        self, rows: list[Json], spec: ListSpec, params: Json, field_of: Callable[[str], str]
+    ) -> list[Json]:
+        if spec.string_order:
+            sort = params.get("sort")
+            order = {str(sort): str(params.get("order") or "ASC")} if sort else {}
+        else:
+            order = params.get("order") or {}
+            if not isinstance(order, dict):
+                order = {}
+        if not order:
+            rows = list(rows)
+            if self.options.shuffle_without_order and spec.table not in ("user", "department"):
+                self._shuffle.shuffle(rows)
+            if spec.default_order is None:
+                return rows
+            order = dict([spec.default_order])
+        for name, direction in reversed(list(order.items())):
+            field = field_of(str(name))
+            rows.sort(
+                key=lambda row, f=field: _sort_key(row.get(f)),
+                reverse=str(direction).upper() == "DESC",
+            )
+        return rows
+
+    def _select(self, row: Json, spec: ListSpec, params: Json) -> Json:
+        select = params.get("select")
+        if isinstance(select, dict):
+            select = list(select.values())
+        if spec.camel_case and select:
+            wanted = {camel(str(name)).lower() for name in select} | {"id"}
+            return {k: v for k, v in row.items() if k.lower() in wanted}
+        if spec.camel_case or spec.table in ("status", "user", "department", "call"):
+            return dict(row) if not select else select_fields(row, select, ())
+        return select_fields(row, select, MULTIFIELDS)
+
+    # ---- batch ------------------------------------------------------------------------------
+
+    def batch(self, params: Json, credential: str) -> Json:
+        """Run ``cmd`` subcalls in order with ``$result[...]`` references; the batch envelope."""
+        params = lower_keys(params)
+        commands = params.get("cmd") or {}
+        if not isinstance(commands, dict):
+            raise MethodError(400, "", "Parameter 'cmd' must be array.")
+        if len(commands) > MAX_BATCH:
+            raise MethodError(400, "ERROR_BATCH_LENGTH_EXCEEDED", "Max batch length exceeded")
+        halt = str(params.get("halt", "0")) in ("1", "true", "True")
+        results: Json = {}
+        errors: Json = {}
+        totals: Json = {}
+        nexts: Json = {}
+        times: Json = {}
+        for key, command in commands.items():
+            text = _substitute(str(command), results)
+            method, _, query = text.partition("?")
+            started = self.clock.now()
+            try:
+                if method.lower() == "batch":
+                    raise MethodError(
+                        405,
+                        "ERROR_BATCH_METHOD_NOT_ALLOWED",
+                        "Method is not allowed for batch usage",
+                    )
+                answer = self.call(method, parse_php_query(query), credential)
+            except MethodError as error:
+                errors[key] = {"error": error.code, "error_description": error.description}
+                if halt:
+                    break
+                continue
+            results[key] = answer.result
+            if answer.total is not None:
+                totals[key] = answer.total
+            if answer.next is not None:
+                nexts[key] = answer.next
+            times[key] = {**self.time_block(started), "operating": answer.operating}
+        return {
+            "result": results or [],
+            "result_error": errors or [],
+            "result_total": totals or [],
+            "result_next": nexts or [],
+            "result_time": times or [],
+        }
+
+    def time_block(
+        self, started: float, operating: float = 0.0, reset_at: int | None = None
+    ) -> Json:
+        """The ``time`` object of every answer."""
+        r = self.store.renderer
+        finish = self.clock.now()
+        block: Json = {
+            "start": started,
+            "finish": finish,
+            "duration": finish - started,
+            "processing": finish - started,
+            "date_start": r.time(int(started)),
+            "date_finish": r.time(int(finish)),
+            "operating": operating,
+        }
+        if reset_at is not None:
+            block["operating_reset_at"] = reset_at
+        return block
+
+
+_REFERENCE = re.compile(r"\$result((?:\[[^\]]*\])+)")
+
+
+def _substitute(command: str, results: Json) -> str:
+    """Replace ``$result[key][path...]`` by earlier results (missing -> empty string)."""
+
+    def value(match: re.Match[str]) -> str:
+        node: Any = results
+        for part in re.findall(r"\[([^\]]*)\]", match.group(1)):
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                return ""
+        return "" if isinstance(node, (dict, list)) or node is None else str(node)
+
+    return _REFERENCE.sub(value, unquote(command) if "%24result" in command else command)
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if value is None or value == "":
+        return (0, 0)
+    try:
+        return (1, float(value))
+    except (TypeError, ValueError):
+        return (2, str(value))
