@@ -124,3 +124,34 @@ def get_serving_settings() -> ServingSettings:
         smtp_starttls=os.environ.get(SMTP_STARTTLS_ENV, "true").lower() in ("1", "true", "yes"),
         smtp_sender=os.environ.get(SMTP_SENDER_ENV, "crm-kpi@localhost"),
     )
+
+
+# Orchestration: run-failure alerts, retries of ingestion, freshness (orchestration/).
+ALERT_EMAILS_ENV = "CRM_KPI_ALERT_EMAILS"
+ALERT_WEBHOOK_ENV = "CRM_KPI_ALERT_WEBHOOK_URL"
+RETRY_MAX_ENV = "CRM_KPI_RETRY_MAX"
+RETRY_DELAY_ENV = "CRM_KPI_RETRY_DELAY_SECONDS"
+FRESHNESS_HOURS_ENV = "CRM_KPI_FRESHNESS_HOURS"
+
+
+@dataclass(frozen=True)
+class OrchestrationSettings:
+    """Alerts (SMTP settings shared with serving), step retries and freshness windows."""
+
+    alert_emails: tuple[str, ...]
+    alert_webhook_url: str | None
+    retry_max: int
+    retry_delay_seconds: float
+    freshness_hours: float
+
+
+def get_orchestration_settings() -> OrchestrationSettings:
+    """Read the orchestration settings from the environment, filling in defaults."""
+    emails = os.environ.get(ALERT_EMAILS_ENV, "")
+    return OrchestrationSettings(
+        alert_emails=tuple(e.strip() for e in emails.split(",") if e.strip()),
+        alert_webhook_url=os.environ.get(ALERT_WEBHOOK_ENV) or None,
+        retry_max=int(os.environ.get(RETRY_MAX_ENV, "3")),
+        retry_delay_seconds=float(os.environ.get(RETRY_DELAY_ENV, "30")),
+        freshness_hours=float(os.environ.get(FRESHNESS_HOURS_ENV, "26")),
+    )
