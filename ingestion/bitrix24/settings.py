@@ -1,0 +1,68 @@
+"""What the Bitrix24 source loads: one entry per REST method, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_OAUTH_SERVER = "https://oauth.bitrix.info"
+PAGE_SIZE = 50  # fixed by Bitrix24; `limit` is ignored
+BATCH_SIZE = 50  # commands per `batch` (the maximum)
+# Re-read this much before the last cursor: records committed late, or changed while a previous
+# run paged through them, are fetched again (merge on the primary key dedupes them).
+CURSOR_OVERLAP_SECONDS = 600
+PRIMARY_KEY = ("portal", "ID")
+
+
+@dataclass(frozen=True)
+class Method:
+    """One list method and how it lands in ``raw_bitrix24``.
+
+    ``cursor`` is the record field holding the modification time; ``cursor_filter`` the
+    filter key that restricts the list to records changed since then. ``id_field`` is the
+    keyset column (``ID``; ``id`` for the camelCase tasks). ``wrap`` is the key the rows sit
+    under in ``result`` (``items``, ``tasks``) when it is not a plain list.
+    """
+
+    table: str
+    method: str
+    cursor: str | None = None
+    cursor_filter: str | None = None
+    id_field: str = "ID"
+    wrap: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    select: tuple[str, ...] = ()
+    string_order: bool = False  # SORT/ORDER strings instead of order{} (voximplant)
+    reconcile: str | None = None  # entity name for hard-delete reconciliation
+
+    @property
+    def primary_key(self) -> tuple[str, ...]:
+        """Merge key of the table."""
+        return ("portal", self.id_field)
+
+
+TASK_FIELDS = (
+    "ID", "TITLE", "DESCRIPTION", "STATUS", "SUB_STATUS", "PRIORITY", "RESPONSIBLE_ID",
+    "CREATED_BY", "CREATED_DATE", "CHANGED_BY", "CHANGED_DATE", "CLOSED_BY", "CLOSED_DATE",
+    "DEADLINE", "UF_CRM_TASK", "GROUP_ID", "PARENT_ID",
+)  # fmt: skip
+
+KEYSET_METHODS = (
+    Method("deals", "crm.deal.list", "DATE_MODIFY", ">=DATE_MODIFY", reconcile="deal"),
+    Method("leads", "crm.lead.list", "DATE_MODIFY", ">=DATE_MODIFY", reconcile="lead"),
+    Method("contacts", "crm.contact.list", "DATE_MODIFY", ">=DATE_MODIFY", reconcile="contact",
+           select=("*", "UF_*", "PHONE", "EMAIL")),
+    Method("companies", "crm.company.list", "DATE_MODIFY", ">=DATE_MODIFY", reconcile="company"),
+    Method("activities", "crm.activity.list", "LAST_UPDATED", ">=LAST_UPDATED"),
+    Method("timeline_comments", "crm.timeline.comment.list", "CREATED", ">=CREATED"),
+    Method("deal_stage_history", "crm.stagehistory.list", "CREATED_TIME", ">=CREATED_TIME",
+           wrap="items", params={"entityTypeId": 2}),
+    Method("lead_stage_history", "crm.stagehistory.list", "CREATED_TIME", ">=CREATED_TIME",
+           wrap="items", params={"entityTypeId": 1}),
+    Method("tasks", "tasks.task.list", "changedDate", ">=CHANGED_DATE", id_field="id",
+           wrap="tasks", select=TASK_FIELDS),
+    Method("calls", "voximplant.statistic.get", "CALL_START_DATE", ">=CALL_START_DATE",
+           string_order=True),
+)  # fmt: skip
+
+RECONCILED = {m.reconcile: m for m in KEYSET_METHODS if m.reconcile}
