@@ -94,7 +94,9 @@ def _build_snapshot_file(warehouse: Path, new_file: Path, version: str, now: dt.
     return row_counts
 
 
-def _write_files(snapshot_file: Path, version_dir: Path, manifest: dict) -> None:
+def _write_files(
+    snapshot_file: Path, version_dir: Path, manifest: dict, readme: str | None
+) -> None:
     """Parquet and UTF-8 CSV (header row, comma) per table, from the new snapshot file."""
     (version_dir / "parquet").mkdir(parents=True)
     (version_dir / "csv").mkdir()
@@ -109,15 +111,22 @@ def _write_files(snapshot_file: Path, version_dir: Path, manifest: dict) -> None
     (version_dir / "manifest.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
     )
+    if readme:
+        (version_dir / "README.md").write_text(readme, encoding="utf-8")
     for path in [*version_dir.rglob("*"), version_dir]:
         if path.is_file():
             fsync_path(path)
 
 
 def publish_snapshot(
-    warehouse: Path, serving_dir: Path, keep_versions: int = KEEP_VERSIONS
+    warehouse: Path,
+    serving_dir: Path,
+    keep_versions: int = KEEP_VERSIONS,
+    readme: str | None = None,
 ) -> PublishedSnapshot:
     """Publish every mart and BI dimension of ``warehouse`` into ``serving_dir``, atomically.
+
+    ``readme`` (the data dictionary) is written beside the Parquet and CSV files.
 
     On any error the previous snapshot and files stay live and the half-built copies are removed.
     """
@@ -133,7 +142,7 @@ def publish_snapshot(
     try:
         row_counts = _build_snapshot_file(warehouse, new_file, version, now)
         manifest = {"version": version, "published_at": now.isoformat(), "tables": row_counts}
-        _write_files(new_file, building_dir, manifest)
+        _write_files(new_file, building_dir, manifest, readme)
         version_dir = building_dir.rename(versions_dir / version)
         swap_symlink(current_files_dir(serving_dir), version_dir)
         replace_file(new_file, snapshot_path(serving_dir))

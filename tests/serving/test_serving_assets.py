@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from dagster import AssetCheckResult, AssetKey, asset, asset_check, materialize
+from serving_fixtures import drop_role
 
 from orchestration.assets.serving import (
+    PBIDS_FILE,
+    POSTGRES_KEY,
     SNAPSHOT_KEY,
     build_serving_assets,
     published_upstream_keys,
@@ -68,3 +72,39 @@ def test_a_failing_blocking_check_stops_publishing(serving_env: Path) -> None:
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert SNAPSHOT_KEY not in materialized
     assert not snapshot_path(serving_env).exists()
+
+
+def _metadata(result, key: AssetKey) -> dict:
+    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key == key]
+    return {k: v.value for k, v in event.materialization.metadata.items()}
+
+
+def test_postgres_is_skipped_with_a_clear_message_when_not_configured(serving_env: Path) -> None:
+    mart, gx_mart = _toy_mart(check_passes=True)
+    assets = build_serving_assets([mart.key])
+    result = materialize([mart, gx_mart, *assets], raise_on_error=False)
+    assert result.success
+    metadata = _metadata(result, POSTGRES_KEY)
+    assert metadata["published"] is False
+    assert "CRM_KPI_PG_DSN is not set" in metadata["reason"]
+
+
+def test_postgres_publish_and_pbids_when_configured(
+    serving_env: Path, postgres_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRM_KPI_PG_DSN", postgres_dsn)
+    monkeypatch.setenv("CRM_KPI_PG_SCHEMA", "crm_kpi_asset_test")
+    monkeypatch.setenv("CRM_KPI_PG_BI_ROLE", "crm_kpi_serving_bi_asset_test")
+    mart, gx_mart = _toy_mart(check_passes=True)
+    assets = build_serving_assets([mart.key])
+    try:
+        result = materialize([mart, gx_mart, *assets], raise_on_error=False)
+        assert result.success
+        metadata = _metadata(result, POSTGRES_KEY)
+        assert metadata["published"] is True
+        assert metadata["schema"] == "crm_kpi_asset_test"
+        pbids = json.loads((serving_env / PBIDS_FILE).read_text(encoding="utf-8"))
+        address = pbids["connections"][0]["details"]["address"]
+        assert address == {"server": "127.0.0.1", "database": "crm_kpi_serving_test"}
+    finally:
+        drop_role("crm_kpi_serving_bi_asset_test")

@@ -1,0 +1,88 @@
+"""The meaning of the published tables, read from the dbt docs (the manifest), never hand-copied."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from serving.tables import DIMENSIONS, MARTS_SCHEMA
+
+
+@dataclass(frozen=True)
+class TableDoc:
+    """A published table's dbt description and its columns' descriptions (in model order)."""
+
+    name: str
+    schema: str
+    description: str
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def as_comments(self) -> dict[str, object]:
+        """The shape ``serving.postgres`` writes as table and column comments."""
+        return {"description": self.description, "columns": dict(self.columns)}
+
+
+def load_table_docs(manifest_path: Path) -> dict[str, TableDoc]:
+    """Docs of every mart and BI dimension model in a dbt ``manifest.json``; {} when absent."""
+    if not manifest_path.exists():
+        return {}
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    dimensions = {name for _, name in DIMENSIONS}
+    docs: dict[str, TableDoc] = {}
+    for node in manifest.get("nodes", {}).values():
+        if node.get("resource_type") != "model":
+            continue
+        schema = node.get("config", {}).get("schema") or node.get("schema", "")
+        if schema != MARTS_SCHEMA and node["name"] not in dimensions:
+            continue
+        docs[node["name"]] = TableDoc(
+            name=node["name"],
+            schema=schema,
+            description=(node.get("description") or "").strip(),
+            columns={
+                name: (column.get("description") or "").strip()
+                for name, column in node.get("columns", {}).items()
+            },
+        )
+    return dict(sorted(docs.items(), key=lambda item: (item[1].schema != MARTS_SCHEMA, item[0])))
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|") or "—"
+
+
+def render_markdown(docs: dict[str, TableDoc]) -> str:
+    """A data dictionary for BI users: one section per table, one row per column."""
+    lines = [
+        "# Published tables",
+        "",
+        "Generated from the dbt docs by `python -m serving.bi_docs`; do not edit by hand.",
+        "Every table below is published under the same name to the serving DuckDB file, to",
+        "Parquet and CSV files, and to the PostgreSQL schema. `publish_info` lists the version",
+        "and the row count of each table.",
+        "",
+    ]
+    lines += [f"- [`{name}`](#{name})" for name in docs]
+    for name, doc in docs.items():
+        lines += ["", f"## {name}", "", _cell(doc.description), ""]
+        if doc.columns:
+            lines += ["| column | meaning |", "| --- | --- |"]
+            lines += [f"| `{column}` | {_cell(text)} |" for column, text in doc.columns.items()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m serving.bi_docs [OUTPUT]``: write the data dictionary (default docs/bi/)."""
+    import sys
+
+    from crm_kpi.config import PROJECT_ROOT
+    from orchestration.assets.dbt_models import dbt_project
+
+    args = sys.argv[1:] if argv is None else argv
+    output = Path(args[0]) if args else PROJECT_ROOT / "docs" / "bi" / "published_tables.md"
+    docs = load_table_docs(dbt_project().manifest_path)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render_markdown(docs), encoding="utf-8")
+    print(f"wrote {output} ({len(docs)} tables)")
+    return 0
