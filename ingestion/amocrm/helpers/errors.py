@@ -20,6 +20,18 @@ class AmoCrmApiError(AmoCrmError):
         super().__init__(f"amoCRM {endpoint}: HTTP {status}: {message}")
 
 
+class AmoCrmBlockedError(AmoCrmApiError):
+    """The account or IP is blocked (403 HTML page): never retried."""
+
+
+class AmoCrmAuthError(AmoCrmError):
+    """No usable credentials: missing tokens, or a refused authorization or refresh."""
+
+
+class AmoCrmConfigError(AmoCrmError):
+    """The source's settings are incomplete or contradictory."""
+
+
 def _is_html(response: Response) -> bool:
     content_type = response.headers.get("Content-Type", "")
     return "html" in content_type or response.text.lstrip()[:1] == "<"
@@ -35,17 +47,21 @@ def error_for_response(endpoint: str, response: Response) -> AmoCrmApiError:
     status = response.status_code
     if status == 401:
         message = (
-            "the access token was refused (invalid or expired). Issue a new long-lived token in "
-            "the integration's 'Keys and scopes' tab and set SOURCES__AMOCRM__ACCESS_TOKEN."
+            "the access token was refused (invalid or expired). For a long-lived token, issue a "
+            "new one in the integration's 'Keys and scopes' tab and set "
+            "SOURCES__AMOCRM__ACCESS_TOKEN; with OAuth, a refreshed token was refused too: "
+            "authorize the integration again (SOURCES__AMOCRM__AUTHORIZATION_CODE)."
         )
     elif status == 402:
         message = "the account's paid or trial period has ended; renew it in amoCRM."
     elif status == 403 and _is_html(response):
-        message = (
-            "amoCRM has blocked API access for this account or IP, usually after repeated rate-"
-            "limit violations. The source stopped at once and will not retry (retrying extends "
-            "the block). Ask amoCRM support to lift it, then lower "
-            "SOURCES__AMOCRM__REQUESTS_PER_SECOND."
+        return AmoCrmBlockedError(
+            endpoint,
+            status,
+            "amoCRM has blocked API access for this account or IP (403 HTML page), usually "
+            "after repeated rate-limit violations. The source stopped at once and will not "
+            "retry (retrying extends the block). Ask amoCRM support to lift it, then lower "
+            "SOURCES__AMOCRM__REQUESTS_PER_SECOND before the next run.",
         )
     elif status == 403:
         message = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 
@@ -52,6 +53,8 @@ class AmoApi(DictionaryEndpoints, EntityEndpoints, TimelineEndpoints):
                 (r"leads/loss_reasons", self._loss_reasons),
                 (r"leads/loss_reasons/(\d+)", self._loss_reason),
                 (r"(leads|contacts|companies)/custom_fields", self._custom_fields),
+                (r"(leads|contacts|companies)/tags", self._tags),
+                (r"sources", self._sources),
                 (r"(leads|contacts|companies)/notes", self._notes),
                 (r"(leads|contacts|companies)/(\d+)/notes", self._notes),
                 (r"(leads|contacts|companies)/notes/(\d+)", self._note),
@@ -93,9 +96,12 @@ class AmoApi(DictionaryEndpoints, EntityEndpoints, TimelineEndpoints):
             match = pattern.fullmatch(route)
             if match:
                 try:
-                    return handler(query, links, *match.groups())
+                    response = handler(query, links, *match.groups())
                 except BadRequest as error:
                     return problem(400, str(error))
+                if self.options.slow_page_s and query.first("limit") == "250":
+                    response = dataclasses.replace(response, delay_s=self.options.slow_page_s)
+                return response
         return problem(404, f"Not found: {request.path}")
 
     def _base(self, request: Request) -> str:

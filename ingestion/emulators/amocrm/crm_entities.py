@@ -5,7 +5,7 @@ from __future__ import annotations
 from .endpoint_base import EndpointBase
 from .listing import Item, Links, ListSpec, run_list
 from .query import BadRequest, Query
-from .responses import Response, hal
+from .responses import Response, hal, no_content
 from .store import Selection
 
 _TIMESTAMPS = {"created_at": "created_at", "updated_at": "updated_at", "id": "id"}
@@ -90,6 +90,8 @@ class EntityEndpoints(EndpointBase):
         return hal(item)
 
     def _contacts(self, query: Query, links: Links) -> Response:
+        if "only_deleted" in query.with_:
+            return no_content()  # the synthetic company never deletes contacts
         selection = Selection()
         self._common_filters(query, selection, ("created_at", "updated_at"))
         with_ = query.with_
@@ -125,6 +127,8 @@ class EntityEndpoints(EndpointBase):
         return hal(item)
 
     def _companies(self, query: Query, links: Links) -> Response:
+        if "only_deleted" in query.with_:
+            return no_content()  # the synthetic company never deletes companies
         selection = Selection()
         self._common_filters(query, selection, ("created_at", "updated_at"))
         return run_list(

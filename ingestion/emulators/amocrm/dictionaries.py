@@ -125,6 +125,29 @@ class DictionaryEndpoints(EndpointBase):
             _page_count=math.ceil(len(fields) / page.limit),
         )
 
+    def _tags(self, query: Query, links: Links, entity: str) -> Response:
+        page = self._page(query)
+        tags = self.renderer.tags(entity)
+        chunk = tags[page.offset : page.offset + page.limit]
+        if not chunk:
+            return no_content()
+        has_next = page.offset + page.limit < len(tags)
+        return envelope(links, "tags", chunk, page, has_next)
+
+    def _sources(self, query: Query, links: Links) -> Response:
+        items = self.renderer.sources()
+        if not items:
+            return no_content()
+        for item in items:
+            item["_links"] = links.to(f"/api/v4/sources/{item['id']}")
+        return hal(
+            {
+                "_total_items": len(items),
+                "_links": links.self_only(),
+                "_embedded": {"sources": items},
+            }
+        )
+
     def _event_types(self, query: Query, links: Links) -> Response:
         items = [{"key": key, "type": code, "lang": lang} for key, code, lang in EVENT_TYPES]
         return hal(

@@ -18,6 +18,9 @@ from .responses import Response, no_content, problem
 from .store import Selection, Store
 
 
+MUTATION_SPREAD_S = 300  # mid-scan edits get distinct times in the last minutes of the day
+
+
 @dataclass(frozen=True)
 class Clock:
     """The emulated "now" and how many days the company has lived."""
@@ -38,6 +41,8 @@ class EndpointBase:
         self.clock = clock
         self.renderer: Renderer = store.renderer
         self._mutations = random.Random(options.fault_seed)
+        self._list_requests: dict[str, int] = {}
+        self._mutation_batches = 0
 
     def _filters_on(self) -> bool:
         """Whether the account honours ``filter[...]`` (besides ``filter[id]``)."""
@@ -51,8 +56,15 @@ class EndpointBase:
     def _mutate(self, table: str, page: Page) -> None:
         """Emulate colleagues editing records while a client pages through them."""
         count = self.options.mutate_during_pagination
-        if count and page.number > 1:
-            self.store.bump_updated_at(table, count, self.clock.now() - 1, self._mutations)
+        served = self._list_requests.get(table, 0)
+        self._list_requests[table] = served + 1
+        later = page.number > 1 or (self.options.mutate_every_request and served > 0)
+        if count and later:
+            # Edits happen one after another: each batch is newer than the one before (and
+            # newer than the day's regular updates), never later than "now".
+            self._mutation_batches += 1
+            at = self.clock.now() - 1 - max(0, MUTATION_SPREAD_S - self._mutation_batches)
+            self.store.bump_updated_at(table, count, at, self._mutations)
 
     def _missing(self) -> Response:
         """The answer to a GET by id of something that does not exist."""

@@ -103,6 +103,12 @@ def _row(
     )
 
 
+def lead_bin_event(renderer: Renderer, lead_id: int, deleted: bool, at: int, by: int) -> EventRow:
+    """``lead_deleted`` / ``lead_restored`` of an admin action outside the simulation."""
+    kind = "lead_deleted" if deleted else "lead_restored"
+    return _row(renderer, f"admin:{kind}:{lead_id}:{at}", kind, "lead", lead_id, at, by, [], [])
+
+
 def _from_history(day: DayChanges, r: Renderer) -> Iterator[EventRow]:
     for fact in day.history:
         key = f"fact:{fact.seq}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 import time
@@ -48,10 +49,22 @@ class Gate:
                 return self._too_many()
             rate = self.options.fault_rate
             if is_api and rate > 0 and self._faults.random() < rate:
-                return nginx_page(self._faults.choice((500, 502, 503, 504)))
+                return self._fault()
         if is_api and self.options.payment_required:
             return problem(402, "Payment required: the account's paid or trial period ended")
         return None
+
+    def _fault(self) -> Response:
+        kind = self._faults.choice(self.options.fault_kinds)
+        if kind == "timeout":
+            return dataclasses.replace(nginx_page(504), delay_s=self.options.fault_delay_s)
+        if kind == "reset":
+            return Response(0, reset=True)
+        if kind == "429":
+            return nginx_page(429)
+        if kind != "5xx":
+            raise ValueError(f"unknown fault kind {kind!r} in EmulatorOptions.fault_kinds")
+        return nginx_page(self._faults.choice((500, 502, 503, 504)))
 
     def _take(self, caller: str) -> bool:
         rate = float(self.options.requests_per_second or 0)

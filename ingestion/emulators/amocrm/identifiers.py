@@ -12,6 +12,10 @@ UNSORTED_STATUS_BASE = 60_900_000  # + pipeline sort: the "Неразобран�
 SYSTEM_NOTE_BASE = 900_000_000  # + fact seq: the note a ``lead_added`` event points to
 
 UTM_SOURCE_FIELD_ID = 1_278_001
+LEAD_SOURCE_FIELD_ID = 1_278_002  # a select field whose options are the lead sources
+LEAD_SOURCE_ENUM_BASE = 3_100  # + position of the lead source
+TAG_BASE = 51_000  # + position of the lead source: leads are tagged with their source code
+SOURCE_BASE = 7_000  # + position: /api/v4/sources of the web-form lead sources
 CONTACT_PHONE_FIELD_ID = 1_278_010
 CONTACT_EMAIL_FIELD_ID = 1_278_011
 COMPANY_PHONE_FIELD_ID = 1_278_020

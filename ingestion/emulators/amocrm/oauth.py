@@ -51,6 +51,12 @@ class TokenRegistry:
             self._codes[code] = self._clock() + CODE_TTL
         return code
 
+    @property
+    def valid_refresh_tokens(self) -> set[str]:
+        """The refresh tokens that would still be accepted (a copy)."""
+        with self._lock:
+            return set(self._refresh)
+
     def expire_access_tokens(self) -> None:
         """Make every OAuth access token expire now (to test refreshing)."""
         with self._lock:

@@ -33,13 +33,23 @@ class EmulatorOptions:
         block_after_429: that many 429s within ``block_window_s`` seconds block the account:
             every request then gets a 403 HTML page until ``unblock()``. ``None``: never.
         block_window_s: the window of the escalation rule.
-        fault_rate: share of API requests answered with a random 500/502/503/504 HTML page.
+        fault_rate: share of API requests that fail with one of ``fault_kinds``.
+        fault_kinds: what an injected fault is, drawn at random among: ``5xx`` (a
+            500/502/503/504 HTML page), ``timeout`` (the answer comes ``fault_delay_s`` late,
+            past the client's timeout), ``reset`` (the connection is dropped without an
+            answer) and ``429`` (the rate-limit HTML page, no ``Retry-After``).
+        fault_delay_s: how late a ``timeout`` fault answers.
         fault_seed: seed of the fault generator (faults are reproducible for a request order).
+        slow_page_s: extra seconds before answering a list request with ``limit=250``
+            (large pages with expansions are slow on real accounts).
         payment_required: answer 402 to every API request (trial or paid period ended).
         mutate_during_pagination: before serving page 2 or later of leads or contacts, that
             many random records get ``updated_at`` set to the emulated now, as if colleagues
             were editing them: rows move across pages under ``order[updated_at]`` and a naive
             client skips or repeats some. 0 (default): the data only changes on ``advance()``.
+        mutate_every_request: mutate before every list request of leads or contacts after the
+            first one, not only before page 2 or later (catches clients that restart their
+            scan with a moving filter instead of paging).
         client_id, client_secret, redirect_uri: the OAuth integration known to
             ``POST /oauth2/access_token``.
         access_token_ttl: lifetime in seconds of OAuth access tokens (amoCRM: 86400).
@@ -59,9 +69,13 @@ class EmulatorOptions:
     block_after_429: int | None = None
     block_window_s: float = 60.0
     fault_rate: float = 0.0
+    fault_kinds: tuple[str, ...] = ("5xx",)
+    fault_delay_s: float = 2.0
     fault_seed: int = 0
+    slow_page_s: float = 0.0
     payment_required: bool = False
     mutate_during_pagination: int = 0
+    mutate_every_request: bool = False
     client_id: str = "demo-client-id"
     client_secret: str = "demo-client-secret"
     redirect_uri: str = "https://example.test/oauth/callback"

@@ -65,6 +65,8 @@ class Renderer:
         }
         self._loss_reasons = {reason.id: reason for reason in static.loss_reasons}
         self._web_sources = {s.code for s in static.lead_sources if s.via_web_form}
+        self._source_position = {s.code: i for i, s in enumerate(static.lead_sources)}
+        self._source_name = {s.code: s.name for s in static.lead_sources}
 
     def group_id(self, user_id: int) -> int:
         """The team (user group) of a user; 0 when unknown (robot)."""
@@ -101,16 +103,70 @@ class Renderer:
                     "field_code": "UTM_SOURCE",
                     "field_type": "tracking_data",
                     "values": [{"value": deal.lead_source}],
-                }
+                },
+                *self._lead_source_field(deal.lead_source),
             ],
             "score": None,
             "account_id": self.account_id,
             "labor_cost": None,
             "_embedded": {
-                "tags": [],
+                "tags": self.lead_tags(deal.lead_source),
                 "companies": [] if deal.company_id is None else [{"id": deal.company_id}],
             },
         }
+
+    def _lead_source_field(self, code: str) -> list[Json]:
+        """The "Источник" select field of a lead (absent for an unknown source)."""
+        position = self._source_position.get(code)
+        if position is None:
+            return []
+        return [
+            {
+                "field_id": ids.LEAD_SOURCE_FIELD_ID,
+                "field_name": "Источник",
+                "field_code": None,
+                "field_type": "select",
+                "values": [
+                    {
+                        "value": self._source_name[code],
+                        "enum_id": ids.LEAD_SOURCE_ENUM_BASE + position,
+                        "enum_code": None,
+                    }
+                ],
+            }
+        ]
+
+    def lead_tags(self, code: str) -> list[Json]:
+        """Leads are tagged with the code of their lead source."""
+        position = self._source_position.get(code)
+        return [] if position is None else [{"id": ids.TAG_BASE + position, "name": code}]
+
+    def tags(self, entity_type: str) -> list[Json]:
+        """``GET /api/v4/{entity}/tags``: the lead-source tags (contacts and companies: none)."""
+        if entity_type != "leads":
+            return []
+        return [
+            {"id": ids.TAG_BASE + i, "name": source.code, "color": None}
+            for i, source in enumerate(self.static.lead_sources)
+        ]
+
+    def sources(self) -> list[Json]:
+        """``GET /api/v4/sources``: the web forms of the integration, in the main pipeline."""
+        main = next((p.id for p in self.static.pipelines if p.is_main), None)
+        return [
+            {
+                "id": ids.SOURCE_BASE + i,
+                "name": source.name,
+                "pipeline_id": main,
+                "external_id": f"form-{source.code}",
+                "default": i == 0,
+                "origin_code": None,
+                "services": [],
+                "account_id": self.account_id,
+            }
+            for i, source in enumerate(self.static.lead_sources)
+            if source.via_web_form
+        ]
 
     def loss_reason(self, reason_id: int) -> Json:
         """A loss reason object (also embedded in leads with ``with=loss_reason``)."""
@@ -394,8 +450,15 @@ class Renderer:
 
     def custom_fields(self, entity_type: str) -> list[Json]:
         """Custom field definitions of leads (UTM source), contacts and companies (phone...)."""
+        source_enums = {
+            source.name: ids.LEAD_SOURCE_ENUM_BASE + i
+            for i, source in enumerate(self.static.lead_sources)
+        }
         specs = {
-            "leads": [(ids.UTM_SOURCE_FIELD_ID, "utm_source", "tracking_data", "UTM_SOURCE", {})],
+            "leads": [
+                (ids.UTM_SOURCE_FIELD_ID, "utm_source", "tracking_data", "UTM_SOURCE", {}),
+                (ids.LEAD_SOURCE_FIELD_ID, "Источник", "select", None, source_enums),
+            ],
             "contacts": [
                 (ids.CONTACT_PHONE_FIELD_ID, "Телефон", "multitext", "PHONE", ids.PHONE_ENUMS),
                 (ids.CONTACT_EMAIL_FIELD_ID, "Email", "multitext", "EMAIL", ids.EMAIL_ENUMS),

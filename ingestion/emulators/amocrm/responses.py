@@ -47,12 +47,18 @@ class Request:
 
 @dataclass(frozen=True)
 class Response:
-    """Status, content type (``None`` for an empty body), body and extra headers."""
+    """Status, content type (``None`` for an empty body), body and extra headers.
+
+    ``delay_s`` holds the answer back that long; ``reset`` drops the connection instead of
+    answering (both emulate network faults).
+    """
 
     status: int
     content_type: str | None = None
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+    reset: bool = False
 
 
 def hal(payload: Any) -> Response:

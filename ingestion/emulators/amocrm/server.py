@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
+import struct
 import tempfile
 import threading
 import time
@@ -187,6 +189,18 @@ class AmoCrmEmulator:
         """Lift a rate-limit block (what amoCRM support does on request)."""
         self.gate.unblock()
 
+    def delete_lead(self, lead_id: int) -> bool:
+        """Move a lead to the bin now, as the account's admin would (emits ``lead_deleted``)."""
+        return self.store.set_lead_deleted(lead_id, True, self.now, self.static.admin.id)
+
+    def restore_lead(self, lead_id: int) -> bool:
+        """Restore a lead from the bin now (emits ``lead_restored``)."""
+        return self.store.set_lead_deleted(lead_id, False, self.now, self.static.admin.id)
+
+    def block(self) -> None:
+        """Block the account as after repeated rate-limit violations (every request: 403)."""
+        self.gate.blocked = True
+
     def answer(self, request: Request) -> Response:
         """Answer one request (the HTTP layer calls this; tests may too)."""
         if self._api is None:
@@ -227,6 +241,23 @@ class _Handler(BaseHTTPRequestHandler):
             client=self.client_address[0],
         )
         response = self.server.emulator.answer(request)
+        if response.reset:
+            self._drop_connection()
+            return
+        if response.delay_s:
+            time.sleep(response.delay_s)
+        try:
+            self._send(response)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up waiting (an injected timeout)
+
+    def _drop_connection(self) -> None:
+        """Reset the TCP connection without answering (SO_LINGER 0 sends an RST)."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+
+    def _send(self, response: Response) -> None:
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)

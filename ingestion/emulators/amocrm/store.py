@@ -17,7 +17,7 @@ from typing import Any
 
 from ingestion.synthetic import DayChanges
 
-from .events import day_events
+from .events import EventRow, day_events, lead_bin_event
 from .payloads import Renderer, note_entity
 
 _SCHEMA = """
@@ -212,26 +212,7 @@ class Store:
                 for payload in (r.note(activity),)
             ],
         )
-        db.executemany(
-            "insert into events (id, type, entity_type, entity_id, created_at, created_by,"
-            " after_pipeline_id, after_status_id, after_responsible_id, payload)"
-            " values (?,?,?,?,?,?,?,?,?,?)",
-            [
-                (
-                    row.id,
-                    row.type,
-                    row.entity_type,
-                    row.entity_id,
-                    row.created_at,
-                    row.created_by,
-                    row.after_pipeline_id,
-                    row.after_status_id,
-                    row.after_responsible_id,
-                    _dump(row.payload),
-                )
-                for row in day_events(day, r)
-            ],
-        )
+        self._insert_events(day_events(day, r))
 
     # ---- reading ----------------------------------------------------------------------------
 
@@ -297,6 +278,49 @@ class Store:
                     (at, _dump(item), row_id),
                 )
         return chosen
+
+    def set_lead_deleted(self, lead_id: int, deleted: bool, at: int, by: int) -> bool:
+        """Move a lead to the bin or back (an admin's action), with its event.
+
+        Returns ``False`` when the lead does not exist or is already in that state.
+        """
+        with self.lock, self._db:
+            row = self._db.execute(
+                "select payload, is_deleted from leads where id = ?", (lead_id,)
+            ).fetchone()
+            if row is None or bool(row[1]) == deleted:
+                return False
+            item = json.loads(row[0])
+            item.update(is_deleted=deleted, updated_at=at, updated_by=by)
+            self._db.execute(
+                "update leads set is_deleted = ?, updated_at = ?, updated_by = ?, payload = ?"
+                " where id = ?",
+                (int(deleted), at, by, _dump(item), lead_id),
+            )
+            self._insert_events([lead_bin_event(self.renderer, lead_id, deleted, at, by)])
+        return True
+
+    def _insert_events(self, rows: Iterable[EventRow]) -> None:
+        self._db.executemany(
+            "insert into events (id, type, entity_type, entity_id, created_at, created_by,"
+            " after_pipeline_id, after_status_id, after_responsible_id, payload)"
+            " values (?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    row.id,
+                    row.type,
+                    row.entity_type,
+                    row.entity_id,
+                    row.created_at,
+                    row.created_by,
+                    row.after_pipeline_id,
+                    row.after_status_id,
+                    row.after_responsible_id,
+                    _dump(row.payload),
+                )
+                for row in rows
+            ],
+        )
 
     def counts(self) -> dict[str, int]:
         """Row counts per table (for logs and reports)."""
