@@ -11,6 +11,11 @@
     - chat messages: `incoming_chat_message` / `outgoing_chat_message` events.
     The manager is the user responsible for the activity record itself (the acting user for
     chat events; robots are NULL).
+    Bitrix24 sources: calls are crm.activity TYPE_ID 2 joined to voximplant.statistic.get on
+    CRM_ACTIVITY_ID (answered = CALL_FAILED_CODE 200, or no code and a duration > 0); e-mails
+    TYPE_ID 4 (DIRECTION); meetings TYPE_ID 1 (occurred_at and due_at = END_TIME, completion
+    time = LAST_UPDATED of a completed meeting); tasks from tasks.task.list (completion
+    closedDate, deadline, binding D_/C_ of ufCrmTask); notes are timeline comments.
 #}
 with amocrm_notes as (
 
@@ -260,6 +265,181 @@ amocrm_chat_messages as (
 
 ),
 
+bitrix24_activity_rows as (
+
+    select
+        activity_rows.*,
+        case when activity_rows.owner_type = 'deal' then activity_rows.owner_id end as deal_id,
+        case when activity_rows.owner_type = 'contact' then activity_rows.owner_id end as contact_id,
+        case when activity_rows.owner_type = 'company' then activity_rows.owner_id end as company_id
+    from {{ ref('stg_bitrix24__activities') }} as activity_rows
+
+),
+
+bitrix24_call_rows as (
+
+    select
+        activity_rows.*,
+        call_rows.duration_seconds,
+        call_rows.call_failed_code,
+        (
+            coalesce(call_rows.call_failed_code = '200', false)
+            or (call_rows.call_failed_code is null and coalesce(call_rows.duration_seconds, 0) > 0)
+        ) as is_answered
+    from bitrix24_activity_rows as activity_rows
+    left join {{ ref('stg_bitrix24__calls') }} as call_rows
+        on
+            activity_rows.account_key = call_rows.account_key
+            and activity_rows.activity_id = call_rows.activity_id
+    where activity_rows.type_id = 2
+
+),
+
+bitrix24_calls as (
+
+    select
+        account_key,
+        'call_activity:' || activity_id as activity_id,
+        'call' as activity_type,
+        direction,
+        responsible_user_id as manager_id,
+        start_at as occurred_at,
+        created_at,
+        deal_id,
+        contact_id,
+        company_id,
+        duration_seconds,
+        is_answered,
+        case
+            when is_answered then 'answered'
+            when direction = 'inbound' then 'missed'
+            when call_failed_code = '486' then 'busy'
+            when call_failed_code in ('403', '404', '484', '503', '402', '423') then 'failed'
+            when call_failed_code = '480' then 'not_available'
+            else 'no_answer'
+        end as outcome,
+        call_failed_code as outcome_code,
+        cast(null as {{ dbt.type_boolean() }}) as is_completed,
+        cast(null as {{ dbt.type_timestamp() }}) as due_at,
+        cast(null as {{ dbt.type_timestamp() }}) as completed_at,
+        false as is_task,
+        'activity' as source_record_type,
+        activity_id as source_record_id
+    from bitrix24_call_rows
+
+),
+
+bitrix24_emails as (
+
+    select
+        account_key,
+        'email_activity:' || activity_id as activity_id,
+        'email' as activity_type,
+        direction,
+        responsible_user_id as manager_id,
+        start_at as occurred_at,
+        created_at,
+        deal_id,
+        contact_id,
+        company_id,
+        cast(null as {{ dbt.type_bigint() }}) as duration_seconds,
+        cast(null as {{ dbt.type_boolean() }}) as is_answered,
+        cast(null as {{ dbt.type_string() }}) as outcome,
+        cast(null as {{ dbt.type_string() }}) as outcome_code,
+        cast(null as {{ dbt.type_boolean() }}) as is_completed,
+        cast(null as {{ dbt.type_timestamp() }}) as due_at,
+        cast(null as {{ dbt.type_timestamp() }}) as completed_at,
+        false as is_task,
+        'activity' as source_record_type,
+        activity_id as source_record_id
+    from bitrix24_activity_rows
+    where type_id = 4
+
+),
+
+{# Meetings: the slot's end is the scheduled time, as amoCRM's meeting-task deadline. #}
+bitrix24_meetings as (
+
+    select
+        account_key,
+        'meeting_activity:' || activity_id as activity_id,
+        'meeting' as activity_type,
+        cast(null as {{ dbt.type_string() }}) as direction,
+        responsible_user_id as manager_id,
+        end_at as occurred_at,
+        created_at,
+        deal_id,
+        contact_id,
+        company_id,
+        cast(null as {{ dbt.type_bigint() }}) as duration_seconds,
+        cast(null as {{ dbt.type_boolean() }}) as is_answered,
+        cast(null as {{ dbt.type_string() }}) as outcome,
+        cast(null as {{ dbt.type_string() }}) as outcome_code,
+        is_completed,
+        end_at as due_at,
+        case when is_completed then updated_at end as completed_at,
+        true as is_task,
+        'activity' as source_record_type,
+        activity_id as source_record_id
+    from bitrix24_activity_rows
+    where type_id = 1
+
+),
+
+bitrix24_tasks as (
+
+    select
+        account_key,
+        'task:' || task_id as activity_id,
+        'task' as activity_type,
+        cast(null as {{ dbt.type_string() }}) as direction,
+        responsible_user_id as manager_id,
+        created_at as occurred_at,
+        created_at,
+        deal_id,
+        contact_id,
+        cast(null as {{ dbt.type_string() }}) as company_id,
+        cast(null as {{ dbt.type_bigint() }}) as duration_seconds,
+        cast(null as {{ dbt.type_boolean() }}) as is_answered,
+        cast(null as {{ dbt.type_string() }}) as outcome,
+        cast(null as {{ dbt.type_string() }}) as outcome_code,
+        is_completed,
+        deadline_at as due_at,
+        case when is_completed then coalesce(closed_at, updated_at) end as completed_at,
+        true as is_task,
+        'task' as source_record_type,
+        task_id as source_record_id
+    from {{ ref('stg_bitrix24__tasks') }}
+
+),
+
+bitrix24_notes as (
+
+    select
+        account_key,
+        'comment:' || comment_id as activity_id,
+        'note' as activity_type,
+        cast(null as {{ dbt.type_string() }}) as direction,
+        author_user_id as manager_id,
+        created_at as occurred_at,
+        created_at,
+        case when entity_type = 'deal' then entity_id end as deal_id,
+        case when entity_type = 'contact' then entity_id end as contact_id,
+        case when entity_type = 'company' then entity_id end as company_id,
+        cast(null as {{ dbt.type_bigint() }}) as duration_seconds,
+        cast(null as {{ dbt.type_boolean() }}) as is_answered,
+        cast(null as {{ dbt.type_string() }}) as outcome,
+        cast(null as {{ dbt.type_string() }}) as outcome_code,
+        cast(null as {{ dbt.type_boolean() }}) as is_completed,
+        cast(null as {{ dbt.type_timestamp() }}) as due_at,
+        cast(null as {{ dbt.type_timestamp() }}) as completed_at,
+        false as is_task,
+        'timeline_comment' as source_record_type,
+        comment_id as source_record_id
+    from {{ ref('stg_bitrix24__timeline_comments') }}
+
+),
+
 activities as (
 
     select * from amocrm_calls
@@ -271,6 +451,16 @@ activities as (
     select * from amocrm_tasks
     union all
     select * from amocrm_chat_messages
+    union all
+    select * from bitrix24_calls
+    union all
+    select * from bitrix24_emails
+    union all
+    select * from bitrix24_meetings
+    union all
+    select * from bitrix24_tasks
+    union all
+    select * from bitrix24_notes
 
 )
 

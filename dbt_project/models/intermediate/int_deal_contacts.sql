@@ -1,6 +1,6 @@
 {#
     One row per (deal, contact) link, from both sides of the relation (amoCRM: the lead's
-    `_embedded.contacts` and the contact's `_embedded.leads`).
+    `_embedded.contacts` and the contact's `_embedded.leads`; Bitrix24: the deal's CONTACT_ID).
 #}
 with amocrm_links as (
 
@@ -19,6 +19,15 @@ with amocrm_links as (
         contact_id,
         false as is_main_contact
     from {{ ref('stg_amocrm__contact_leads') }}
+
+    union all
+
+    select
+        account_key,
+        deal_id,
+        contact_id,
+        true as is_main_contact
+    from {{ ref('stg_bitrix24__deals') }}
 
 ),
 

@@ -4,6 +4,8 @@
     "before" user of the first recorded change, or the current responsible user when there is
     no change (catalogue: without history, the current responsible user). The last interval
     ends at NULL (still current). amoCRM: `entity_responsible_changed` events of leads.
+    Bitrix24: the REST API has no responsible-change history, so each deal has one interval
+    with its current ASSIGNED_BY_ID (catalogue: "without history, the current responsible").
 #}
 with amocrm_leads as (
 
@@ -75,11 +77,27 @@ change_intervals as (
 
 ),
 
+{# Bitrix24 REST exposes no ASSIGNED_BY_ID history: one open interval, the current user. #}
+bitrix24_intervals as (
+
+    select
+        account_key,
+        deal_id,
+        0 as change_seq,
+        responsible_user_id as manager_id,
+        cast(null as {{ dbt.type_timestamp() }}) as valid_from,
+        cast(null as {{ dbt.type_timestamp() }}) as valid_to
+    from {{ ref('stg_bitrix24__deals') }}
+
+),
+
 intervals as (
 
     select * from initial_intervals
     union all
     select * from change_intervals
+    union all
+    select * from bitrix24_intervals
 
 ),
 

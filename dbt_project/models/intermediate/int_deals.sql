@@ -1,5 +1,8 @@
 {#
-    One row per deal in the canonical cross-CRM shape (amoCRM: a lead).
+    One row per deal in the canonical cross-CRM shape (amoCRM: a lead; Bitrix24: a deal).
+    - crm: 'amocrm' or 'bitrix24'.
+    - amount: in the account's base currency (Bitrix24: OPPORTUNITY times the crm.currency.list
+      rate of CURRENCY_ID); amount_original / currency_original: as the CRM holds it.
     - status: won / lost / open from the current stage's semantics.
     - closed_at: the last time the deal entered its current won/lost status (stage-change
       history), falling back to the CRM's own closing time; NULL for open deals, whatever their
@@ -7,7 +10,9 @@
     - creating_manager_id / closing_manager_id: the responsible user at created_at / closed_at,
       from the responsible-change history (the current responsible user when there is none).
     - is_deleted: the CRM's deletion flag, or a last deletion event not followed by a
-      restoration.
+      restoration (Bitrix24: the source's ID-scan reconciliation, raw `deletions`).
+    - Bitrix24 closed_at: last entry into the won/lost stage from crm.stagehistory.list, else
+      CLOSEDATE.
 #}
 with amocrm_leads as (
 
@@ -18,6 +23,15 @@ with amocrm_leads as (
 transitions as (
 
     select * from {{ ref('int_stage_transitions') }}
+
+),
+
+accounts as (
+
+    select
+        account_key,
+        currency_code
+    from {{ ref('int_accounts') }}
 
 ),
 
@@ -59,12 +73,15 @@ amocrm_deals as (
 
     select
         amocrm_leads.account_key,
+        'amocrm' as crm,
         amocrm_leads.lead_id as deal_id,
         amocrm_leads.lead_name as deal_name,
         amocrm_leads.pipeline_id,
         amocrm_leads.status_id as stage_id,
         amocrm_leads.status_type as status,
         amocrm_leads.price as amount,
+        amocrm_leads.price as amount_original,
+        accounts.currency_code as currency_original,
         amocrm_leads.created_at,
         case
             when amocrm_leads.status_type in ('won', 'lost')
@@ -93,12 +110,78 @@ amocrm_deals as (
             amocrm_leads.account_key = deletion_events.account_key
             and amocrm_leads.lead_id = deletion_events.deal_id
             and deletion_events.recency = 1
+    left join accounts
+        on amocrm_leads.account_key = accounts.account_key
+
+),
+
+bitrix24_deletions as (
+
+    select
+        account_key,
+        entity_id as deal_id,
+        is_deleted
+    from {{ ref('stg_bitrix24__deletions') }}
+    where entity_type = 'deal'
+
+),
+
+bitrix24_deals as (
+
+    select
+        bitrix24_rows.account_key,
+        'bitrix24' as crm,
+        bitrix24_rows.deal_id,
+        bitrix24_rows.deal_name,
+        bitrix24_rows.pipeline_id,
+        bitrix24_rows.stage_id,
+        bitrix24_rows.status_type as status,
+        cast(
+            bitrix24_rows.amount_original * coalesce(
+                case when bitrix24_rows.currency_original = accounts.currency_code then 1 end,
+                rates.rate_to_base
+            ) as {{ type_money() }}
+        ) as amount,
+        bitrix24_rows.amount_original,
+        bitrix24_rows.currency_original,
+        bitrix24_rows.created_at,
+        case
+            when bitrix24_rows.status_type in ('won', 'lost')
+                then coalesce(last_entries.entered_at, bitrix24_rows.close_date_at)
+        end as closed_at,
+        case when bitrix24_rows.is_closed then bitrix24_rows.close_date_at end as crm_closed_at,
+        bitrix24_rows.updated_at,
+        bitrix24_rows.responsible_user_id as manager_id,
+        bitrix24_rows.lead_source,
+        cast(null as {{ dbt.type_string() }}) as loss_reason_id,
+        cast(null as {{ dbt.type_string() }}) as loss_reason,
+        bitrix24_rows.contact_id,
+        bitrix24_rows.company_id,
+        coalesce(deletions.is_deleted, false) as is_deleted
+    from {{ ref('stg_bitrix24__deals') }} as bitrix24_rows
+    left join accounts
+        on bitrix24_rows.account_key = accounts.account_key
+    left join {{ ref('stg_bitrix24__currencies') }} as rates
+        on
+            bitrix24_rows.account_key = rates.account_key
+            and bitrix24_rows.currency_original = rates.currency_code
+    left join last_entries_into_closed_status as last_entries
+        on
+            bitrix24_rows.account_key = last_entries.account_key
+            and bitrix24_rows.deal_id = last_entries.deal_id
+            and bitrix24_rows.status_type = last_entries.to_status
+    left join bitrix24_deletions as deletions
+        on
+            bitrix24_rows.account_key = deletions.account_key
+            and bitrix24_rows.deal_id = deletions.deal_id
 
 ),
 
 deals as (
 
     select * from amocrm_deals
+    union all
+    select * from bitrix24_deals
 
 ),
 
@@ -106,12 +189,15 @@ with_managers as (
 
     select
         deals.account_key,
+        deals.crm,
         deals.deal_id,
         deals.deal_name,
         deals.pipeline_id,
         deals.stage_id,
         deals.status,
         deals.amount,
+        deals.amount_original,
+        deals.currency_original,
         deals.created_at,
         deals.closed_at,
         deals.crm_closed_at,

@@ -1,5 +1,7 @@
 {#
-    One row per stage change of a deal (amoCRM: `lead_status_changed` events), numbered in time
+    One row per stage change of a deal (amoCRM: `lead_status_changed` events; Bitrix24: every
+    crm.stagehistory.list row after a deal's first, the "from" stage being the previous row),
+    numbered in time
     order per deal. `from_stage_entered_at` is the previous change, or the deal's creation for
     the first change.
 #}
@@ -22,13 +24,71 @@ with amocrm_status_events as (
 
 ),
 
-amocrm_leads as (
+bitrix24_history as (
+
+    select
+        account_key,
+        deal_id,
+        history_id,
+        created_at,
+        pipeline_id,
+        stage_id,
+        status_type,
+        lag(pipeline_id) over (
+            partition by account_key, deal_id order by created_at, cast(history_id as {{ dbt.type_bigint() }})
+        ) as previous_pipeline_id,
+        lag(stage_id) over (
+            partition by account_key, deal_id order by created_at, cast(history_id as {{ dbt.type_bigint() }})
+        ) as previous_stage_id,
+        lag(status_type) over (
+            partition by account_key, deal_id order by created_at, cast(history_id as {{ dbt.type_bigint() }})
+        ) as previous_status
+    from {{ ref('stg_bitrix24__deal_stage_history') }}
+
+),
+
+bitrix24_status_events as (
+
+    select
+        account_key,
+        deal_id,
+        history_id as transition_id,
+        created_at as changed_at,
+        cast(null as {{ dbt.type_string() }}) as changed_by_user_id,
+        previous_pipeline_id as from_pipeline_id,
+        previous_stage_id as from_stage_id,
+        previous_status as from_status,
+        pipeline_id as to_pipeline_id,
+        stage_id as to_stage_id,
+        status_type as to_status
+    from bitrix24_history
+    where previous_stage_id is not null
+
+),
+
+status_events as (
+
+    select * from amocrm_status_events
+    union all
+    select * from bitrix24_status_events
+
+),
+
+deal_creations as (
 
     select
         account_key,
         lead_id as deal_id,
         created_at as deal_created_at
     from {{ ref('stg_amocrm__leads') }}
+
+    union all
+
+    select
+        account_key,
+        deal_id,
+        created_at as deal_created_at
+    from {{ ref('stg_bitrix24__deals') }}
 
 ),
 
@@ -55,13 +115,13 @@ sequenced as (
                 partition by status_events.account_key, status_events.deal_id
                 order by status_events.changed_at, status_events.transition_id
             ),
-            amocrm_leads.deal_created_at
+            deal_creations.deal_created_at
         ) as from_stage_entered_at
-    from amocrm_status_events as status_events
-    left join amocrm_leads
+    from status_events
+    left join deal_creations
         on
-            status_events.account_key = amocrm_leads.account_key
-            and status_events.deal_id = amocrm_leads.deal_id
+            status_events.account_key = deal_creations.account_key
+            and status_events.deal_id = deal_creations.deal_id
 
 )
 
