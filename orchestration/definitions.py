@@ -8,8 +8,10 @@ from orchestration.assets.crm_ingestion import amocrm_raw
 from orchestration.assets.dbt_models import crm_kpi_dbt
 from orchestration.assets.serving import build_serving_assets, published_upstream_keys
 from orchestration.checks import build_checks
-from orchestration.jobs import nightly_job, nightly_schedule
+from orchestration.freshness import with_freshness
+from orchestration.jobs import full_refresh_job, nightly_job, nightly_schedule
 from orchestration.resources import build_resources
+from orchestration.sensors import build_sensors
 
 defs = Definitions(
     assets=[
@@ -18,7 +20,10 @@ defs = Definitions(
         *build_serving_assets(published_upstream_keys(crm_kpi_dbt.keys)),
     ],
     asset_checks=build_checks(),
-    jobs=[nightly_job],
+    jobs=[nightly_job, full_refresh_job],
     schedules=[nightly_schedule()],
+    sensors=build_sensors(),
     resources=build_resources(),
 )
+# Freshness policies on raw tables and marts (orchestration/freshness.py).
+defs = with_freshness(defs)

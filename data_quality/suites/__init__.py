@@ -1,1 +1,19 @@
-"""One module per checked table, each exposing ``TABLE`` and ``expectations()``."""
+"""The suites, one per checked table: raw amoCRM (warn), core (warn) and marts (blocking)."""
+
+from __future__ import annotations
+
+from data_quality.suite import Suite
+from data_quality.suites import core, marts, raw_amocrm
+
+
+def all_suites() -> list[Suite]:
+    """Every suite of the project, raw layer first."""
+    return [*raw_amocrm.SUITES, *core.SUITES, *marts.SUITES]
+
+
+def suite_for(table: str) -> Suite:
+    """The suite of ``schema.table``."""
+    for suite in all_suites():
+        if suite.table == table:
+            return suite
+    raise KeyError(f"no data quality suite for {table}")

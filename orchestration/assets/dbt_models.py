@@ -9,11 +9,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, Config, MaterializeResult, Output, RetryPolicy
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from crm_kpi.config import DBT_PROJECT_DIR, export_warehouse_env
 from orchestration.assets.crm_ingestion import WAREHOUSE_POOL
+from orchestration.assets.table_metadata import table_metadata
 
 # Unit tests pin formulas on fixtures; they run in CI (tests/dbt), not every night.
 logger = logging.getLogger("crm_kpi.orchestration")
@@ -46,13 +47,50 @@ def build_args(full_refresh: bool = False) -> list[str]:
     return [*BUILD_ARGS, "--full-refresh"] if full_refresh else list(BUILD_ARGS)
 
 
-@dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), pool=WAREHOUSE_POOL)
-def crm_kpi_dbt(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """Build the views and tables of the warehouse and run their data tests."""
-    export_warehouse_env()
-    logger.info("building staging, core and marts (dbt build) ...")
-    built = 0
-    for event in dbt.cli(build_args(), context=context).stream():
-        built += type(event).__name__ in ("Output", "MaterializeResult")
-        yield event
+class DbtBuildConfig(Config):
+    """Run configuration of the dbt step (the full-refresh job sets ``full_refresh``)."""
+
+    full_refresh: bool = False
+
+
+def _with_metadata(event: Any, context: AssetExecutionContext, extra: dict[Any, Any]) -> Any:
+    if isinstance(event, Output):
+        key = context.asset_key_for_output(event.output_name)
+        return (
+            event.with_metadata({**event.metadata, **extra.get(key, {})}) if key in extra else event
+        )
+    if isinstance(event, MaterializeResult) and event.asset_key in extra:
+        return event._replace(metadata={**(event.metadata or {}), **extra[event.asset_key]})
+    return event
+
+
+# A failing dbt build is deterministic: no step retries here (ingestion gets them).
+@dbt_assets(
+    manifest=dbt_project().manifest_path,
+    project=dbt_project(),
+    pool=WAREHOUSE_POOL,
+    retry_policy=RetryPolicy(max_retries=0),
+)
+def crm_kpi_dbt(
+    context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+) -> Iterator[Any]:
+    """Build the views and tables of the warehouse and run their data tests.
+
+    Events are held until dbt exits: then the DuckDB file is free to read row counts and
+    mart previews (asset metadata) without meeting dbt's write lock.
+    """
+    settings = export_warehouse_env()
+    logger.info(
+        "building staging, core and marts (dbt build%s) ...",
+        " --full-refresh" if config.full_refresh else "",
+    )
+    events: list[Any] = []
+    try:
+        events.extend(dbt.cli(build_args(config.full_refresh), context=context).stream())
+    finally:
+        # Also when dbt failed: what it did build is reported, then the error propagates.
+        extra = table_metadata(settings.warehouse_path, context.selected_asset_keys)
+        for event in events:
+            yield _with_metadata(event, context, extra)
+    built = sum(type(event).__name__ in ("Output", "MaterializeResult") for event in events)
     logger.info("dbt build finished: %d models built, their data tests passed", built)

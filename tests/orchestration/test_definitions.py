@@ -51,3 +51,63 @@ def test_dbt_models_depend_on_the_dlt_assets() -> None:
 def test_nightly_build_skips_unit_tests_and_can_full_refresh() -> None:
     assert build_args() == ["build", "--exclude-resource-type", "unit_test"]
     assert build_args(full_refresh=True)[-1] == "--full-refresh"
+
+
+def test_definitions_list_jobs_sensors_schedule_and_gx_checks() -> None:
+    from orchestration.jobs import FULL_REFRESH_JOB_NAME
+    from orchestration.sensors import FAILURE_SENSOR_NAME
+
+    assert defs.resolve_job_def(FULL_REFRESH_JOB_NAME) is not None
+    assert defs.resolve_sensor_def(FAILURE_SENSOR_NAME) is not None
+    assert defs.resolve_schedule_def("crm_kpi_nightly_schedule").job_name == NIGHTLY_JOB_NAME
+    graph = defs.resolve_asset_graph()
+    checks = {(key.asset_key, key.name) for key in graph.asset_check_keys}
+    assert (AssetKey(["raw_amocrm", "leads"]), "gx_leads") in checks
+    assert (AssetKey(["core", "fct_deals"]), "gx_fct_deals") in checks
+    assert (AssetKey(["marts", "mart_manager_daily"]), "gx_mart_manager_daily") in checks
+    assert (AssetKey(["marts", "mart_manager_monthly"]), "columns_mart_manager_monthly") in checks
+
+
+def test_mart_checks_block_and_others_warn() -> None:
+    from orchestration.checks import build_checks
+
+    specs = {spec.key.name: spec for check in build_checks() for spec in check.check_specs}
+    assert specs["gx_mart_manager_monthly"].blocking
+    assert not specs["gx_leads"].blocking
+    assert not specs["gx_fct_deals"].blocking
+    assert not specs["columns_mart_manager_monthly"].blocking
+
+
+def test_suites_of_missing_assets_are_skipped() -> None:
+    from orchestration.checks import build_checks
+
+    only_daily = build_checks([AssetKey(["marts", "mart_manager_daily"])])
+    assert {spec.key.name for check in only_daily for spec in check.check_specs} == {
+        "gx_mart_manager_daily",
+        "columns_mart_manager_daily",
+    }
+
+
+def test_freshness_on_raw_and_marts_only() -> None:
+    graph = defs.resolve_asset_graph()
+    assert graph.get(AssetKey(["raw_amocrm", "leads"])).freshness_policy is not None
+    assert graph.get(AssetKey(["marts", "mart_manager_monthly"])).freshness_policy is not None
+    assert graph.get(AssetKey(["staging", "stg_amocrm__leads"])).freshness_policy is None
+
+
+def test_runs_are_tagged_per_account_and_ingestion_retries(monkeypatch) -> None:
+    from orchestration.jobs import account_tags, ingestion_retry_policy
+
+    monkeypatch.setenv("SOURCES__AMOCRM__SUBDOMAIN", "acme")
+    monkeypatch.setenv("SOURCES__BITRIX24__WEBHOOK_URL", "https://acme.bitrix24.ru/rest/1/x/")
+    assert account_tags() == {
+        "crm_kpi/amocrm_account": "acme",
+        "crm_kpi/bitrix24_account": "acme.bitrix24.ru",
+    }
+    monkeypatch.setenv("CRM_KPI_RETRY_MAX", "5")
+    policy = ingestion_retry_policy()
+    assert policy.max_retries == 5 and policy.backoff is not None
+    job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
+    assert "crm_kpi/amocrm_account" in job.tags
+    dbt_node = job.graph.node_named("crm_kpi_dbt")
+    assert dbt_node.definition.retry_policy.max_retries == 0

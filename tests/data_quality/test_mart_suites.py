@@ -1,0 +1,126 @@
+"""Mart suites: clean marts pass; broken grain, money, rates, ratios, totals and row counts fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from quality_frames import daily_frame, monthly_frame, write_marts
+
+from data_quality.checking import SuiteOutcome, check_contract, check_suite
+from data_quality.history import RowCountHistory, band
+from data_quality.suite import Suite
+from data_quality.suites import suite_for
+
+MONTHLY = suite_for("marts.mart_manager_monthly")
+DAILY = suite_for("marts.mart_manager_daily")
+
+
+def _check(warehouse: Path, suite: Suite = MONTHLY) -> SuiteOutcome:
+    return check_suite(suite, warehouse, warehouse.parent.parent / "data", run_name="test")
+
+
+def _failed(outcome: SuiteOutcome) -> set[tuple[str, str | None]]:
+    return {(f.expectation, f.column) for f in outcome.failures}
+
+
+def test_clean_marts_pass_and_data_docs_are_written(warehouse: Path) -> None:
+    write_marts(warehouse)
+    outcome = _check(warehouse)
+    assert outcome.success, outcome.failures
+    assert outcome.rows == 4
+    assert len(outcome.outcomes) == 2  # the table and the daily reconciliation
+    assert outcome.docs_page is not None and outcome.docs_page.exists()
+    assert outcome.docs_index is not None and outcome.docs_index.exists()
+    assert "mart_manager_monthly" in outcome.docs_index.read_text()
+    assert _check(warehouse, DAILY).success
+
+
+def test_negative_revenue_fails_with_count_and_sample_rows(warehouse: Path) -> None:
+    daily = daily_frame()
+    monthly = monthly_frame(daily)
+    monthly.loc[1, "revenue"] = -5.0
+    outcome = _check(write_marts(warehouse, daily, monthly))
+    [failure] = [
+        f
+        for f in outcome.failures
+        if (f.expectation, f.column) == ("expect_column_values_to_be_between", "revenue")
+    ]
+    assert failure.failed_rows == 1
+    assert failure.sample == [-5.0]
+    [row] = failure.sample_rows
+    assert row["revenue"] == -5.0 and row["manager_id"] == monthly.loc[1, "manager_id"]
+    # the corrupted month no longer adds up to the daily mart either
+    assert ("expect_column_values_to_be_between", "difference") in _failed(outcome)
+
+
+def test_duplicated_grain_row_fails(warehouse: Path) -> None:
+    daily = daily_frame()
+    monthly = monthly_frame(daily)
+    outcome = _check(write_marts(warehouse, daily, pd.concat([monthly, monthly.iloc[[0]]])))
+    grain = ("expect_compound_columns_to_be_unique", "account_key,manager_id,month_start")
+    assert grain in _failed(outcome)
+    [failure] = [f for f in outcome.failures if (f.expectation, f.column) == grain]
+    assert failure.failed_rows == 2
+
+
+def test_rate_outside_0_1_and_ratio_on_zero_denominator_fail(warehouse: Path) -> None:
+    daily = daily_frame()
+    monthly = monthly_frame(daily)
+    monthly.loc[0, "win_rate"] = 1.5
+    monthly.loc[0, "call_to_meeting_rate"] = 0.0
+    monthly.loc[0, "calls_total"] = 0  # a rate over no calls must be NULL
+    outcome = _check(write_marts(warehouse, daily, monthly))
+    failed = _failed(outcome)
+    assert ("expect_column_values_to_be_between", "win_rate") in failed
+    assert ("expect_column_values_to_be_null", "call_to_meeting_rate") in failed
+
+
+def test_null_ratio_on_zero_denominator_passes(warehouse: Path) -> None:
+    daily = daily_frame()
+    daily[["calls_total", "meetings_held"]] = 0
+    monthly = monthly_frame(daily)
+    assert monthly["call_to_meeting_rate"].isna().all()
+    monthly["call_to_meeting_rate"] = np.nan
+    outcome = _check(write_marts(warehouse, daily, monthly))
+    assert outcome.success, outcome.failures
+
+
+def test_monthly_totals_must_reconcile_with_daily(warehouse: Path) -> None:
+    daily = daily_frame()
+    monthly = monthly_frame(daily)
+    monthly.loc[0, "emails_sent"] += 1
+    outcome = _check(write_marts(warehouse, daily, monthly))
+    [failure] = [f for f in outcome.failures if f.column == "difference"]
+    assert failure.failed_rows == 1
+    assert failure.sample_rows[0]["measure"] == "emails_sent"
+
+
+def test_row_count_band_against_previous_successful_run(warehouse: Path) -> None:
+    write_marts(warehouse)
+    assert _check(warehouse).success
+    history = RowCountHistory.in_data_dir(warehouse.parent.parent / "data")
+    assert history.previous(MONTHLY.table) == 4
+    history.record(MONTHLY.table, 40)  # as if the mart had 40 rows last night
+    outcome = _check(warehouse)
+    assert ("expect_table_row_count_to_be_between", None) in _failed(outcome)
+    assert outcome.previous_rows == 40
+    assert history.previous(MONTHLY.table) == 40  # a failing check records nothing
+    assert band(100, 0.5) == (50, 201)
+
+
+def test_missing_contract_column_is_reported_by_name(warehouse: Path) -> None:
+    daily = daily_frame()
+    monthly = monthly_frame(daily).drop(columns=["win_rate", "weighted_pipeline_end"])
+    write_marts(warehouse, daily, monthly)
+    assert _check(warehouse).success  # values are fine; expectations on missing columns drop
+    [failure] = check_contract(MONTHLY, warehouse).failures
+    assert failure.observed is not None
+    assert "win_rate" in failure.observed and "weighted_pipeline_end" in failure.observed
+
+
+def test_missing_table_fails_clearly(warehouse: Path) -> None:
+    write_marts(warehouse)
+    [failure] = _check(warehouse, suite_for("marts.mart_funnel_stages")).failures
+    assert "marts.mart_funnel_stages is not in" in (failure.observed or "")
