@@ -5,19 +5,34 @@ mart asset and the BI dimensions, so a failed blocking check on a mart stops pub
 yesterday's snapshot stays live.
 """
 
-from __future__ import annotations
-
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 
-from dagster import AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
-from crm_kpi.config import PG_DSN_ENV, get_serving_settings, get_settings
+from crm_kpi.config import (
+    DIGEST_RECIPIENTS_ENV,
+    PG_DSN_ENV,
+    SMTP_HOST_ENV,
+    get_serving_settings,
+    get_settings,
+)
 from orchestration.assets.crm_ingestion import WAREHOUSE_POOL
 from orchestration.assets.dbt_models import dbt_project
 from serving.dbt_docs import TableDoc, load_table_docs, render_markdown
+from serving.digest import SmtpSettings, send_digest
 from serving.pbids import write_pbids
 from serving.postgres import PostgresTarget, publish_to_postgres
+from serving.report import build_report
+from serving.report.labels import Labels
 from serving.snapshot import publish_snapshot, snapshot_path
 from serving.tables import DIMENSIONS, MARTS_SCHEMA
 
@@ -26,7 +41,10 @@ logger = logging.getLogger("crm_kpi.orchestration")
 SERVING_GROUP = "serving"
 SNAPSHOT_KEY = AssetKey(["serving", "published_snapshot"])
 POSTGRES_KEY = AssetKey(["serving", "postgres_marts"])
+REPORT_KEY = AssetKey(["serving", "kpi_report"])
+DIGEST_KEY = AssetKey(["serving", "email_digest"])
 PBIDS_FILE = "powerbi/crm_kpi_postgresql.pbids"
+REPORTS_DIR = "reports"
 
 
 def _table_docs() -> dict[str, TableDoc]:
@@ -105,4 +123,72 @@ def build_serving_assets(upstream: Sequence[AssetKey]) -> list[AssetsDefinition]
             }
         )
 
-    return [published_snapshot, postgres_marts]
+    @asset(
+        key=REPORT_KEY,
+        deps=[SNAPSHOT_KEY],
+        group_name=SERVING_GROUP,
+        kinds={"html"},
+        description="A self-contained offline HTML KPI report of the published snapshot "
+        "(leaderboard, trends, funnel, plan vs fact, alerts), in CRM_KPI_REPORT_LANGUAGE.",
+    )
+    def kpi_report() -> MaterializeResult:
+        serving = get_serving_settings()
+        logger.info("writing the HTML KPI report ...")
+        result = build_report(
+            snapshot_path(serving.serving_dir),
+            serving.serving_dir / REPORTS_DIR,
+            language=serving.report_language,
+        )
+        return MaterializeResult(
+            metadata={
+                "path": MetadataValue.path(str(result.path)),
+                "as_of": str(result.as_of),
+                "sections_with_data": MetadataValue.json(result.sections),
+                "summary": MetadataValue.text(result.summary),
+            }
+        )
+
+    # Depends on every other serving asset, so that it mails only after a successful run.
+    @asset(
+        key=DIGEST_KEY,
+        deps=[REPORT_KEY, POSTGRES_KEY],
+        group_name=SERVING_GROUP,
+        kinds={"email"},
+        output_required=False,
+        description="Mails the HTML report and a short summary to CRM_KPI_DIGEST_RECIPIENTS "
+        "over SMTP. Off unless recipients and CRM_KPI_SMTP_HOST are set.",
+    )
+    def email_digest(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
+        serving = get_serving_settings()
+        if not serving.digest_enabled:
+            logger.info(
+                "email digest skipped: set %s and %s to mail the report",
+                DIGEST_RECIPIENTS_ENV,
+                SMTP_HOST_ENV,
+            )
+            return
+        event = context.instance.get_latest_materialization_event(REPORT_KEY)
+        metadata = (
+            event.asset_materialization.metadata if event and event.asset_materialization else {}
+        )
+        report = Path(str(metadata["path"].value))
+        summary = str(metadata["summary"].value)
+        subject = f"{Labels(serving.report_language)('title')}: {metadata['as_of'].value}"
+        smtp = SmtpSettings(
+            host=serving.smtp_host or "",
+            port=serving.smtp_port,
+            user=serving.smtp_user,
+            password=serving.smtp_password,
+            starttls=serving.smtp_starttls,
+            sender=serving.smtp_sender,
+        )
+        send_digest(report, summary, subject, serving.digest_recipients, smtp)
+        yield MaterializeResult(
+            metadata={
+                "recipients": len(serving.digest_recipients),
+                "report": MetadataValue.path(str(report)),
+                "smtp": f"{smtp.host}:{smtp.port}",
+            }
+        )
+
+    return [published_snapshot, postgres_marts, kpi_report, email_digest]
