@@ -35,6 +35,12 @@ responsible_history as (
 
 ),
 
+win_probabilities as (
+
+    select * from {{ ref('dim_stage_win_probabilities') }}
+
+),
+
 monthly_totals as (
 
     select
@@ -89,7 +95,9 @@ first_responses as (
         {{ period_start('month', 'created_date') }} as month_start,
         avg(first_response_minutes) as avg_first_response_minutes,
         {{ median('first_response_minutes') }} as median_first_response_minutes,
-        sum(case when first_response_at is null then 1 else 0 end) as deals_without_contact
+        sum(case when first_response_at is null then 1 else 0 end) as deals_without_contact,
+        count(*) as cohort_deals,
+        sum(case when status = 'won' then 1 else 0 end) as cohort_deals_won
     from deals
     where creating_manager_id is not null and created_date is not null
     group by account_key, creating_manager_id, {{ period_start('month', 'created_date') }}
@@ -113,7 +121,8 @@ open_deals_at_month_end as (
         month_ends.month_start,
         month_ends.month_end_date,
         deals.deal_id,
-        deals.amount
+        deals.amount,
+        deals.amount * win_probabilities.stage_win_probability as weighted_amount
     from month_ends
     inner join status_history
         on
@@ -129,6 +138,11 @@ open_deals_at_month_end as (
             status_history.account_key = deals.account_key
             and status_history.deal_id = deals.deal_id
             and month_ends.month_end_date >= deals.created_date
+    left join win_probabilities
+        on
+            status_history.account_key = win_probabilities.account_key
+            and status_history.pipeline_id = win_probabilities.pipeline_id
+            and status_history.stage_id = win_probabilities.stage_id
 
 ),
 
@@ -139,7 +153,8 @@ open_pipeline as (
         responsible_history.manager_id,
         open_deals.month_start,
         count(*) as open_deals_end,
-        sum(coalesce(open_deals.amount, 0)) as open_pipeline_amount_end
+        sum(coalesce(open_deals.amount, 0)) as open_pipeline_amount_end,
+        sum(coalesce(open_deals.weighted_amount, 0)) as weighted_pipeline_end
     from open_deals_at_month_end as open_deals
     inner join responsible_history
         on
@@ -208,6 +223,10 @@ select
     cast(coalesce(open_pipeline.open_deals_end, 0) as {{ dbt.type_bigint() }}) as open_deals_end,
     cast(coalesce(open_pipeline.open_pipeline_amount_end, 0) as {{ type_money() }})
         as open_pipeline_amount_end,
+    cast(coalesce(open_pipeline.weighted_pipeline_end, 0) as {{ type_money() }})
+        as weighted_pipeline_end,
+    {{ safe_divide('first_responses.cohort_deals_won', 'first_responses.cohort_deals') }}
+        as cohort_conversion_rate,
     monthly_totals.first_activity_at,
     monthly_totals.last_activity_at
 from monthly_totals
