@@ -167,7 +167,7 @@ def _query_failed(name: str, error: Exception) -> ValidationOutcome:
     )
 
 
-def check_contract(suite: Suite, warehouse_path: Path) -> ValidationOutcome:
+def check_contract(suite: Suite, warehouse_path: Path, data_dir: Path) -> ValidationOutcome:
     """Does ``suite.table`` have every column of its contract? (no rows are read)."""
     with read_only(warehouse_path) as connection:
         columns = columns_of(connection, suite.table)

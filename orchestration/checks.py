@@ -128,7 +128,8 @@ def contract_check(suite: Suite, asset_key: AssetKey | None = None) -> AssetChec
         pool=WAREHOUSE_POOL,
     )
     def _check() -> AssetCheckResult:
-        outcome = check_contract(suite, get_settings().warehouse_path)
+        settings = get_settings()
+        outcome = check_contract(suite, settings.warehouse_path, settings.data_dir)
         return AssetCheckResult(
             passed=outcome.success,
             severity=AssetCheckSeverity.WARN,

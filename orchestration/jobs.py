@@ -17,6 +17,7 @@ assets): its failures are deterministic. Whole failed runs are retried by the da
 from __future__ import annotations
 
 import os
+from typing import Any
 from urllib.parse import urlparse
 
 from dagster import (
@@ -64,22 +65,24 @@ def account_tags() -> dict[str, str]:
     return {ACCOUNT_TAG.format(crm=crm): account or "default" for crm, account in accounts.items()}
 
 
-nightly_job = define_asset_job(
-    NIGHTLY_JOB_NAME,
-    selection=AssetSelection.all(),
-    description="Load every configured CRM, build the warehouse, validate the marts, publish.",
-    tags=account_tags(),
-    op_retry_policy=ingestion_retry_policy(),
-)
+def build_nightly_job(name: str = NIGHTLY_JOB_NAME, full_refresh: bool = False) -> Any:
+    """The job over every asset, with retries and account tags read from the environment."""
+    return define_asset_job(
+        name,
+        selection=AssetSelection.all(),
+        description=(
+            "The nightly job with `dbt build --full-refresh`: every table rebuilt from raw."
+            if full_refresh
+            else "Load every configured CRM, build the warehouse, validate the marts, publish."
+        ),
+        tags=account_tags(),
+        op_retry_policy=ingestion_retry_policy(),
+        config={"ops": {DBT_OP_NAME: {"config": {"full_refresh": True}}}} if full_refresh else None,
+    )
 
-full_refresh_job = define_asset_job(
-    FULL_REFRESH_JOB_NAME,
-    selection=AssetSelection.all(),
-    description="The nightly job with `dbt build --full-refresh`: every table rebuilt from raw.",
-    tags=account_tags(),
-    op_retry_policy=ingestion_retry_policy(),
-    config={"ops": {DBT_OP_NAME: {"config": {"full_refresh": True}}}},
-)
+
+nightly_job = build_nightly_job()
+full_refresh_job = build_nightly_job(FULL_REFRESH_JOB_NAME, full_refresh=True)
 
 
 def nightly_schedule() -> ScheduleDefinition:

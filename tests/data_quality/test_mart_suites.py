@@ -115,7 +115,7 @@ def test_missing_contract_column_is_reported_by_name(warehouse: Path) -> None:
     monthly = monthly_frame(daily).drop(columns=["win_rate", "weighted_pipeline_end"])
     write_marts(warehouse, daily, monthly)
     assert _check(warehouse).success  # values are fine; expectations on missing columns drop
-    [failure] = check_contract(MONTHLY, warehouse).failures
+    [failure] = check_contract(MONTHLY, warehouse, warehouse.parent.parent / "data").failures
     assert failure.observed is not None
     assert "win_rate" in failure.observed and "weighted_pipeline_end" in failure.observed
 
