@@ -58,12 +58,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_emulate(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from ingestion.emulators.amocrm import serve
     from ingestion.synthetic import CompanyConfig
 
     config = CompanyConfig(
         seed=args.seed, start_date=dt.date.today() - dt.timedelta(days=args.days), days=args.days
     )
+    if args.crm == "bitrix24":
+        from ingestion.emulators.bitrix24 import serve as serve_bitrix24
+
+        serve_bitrix24(config, host=args.host, port=args.port)
+        return 0
+    from ingestion.emulators.amocrm import serve
+
     serve(config, host=args.host, port=args.port, token=args.token)
     return 0
 
@@ -82,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=cmd_run)
 
     emulate = commands.add_parser("emulate", help="serve an emulated CRM API")
-    emulate.add_argument("crm", choices=["amocrm"])
+    emulate.add_argument("crm", choices=["amocrm", "bitrix24"])
     emulate.add_argument("--port", type=int, default=8765)
     emulate.add_argument("--host", default="127.0.0.1")
     emulate.add_argument("--token", default="demo-long-lived-token")
