@@ -36,6 +36,7 @@ renamed as (
         {{ epoch_to_timestamp('closest_task_at') }} as closest_task_at,
         coalesce(is_deleted, false) as is_deleted,
         cast(score as {{ dbt.type_int() }}) as score,
+        {{ id_text('source_id') }} as source_id,
         _dlt_load_id as dlt_load_id
     from source
 

@@ -1,0 +1,59 @@
+{#
+    The long-form custom field values of leads, contacts and companies. The three raw tables
+    have one shape (written by the same code) and one grain, so they are unioned here rather
+    than in three views. Marker rows (field_id 0: an entity without any value) are dropped.
+#}
+
+with lead_values as (
+
+    {{ fill_source_columns('raw_amocrm', 'lead_custom_field_values') }}
+
+),
+
+contact_values as (
+
+    {{ fill_source_columns('raw_amocrm', 'contact_custom_field_values') }}
+
+),
+
+company_values as (
+
+    {{ fill_source_columns('raw_amocrm', 'company_custom_field_values') }}
+
+),
+
+all_values as (
+
+    select * from lead_values
+    union all
+    select * from contact_values
+    union all
+    select * from company_values
+
+),
+
+renamed as (
+
+    select
+        {{ amocrm_account_key('account_id') }} as account_key,
+        {{ id_text('account_id') }} as account_id,
+        entity_type,
+        {{ id_text('entity_id') }} as entity_id,
+        {{ id_text('field_id') }} as field_id,
+        cast(value_index as {{ dbt.type_int() }}) as value_index,
+        field_name,
+        field_code,
+        field_type,
+        value as value_text,
+        {{ id_text('enum_id') }} as enum_id,
+        enum_code,
+        enum_label,
+        coalesce(enum_label, value) as display_value,
+        {{ epoch_to_timestamp('updated_at') }} as entity_updated_at,
+        _dlt_load_id as dlt_load_id
+    from all_values
+    where field_id != 0
+
+)
+
+select * from renamed
