@@ -18,6 +18,8 @@ WAREHOUSE_ENV = "CRM_KPI_WAREHOUSE"
 DATA_DIR_ENV = "CRM_KPI_DATA_DIR"
 TIMEZONE_ENV = "CRM_KPI_SCHEDULE_TIMEZONE"
 CRON_ENV = "CRM_KPI_SCHEDULE_CRON"
+SALES_PLAN_ENV = "CRM_KPI_SALES_PLAN"
+MARKETING_SPEND_ENV = "CRM_KPI_MARKETING_SPEND"
 
 RAW_SCHEMAS = {"amocrm": "raw_amocrm", "bitrix24": "raw_bitrix24", "inputs": "raw_inputs"}
 
@@ -35,6 +37,18 @@ class Settings:
     def dlt_pipelines_dir(self) -> Path:
         """dlt's local working folder (state is restored from the warehouse anyway)."""
         return self.data_dir / "dlt"
+
+    @property
+    def sales_plan_path(self) -> Path:
+        """The sales-plan CSV (catalogue section 5): $CRM_KPI_SALES_PLAN or <data_dir>/inputs/."""
+        default = self.data_dir / "inputs" / "sales_plan.csv"
+        return _absolute(os.environ.get(SALES_PLAN_ENV, str(default)))
+
+    @property
+    def marketing_spend_path(self) -> Path:
+        """The marketing-spend CSV: $CRM_KPI_MARKETING_SPEND or <data_dir>/inputs/."""
+        default = self.data_dir / "inputs" / "marketing_spend.csv"
+        return _absolute(os.environ.get(MARKETING_SPEND_ENV, str(default)))
 
 
 def _absolute(path: str) -> Path:

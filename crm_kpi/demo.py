@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import time
 
-from crm_kpi.config import Settings
+from crm_kpi.config import MARKETING_SPEND_ENV, SALES_PLAN_ENV, Settings
 from crm_kpi.report import format_table, last_full_month, monthly_kpis
 from crm_kpi.runner import run_nightly
 
@@ -19,22 +19,35 @@ def _say(message: str) -> None:
 
 
 def run_demo(settings: Settings, days: int = DEMO_DAYS, seed: int = 42) -> int:
-    """Serve a synthetic company through the amoCRM emulator and run the nightly job on it."""
+    """Serve a synthetic company through the amoCRM and the Bitrix24 emulators (one account
+    each, one warehouse) and run the nightly job on it."""
     from ingestion.emulators.amocrm import AmoCrmEmulator
+    from ingestion.emulators.bitrix24 import Bitrix24Emulator
     from ingestion.synthetic import CompanyConfig
+    from ingestion.synthetic.inputs import write_input_files
 
     today = dt.date.today()
     config = CompanyConfig(seed=seed, start_date=today - dt.timedelta(days=days), days=days)
     started = time.monotonic()
     _say(f"generating the synthetic company ({days} days of history) ...")
-    with AmoCrmEmulator(config, token=DEMO_TOKEN, host="127.0.0.1", port=0) as emulator:
+    with (
+        AmoCrmEmulator(config, token=DEMO_TOKEN, host="127.0.0.1", port=0) as emulator,
+        Bitrix24Emulator(config, host="127.0.0.1", port=0) as bitrix24,
+    ):
         _say(f"emulated amoCRM account '{emulator.subdomain}' serving at {emulator.base_url}")
+        _say(f"emulated Bitrix24 portal '{bitrix24.portal}' serving at {bitrix24.base_url}")
+        os.environ["SOURCES__BITRIX24__PORTAL"] = bitrix24.portal
+        os.environ["SOURCES__BITRIX24__WEBHOOK_URL"] = bitrix24.webhook_url
         os.environ["SOURCES__AMOCRM__SUBDOMAIN"] = emulator.subdomain
         os.environ["SOURCES__AMOCRM__BASE_URL"] = emulator.base_url
         os.environ["SOURCES__AMOCRM__ACCESS_TOKEN"] = DEMO_TOKEN
+        inputs = write_input_files(config, settings.data_dir / "inputs")
+        os.environ[SALES_PLAN_ENV] = str(inputs.sales_plan)
+        os.environ[MARKETING_SPEND_ENV] = str(inputs.marketing_spend)
+        _say(f"sales plan and marketing spend of the company written to {inputs.sales_plan.parent}")
         _say("running the nightly job: load (dlt) → build (dbt) → validate (GX) ...")
         summary = run_nightly(log_path=settings.data_dir / "logs" / "last_run.log")
-        requests = len(emulator.request_log)
+        requests = len(emulator.request_log) + len(bitrix24.request_log)
     if not summary.success:
         _say("the run failed:")
         for failure in summary.failures:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dagster import Definitions
 
+from orchestration.assets.bitrix24_ingestion import bitrix24_raw
 from orchestration.assets.crm_ingestion import amocrm_raw
 from orchestration.assets.dbt_models import crm_kpi_dbt
+from orchestration.assets.inputs_ingestion import inputs_raw
 from orchestration.assets.serving import build_serving_assets, published_upstream_keys
 from orchestration.checks import build_checks
 from orchestration.freshness import with_freshness
@@ -16,6 +18,8 @@ from orchestration.sensors import build_sensors
 defs = Definitions(
     assets=[
         amocrm_raw,
+        bitrix24_raw,
+        inputs_raw,
         crm_kpi_dbt,
         *build_serving_assets(published_upstream_keys(crm_kpi_dbt.keys)),
     ],

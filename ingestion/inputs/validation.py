@@ -1,0 +1,188 @@
+"""Row-level validation of the CSV inputs: good rows go on, bad rows are rejected with a reason.
+
+A rejection names the file, the line (the header is line 1) and why, so that whoever keeps the
+file can fix it; the other rows still load.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from .managers import KnownManagers
+from .settings import MARKETING_SPEND_REQUIRED, PLAN_METRICS, SALES_PLAN_REQUIRED
+
+MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+ACCOUNT_KEY_PATTERN = re.compile(r"^[a-z0-9_]+:.+$")
+
+Row = dict[str, Any]
+
+
+class InputFileError(ValueError):
+    """The file as a whole cannot be read (missing, no header, missing columns)."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One rejected line of an input file."""
+
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}, line {self.line}: {self.reason}"
+
+    def as_row(self, table: str) -> Row:
+        """The rejection as a row of the ``input_rejections`` table."""
+        return {
+            "input_table": table,
+            "source_file": self.file,
+            "source_line": self.line,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class ParsedInput:
+    """The good rows and the rejections of one file."""
+
+    rows: list[Row] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+
+
+def _read(path: Path, required: Iterable[str]) -> Iterable[tuple[int, dict[str, str]]]:
+    if not path.is_file():
+        raise InputFileError(f"{path}: file not found")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = [name.strip().lower() for name in reader.fieldnames or []]
+        missing = [name for name in required if name not in header]
+        if missing:
+            raise InputFileError(
+                f"{path}: missing column(s) {', '.join(missing)} in the header line"
+            )
+        reader.fieldnames = header
+        for record in reader:
+            cleaned = {key: (value or "").strip() for key, value in record.items() if key}
+            if not any(cleaned.values()):
+                continue  # blank line
+            yield reader.line_num, cleaned
+
+
+def _month(value: str) -> str:
+    match = MONTH_PATTERN.match(value)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f"unparsable month {value!r} (expected YYYY-MM)")
+    return value
+
+
+def _amount(value: str, name: str) -> Decimal:
+    try:
+        amount = Decimal(value.replace(" ", "").replace(",", "."))
+    except InvalidOperation:
+        raise ValueError(f"{name} {value!r} is not a number") from None
+    if not amount.is_finite():
+        raise ValueError(f"{name} {value!r} is not a number")
+    if amount < 0:
+        raise ValueError(f"negative {name} {value}")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _account_key(value: str) -> str:
+    if not ACCOUNT_KEY_PATTERN.match(value):
+        raise ValueError(f"account_key {value!r} is not '<crm>:<account id>'")
+    return value
+
+
+def parse_sales_plan(path: Path, managers: KnownManagers | None = None) -> ParsedInput:
+    """Read and validate the sales-plan CSV.
+
+    Columns: ``account_key``, ``manager_id`` or ``manager_email``, ``month`` (YYYY-MM),
+    ``metric``, ``target``. Rejected: unknown manager (when ``managers`` is given), unknown
+    metric, negative or non-numeric target, unparsable month, duplicate target.
+    """
+    parsed = ParsedInput()
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for line, record in _read(path, SALES_PLAN_REQUIRED):
+        try:
+            account_key = _account_key(record["account_key"])
+            manager_id = record.get("manager_id") or None
+            email = (record.get("manager_email") or "").lower() or None
+            if manager_id is None and email is None:
+                raise ValueError("neither manager_id nor manager_email is given")
+            if managers is not None:
+                manager_id = managers.resolve(account_key, manager_id, email)
+            month = _month(record["month"])
+            metric = record["metric"].lower()
+            if metric not in PLAN_METRICS:
+                raise ValueError(
+                    f"unknown metric {metric!r} (known: {', '.join(sorted(PLAN_METRICS))})"
+                )
+            target = _amount(record["target"], "target")
+            key = (account_key, manager_id or email or "", month, metric)
+            if key in seen:
+                raise ValueError(
+                    f"duplicate target for {metric} in {month} (first given on line {seen[key]})"
+                )
+            seen[key] = line
+        except ValueError as error:
+            parsed.rejections.append(Rejection(str(path), line, str(error)))
+            continue
+        parsed.rows.append(
+            {
+                "account_key": account_key,
+                "manager_id": manager_id,
+                "manager_email": email,
+                "month": month,
+                "metric": metric,
+                "target": target,
+                "source_file": str(path),
+                "source_line": line,
+            }
+        )
+    return parsed
+
+
+def parse_marketing_spend(path: Path) -> ParsedInput:
+    """Read and validate the marketing-spend CSV (``account_key, lead_source, month, spend``).
+
+    Rejected: empty lead source, unparsable month, negative or non-numeric spend, a second
+    row for the same account, source and month.
+    """
+    parsed = ParsedInput()
+    seen: dict[tuple[str, str, str], int] = {}
+    for line, record in _read(path, MARKETING_SPEND_REQUIRED):
+        try:
+            account_key = _account_key(record["account_key"])
+            lead_source = record["lead_source"]
+            if not lead_source:
+                raise ValueError("empty lead_source")
+            month = _month(record["month"])
+            spend = _amount(record["spend"], "spend")
+            key = (account_key, lead_source, month)
+            if key in seen:
+                raise ValueError(
+                    f"duplicate spend for {lead_source} in {month}"
+                    f" (first given on line {seen[key]})"
+                )
+            seen[key] = line
+        except ValueError as error:
+            parsed.rejections.append(Rejection(str(path), line, str(error)))
+            continue
+        parsed.rows.append(
+            {
+                "account_key": account_key,
+                "lead_source": lead_source,
+                "month": month,
+                "spend": spend,
+                "source_file": str(path),
+                "source_line": line,
+            }
+        )
+    return parsed
