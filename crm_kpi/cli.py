@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from crm_kpi.config import export_warehouse_env
 
-CRMS = ("amocrm",)
+CRMS = ("amocrm", "bitrix24")
 
 
 def _quiet_telemetry() -> None:
@@ -27,15 +27,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from crm_kpi.runner import run_nightly
     from ingestion.pipelines import missing_settings
+    from orchestration.assets.bitrix24_ingestion import bitrix24_missing_settings, bitrix24_raw
     from orchestration.assets.crm_ingestion import amocrm_raw
     from orchestration.assets.dbt_models import crm_kpi_dbt
 
     settings = export_warehouse_env()
-    raw_assets = {"amocrm": amocrm_raw}
+    raw_assets = {"amocrm": amocrm_raw, "bitrix24": bitrix24_raw}
     selection = list(crm_kpi_dbt.keys)
     configured = []
     for crm in CRMS:
-        missing = missing_settings(crm)
+        missing = bitrix24_missing_settings() if crm == "bitrix24" else missing_settings(crm)
         if missing:
             print(f"[crm-kpi] skipping {crm}: not configured (set {', '.join(missing)})")
         else:
