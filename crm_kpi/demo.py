@@ -62,4 +62,16 @@ def run_demo(settings: Settings, days: int = DEMO_DAYS, seed: int = 42) -> int:
     print(format_table(frame) if not frame.empty else "(no rows for that month)", flush=True)
     print(f"\nWarehouse: {settings.warehouse_path}", flush=True)
     print("Marts: schema 'marts' (mart_manager_daily, mart_manager_monthly)", flush=True)
+    _print_serving()
     return 0 if not frame.empty else 1
+
+
+def _print_serving() -> None:
+    """Where the published snapshot and the HTML report of this run are."""
+    from crm_kpi.config import get_serving_settings
+
+    serving_dir = get_serving_settings().serving_dir
+    reports = sorted((serving_dir / "reports").glob("kpi_report_*.html"))
+    print(f"Published for BI (read-only snapshot, Parquet/CSV): {serving_dir}", flush=True)
+    if reports:
+        print(f"HTML KPI report: {reports[-1]}", flush=True)

@@ -73,16 +73,28 @@ def render_markdown(docs: dict[str, TableDoc]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m serving.bi_docs [OUTPUT]``: write the data dictionary (default docs/bi/)."""
-    import sys
+    """``python -m serving.bi_docs [OUTPUT] [--manifest PATH]``: write the data dictionary."""
+    import argparse
 
     from crm_kpi.config import PROJECT_ROOT
-    from orchestration.assets.dbt_models import dbt_project
 
-    args = sys.argv[1:] if argv is None else argv
-    output = Path(args[0]) if args else PROJECT_ROOT / "docs" / "bi" / "published_tables.md"
-    docs = load_table_docs(dbt_project().manifest_path)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(render_markdown(docs), encoding="utf-8")
-    print(f"wrote {output} ({len(docs)} tables)")
+    parser = argparse.ArgumentParser(prog="python -m serving.bi_docs", description=main.__doc__)
+    parser.add_argument(
+        "output", nargs="?", type=Path, default=PROJECT_ROOT / "docs" / "bi" / "published_tables.md"
+    )
+    parser.add_argument(
+        "--manifest", type=Path, help="a dbt manifest.json (default: the project's)"
+    )
+    args = parser.parse_args(argv)
+    if args.manifest is None:
+        from orchestration.assets.dbt_models import dbt_project
+
+        args.manifest = dbt_project().manifest_path
+    docs = load_table_docs(args.manifest)
+    if not docs:
+        print(f"no mart models in {args.manifest}: run `dbt parse` first")
+        return 1
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(render_markdown(docs), encoding="utf-8")
+    print(f"wrote {args.output} ({len(docs)} tables)")
     return 0
