@@ -17,7 +17,6 @@ from .query import Query
 from .responses import Response, no_content, problem
 from .store import Selection, Store
 
-
 MUTATION_SPREAD_S = 300  # mid-scan edits get distinct times in the last minutes of the day
 
 
