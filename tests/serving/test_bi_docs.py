@@ -70,3 +70,15 @@ def test_pbids_points_at_server_and_database_without_credentials(tmp_path: Path)
         "server": "localhost",
         "database": "kpi",
     }
+
+
+def test_bi_docs_command_writes_the_dictionary(tmp_path: Path, capsys) -> None:
+    from serving.dbt_docs import main
+
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps(MANIFEST), encoding="utf-8")
+    output = tmp_path / "docs" / "published_tables.md"
+    assert main([str(output), "--manifest", str(manifest)]) == 0
+    assert "## dim_managers" in output.read_text(encoding="utf-8")
+    assert "2 tables" in capsys.readouterr().out
+    assert main([str(output), "--manifest", str(tmp_path / "missing.json")]) == 1
