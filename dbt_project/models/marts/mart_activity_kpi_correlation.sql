@@ -5,11 +5,12 @@
     p-value from Student's t with n - 2 degrees of freedom (macros/stats/t_distribution.sql).
     NULL r and p-value under 8 observations or when either metric is constant.
 #}
-{%- set activity_metrics = [
+{#- The metric lists can be narrowed with vars (the unit tests do). -#}
+{%- set activity_metrics = var('correlation_activity_metrics', [
     'calls_total', 'calls_outbound', 'calls_answered', 'call_duration_seconds', 'meetings_held',
     'emails_sent', 'tasks_completed', 'notes_created'
-] -%}
-{%- set outcome_metrics = ['deals_won', 'revenue', 'deals_created', 'deals_lost'] -%}
+]) -%}
+{%- set outcome_metrics = var('correlation_outcome_metrics', ['deals_won', 'revenue', 'deals_created', 'deals_lost']) -%}
 with daily as (
 
     select * from {{ ref('mart_manager_daily') }}

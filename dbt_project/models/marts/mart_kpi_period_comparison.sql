@@ -8,11 +8,16 @@
     'revenue', 'deals_won', 'deals_lost', 'deals_created', 'calls_total', 'calls_answered',
     'meetings_held', 'emails_sent', 'tasks_completed', 'lost_amount'
 ] -%}
-{%- set reported = [
+{#- The KPIs and grains can be narrowed with vars (the unit tests do). -#}
+{%- set kpis = var('period_comparison_kpis', [
     'revenue', 'deals_won', 'deals_lost', 'deals_created', 'calls_total', 'calls_answered',
-    'meetings_held', 'emails_sent', 'tasks_completed'
-] -%}
-{%- set grains = ['week', 'month', 'quarter'] -%}
+    'meetings_held', 'emails_sent', 'tasks_completed', 'win_rate', 'avg_deal_value'
+]) -%}
+{%- set ratios = {
+    'win_rate': safe_divide('deals_won', 'deals_won + deals_lost'),
+    'avg_deal_value': safe_divide('revenue', 'deals_won')
+} -%}
+{%- set grains = var('period_comparison_grains', ['week', 'month', 'quarter']) -%}
 with daily as (
 
     select * from {{ ref('mart_manager_daily') }}
@@ -68,34 +73,17 @@ period_sums as (
 
 kpi_values as (
 
-    {%- for kpi in reported %}
+    {%- for kpi in kpis %}
         select
             account_key,
             manager_id,
             period_grain,
             period_start,
             '{{ kpi }}' as kpi,
-            cast({{ kpi }} as {{ type_double() }}) as kpi_value
+            {{ ratios[kpi] if kpi in ratios else 'cast(' ~ kpi ~ ' as ' ~ type_double() ~ ')' }} as kpi_value
         from period_sums
-        union all
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
-    select
-        account_key,
-        manager_id,
-        period_grain,
-        period_start,
-        'win_rate' as kpi,
-        {{ safe_divide('deals_won', 'deals_won + deals_lost') }} as kpi_value
-    from period_sums
-    union all
-    select
-        account_key,
-        manager_id,
-        period_grain,
-        period_start,
-        'avg_deal_value' as kpi,
-        {{ safe_divide('revenue', 'deals_won') }} as kpi_value
-    from period_sums
 
 ),
 
