@@ -17,6 +17,7 @@ from .transport import BitrixTransport, LeakyBucket
 
 logger = logging.getLogger("crm_kpi.ingestion.bitrix24")
 Row = dict[str, Any]
+MAX_OPERATING_WAITS = 20
 
 
 def php_query(params: dict[str, Any], prefix: str = "") -> list[str]:
@@ -125,6 +126,7 @@ class Bitrix24Client(RESTClient):
         path = f"[{spec.wrap}]" if spec.wrap else ""
         id_field = spec.id_field
         done = False
+        blocked = 0
         while not done:
             commands = {}
             for index in range(batch_size):
@@ -137,11 +139,18 @@ class Bitrix24Client(RESTClient):
                 commands[f"p{index}"] = f"{spec.method}?{query}"
             answer = self.call("batch", {"halt": 0, "cmd": commands})["result"]
             results, errors = answer.get("result") or {}, answer.get("result_error") or {}
+            self._remember_operating(spec.method, answer.get("result_time") or {})
             for index in range(batch_size):
                 key = f"p{index}"
                 if key in errors:
                     error = errors[key]
                     if error.get("error") == "OPERATION_TIME_LIMIT":
+                        blocked += 1
+                        if blocked > MAX_OPERATING_WAITS:
+                            raise Bitrix24Error(
+                                spec.method, "OPERATION_TIME_LIMIT",
+                                f"still blocked after {MAX_OPERATING_WAITS} waits; run later",
+                            )  # fmt: skip
                         self.transport._wait_for_operating_reset(spec.method, _NO_RESPONSE)
                         break  # re-run from the last good page
                     raise Bitrix24Error(
@@ -155,6 +164,16 @@ class Bitrix24Client(RESTClient):
                 if len(rows) < PAGE_SIZE:
                     done = True
                     break
+
+    def _remember_operating(self, method: str, times: Any) -> None:
+        """Keep the latest ``operating_reset_at`` the subcalls reported for ``method``."""
+        resets = [
+            float(entry["operating_reset_at"])
+            for entry in (times.values() if isinstance(times, dict) else [])
+            if isinstance(entry, dict) and str(entry.get("operating_reset_at", "")).isdigit()
+        ]
+        if resets:
+            self.transport.reset_at[method] = max(resets)
 
 
 class _NoResponse:

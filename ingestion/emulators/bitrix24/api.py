@@ -157,16 +157,19 @@ class PortalApi:
             self._select(row, spec, params)
             for row in rows[max(start, 0) : max(start, 0) + PAGE_SIZE]
         ]
-        cost = scanned * self.options.operating_cost_per_row
+        # Synthetic execution time: the rows returned, plus (without start=-1) counting every
+        # match for `total`, which is what makes big exports expensive on a real portal.
+        cost = len(page) * self.options.operating_cost_per_row
         if start == -1:
             result = MethodResult(page, total=0, operating=cost)
         else:
             more = start + PAGE_SIZE < len(rows)
+            counting = scanned * self.options.operating_cost_per_row
             result = MethodResult(
                 page,
                 total=len(rows),
                 next=start + PAGE_SIZE if more else None,
-                operating=cost + self.options.operating_cost_of_total,
+                operating=cost + counting + self.options.operating_cost_of_total,
             )
         if spec.wrap:
             result.result = {spec.wrap: result.result}
@@ -246,7 +249,8 @@ class PortalApi:
                 totals[key] = answer.total
             if answer.next is not None:
                 nexts[key] = answer.next
-            times[key] = {**self.time_block(started), "operating": answer.operating}
+            spent, reset_at = self.budget.status(credential, method.lower())
+            times[key] = {**self.time_block(started, spent, reset_at), "operating": spent}
         return {
             "result": results or [],
             "result_error": errors or [],

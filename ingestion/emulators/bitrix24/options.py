@@ -15,8 +15,9 @@ class Bitrix24Options:
             ``None`` disables the request limit.
         operating_limit_s: operating-time budget per method and credential over the
             sliding 10-minute window (cloud: 480 s); past it 429 ``OPERATION_TIME_LIMIT``.
-        operating_cost_per_row: synthetic execution time of one scanned record (seconds).
-        operating_cost_of_total: extra cost of counting ``total`` (a page without ``start=-1``).
+        operating_cost_per_row: synthetic execution time of one returned record, and of one
+            counted record when a page counts ``total`` (without ``start=-1``), in seconds.
+        operating_cost_of_total: fixed extra cost of counting ``total``.
         shuffle_without_order: without an ``order`` list methods answer in a different
             order on every request (the real paging skips and repeats rows).
         stagehistory_typed: ``crm.stagehistory.list`` values as ints (docs) or strings (2022).
@@ -36,7 +37,7 @@ class Bitrix24Options:
     drain_per_second: float = 2.0
     burst: int | None = 50
     operating_limit_s: float = 480.0
-    operating_cost_per_row: float = 0.0005
+    operating_cost_per_row: float = 0.001
     operating_cost_of_total: float = 0.05
     shuffle_without_order: bool = True
     stagehistory_typed: bool = True
