@@ -109,3 +109,45 @@ def test_deleted_deal_is_flagged_after_the_next_reconciliation(tmp_path: Path) -
         ).fetchone()[0]
     assert flagged == [("deal", victim, True)]
     assert still_loaded == 1  # nothing is lost: the row stays, flagged through `deletions`
+
+
+def test_oauth_refreshes_on_expired_token_and_persists_the_rotation(tmp_path: Path) -> None:
+    from ingestion.common.token_store import TokenPair, TokenStore
+
+    with Bitrix24Emulator(COMPANY) as emulator:
+        o = emulator.options
+        tokens = requests.get(
+            f"{emulator.base_url}/oauth/token/",
+            params={
+                "grant_type": "authorization_code",
+                "client_id": o.client_id,
+                "client_secret": o.client_secret,
+                "code": emulator.issue_authorization_code(),
+            },
+            timeout=10,
+        ).json()
+        store = TokenStore(tmp_path / "bitrix24_tokens.json")
+        store.save(TokenPair(tokens["access_token"], tokens["refresh_token"], tokens["expires"]))
+        emulator.expire_access_tokens()
+        source = bitrix24_source(
+            portal=emulator.portal,
+            webhook_url=None,
+            client_id=o.client_id,
+            client_secret=o.client_secret,
+            token_file=str(store.path),
+            base_url=emulator.base_url,
+            oauth_server=emulator.base_url,
+        )
+        pipeline = dlt.pipeline(
+            pipeline_name="bitrix24_oauth_test",
+            destination=dlt.destinations.duckdb(str(tmp_path / "wh.duckdb")),
+            dataset_name="raw_bitrix24",
+            pipelines_dir=str(tmp_path / "dlt"),
+        )
+        pipeline.run(source.with_resources("deals", "users"), loader_file_format="parquet")
+        refreshed = [entry for entry in emulator.request_log if entry.method == "oauth"]
+        expired = [entry for entry in emulator.request_log if entry.error == "expired_token"]
+    rotated = store.load()
+    assert rotated is not None and rotated.refresh_token != tokens["refresh_token"]
+    assert len(refreshed) == 2 and expired  # the code exchange, then one refresh for all calls
+    assert len(_rows(tmp_path / "wh.duckdb", "deals")) == len(emulator.store.visible("deal"))
