@@ -7,10 +7,10 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
+from dagster import AssetCheckSeverity, AssetKey, DagsterInstance, ExecuteInProcessResult
 
 # Dagster's own event log stays quiet on the console; progress comes from the crm_kpi loggers.
 RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -18,11 +18,17 @@ RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 @dataclass(frozen=True)
 class RunSummary:
-    """What a run did, for the command line."""
+    """What a run did, for the command line.
+
+    ``failures``: failed steps and failed blocking checks (the run failed, nothing was
+    published); ``warnings``: failed non-blocking checks (raw and core tables, mart columns).
+    """
 
     success: bool
     failures: list[str]
     log_path: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+    data_docs: Path | None = None
 
 
 def configure_logging() -> None:
@@ -64,7 +70,54 @@ def run_nightly(
             asset_selection=list(asset_selection) if asset_selection else None,
             raise_on_error=False,
         )
-    return RunSummary(success=result.success, failures=_failures(result), log_path=log_path)
+    failures, warnings = _failures(result), _warnings(result)
+    data_docs = _data_docs()
+    progress = logging.getLogger("crm_kpi.runner")
+    for warning in warnings:
+        progress.warning("data quality warning: %s", warning)
+    if data_docs is not None:
+        progress.info("data quality report (Great Expectations Data Docs): %s", data_docs)
+    return RunSummary(
+        success=result.success,
+        failures=failures,
+        log_path=log_path,
+        warnings=warnings,
+        data_docs=data_docs,
+    )
+
+
+def _data_docs() -> Path | None:
+    from crm_kpi.config import get_settings
+    from data_quality.data_docs import docs_index
+
+    index = docs_index(get_settings().data_dir)
+    return index if index.exists() else None
+
+
+def _failed_checks(result: ExecuteInProcessResult) -> list[tuple[str, AssetCheckSeverity]]:
+    failed = []
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        evaluation = event.event_specific_data
+        if evaluation is None or evaluation.passed:
+            continue
+        rows = evaluation.metadata.get("failed_rows")
+        detail = f" ({rows.value} failed rows)" if rows is not None and rows.value else ""
+        failed.append(
+            (
+                f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} "
+                f"failed{detail}",
+                evaluation.severity,
+            )
+        )
+    return failed
+
+
+def _warnings(result: ExecuteInProcessResult) -> list[str]:
+    return [
+        line for line, severity in _failed_checks(result) if severity == AssetCheckSeverity.WARN
+    ]
 
 
 def _failures(result: ExecuteInProcessResult) -> list[str]:
@@ -78,8 +131,7 @@ def _failures(result: ExecuteInProcessResult) -> list[str]:
                 message = cause.message.strip()
                 cause = cause.cause
             failures.append(f"{event.step_key}: {message}")
-        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
-            if evaluation is not None and not evaluation.passed:
-                failures.append(f"check {evaluation.check_name} on {evaluation.asset_key} failed")
+    failures += [
+        line for line, severity in _failed_checks(result) if severity == AssetCheckSeverity.ERROR
+    ]
     return failures

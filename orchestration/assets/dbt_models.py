@@ -19,6 +19,9 @@ from orchestration.assets.table_metadata import table_metadata
 # Unit tests pin formulas on fixtures; they run in CI (tests/dbt), not every night.
 logger = logging.getLogger("crm_kpi.orchestration")
 BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
+# Where dbt writes its manifest and artefacts (default dbt_project/target); a separate one
+# lets a second checkout or a test run parse and build without touching the shared folder.
+DBT_TARGET_ENV = "CRM_KPI_DBT_TARGET_PATH"
 
 
 def dbt_executable() -> str:
@@ -30,7 +33,11 @@ def dbt_executable() -> str:
 @cache
 def dbt_project() -> DbtProject:
     """The dbt project, with its manifest prepared (``dbt parse``) when missing or in dev."""
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project = DbtProject(
+        project_dir=DBT_PROJECT_DIR,
+        profiles_dir=DBT_PROJECT_DIR,
+        target_path=os.environ.get(DBT_TARGET_ENV) or "target",
+    )
     export_warehouse_env()
     # `dagster dev` sets DAGSTER_IS_DEV_CLI: re-parse there so model edits show up.
     if not project.manifest_path.exists() or os.environ.get("DAGSTER_IS_DEV_CLI"):
