@@ -10,8 +10,10 @@ from dagster import AssetCheckResult, AssetKey, asset, asset_check, materialize
 from serving_fixtures import drop_role
 
 from orchestration.assets.serving import (
+    DIGEST_KEY,
     PBIDS_FILE,
     POSTGRES_KEY,
+    REPORT_KEY,
     SNAPSHOT_KEY,
     build_serving_assets,
     published_upstream_keys,
@@ -108,3 +110,17 @@ def test_postgres_publish_and_pbids_when_configured(
         assert address == {"server": "127.0.0.1", "database": "crm_kpi_serving_test"}
     finally:
         drop_role("crm_kpi_serving_bi_asset_test")
+
+
+def test_the_project_publishes_after_every_mart_and_bi_dimension() -> None:
+    from orchestration.assets.dbt_models import crm_kpi_dbt
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    parents = graph.get(SNAPSHOT_KEY).parent_keys
+    marts = {key for key in crm_kpi_dbt.keys if key.path[0] == "marts"}
+    assert AssetKey(["marts", "mart_manager_monthly"]) in marts
+    assert marts | {AssetKey(["core", "dim_managers"]), AssetKey(["core", "dim_dates"])} <= parents
+    assert AssetKey(["core", "fct_deals"]) not in parents
+    serving_keys = {key for key in graph.get_all_asset_keys() if key.path[0] == "serving"}
+    assert serving_keys == {SNAPSHOT_KEY, POSTGRES_KEY, REPORT_KEY, DIGEST_KEY}
