@@ -140,8 +140,11 @@ def contract_check(suite: Suite, asset_key: AssetKey | None = None) -> AssetChec
 
 
 def default_asset_keys() -> set[AssetKey]:
-    """The assets of this code location that suites may check."""
-    return {*amocrm_raw.keys, *crm_kpi_dbt.keys}
+    """The assets of this code location that suites may check: raw tables and dbt models."""
+    from orchestration.assets.bitrix24_ingestion import bitrix24_raw
+    from orchestration.assets.inputs_ingestion import inputs_raw
+
+    return {*amocrm_raw.keys, *bitrix24_raw.keys, *inputs_raw.keys, *crm_kpi_dbt.keys}
 
 
 def build_checks(asset_keys: Iterable[AssetKey] | None = None) -> list[AssetChecksDefinition]:

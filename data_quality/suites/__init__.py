@@ -1,14 +1,20 @@
-"""The suites, one per checked table: raw amoCRM (warn), core (warn) and marts (blocking)."""
+"""The suites, one per checked table: raw layer and core (warn), marts (blocking)."""
 
 from __future__ import annotations
 
 from data_quality.suite import Suite
-from data_quality.suites import core, marts, raw_amocrm
+from data_quality.suites import core, marts, raw_amocrm, raw_bitrix24, raw_inputs
 
 
 def all_suites() -> list[Suite]:
     """Every suite of the project, raw layer first."""
-    return [*raw_amocrm.SUITES, *core.SUITES, *marts.SUITES]
+    return [
+        *raw_amocrm.SUITES,
+        *raw_bitrix24.SUITES,
+        *raw_inputs.SUITES,
+        *core.SUITES,
+        *marts.SUITES,
+    ]
 
 
 def suite_for(table: str) -> Suite:

@@ -1,0 +1,72 @@
+"""Raw and core suites: duplicated ids, bad timestamps, unknown enums, broken time order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from quality_frames import write_tables
+
+from data_quality.checking import SuiteOutcome, check_suite
+from data_quality.suites import all_suites, suite_for
+
+
+def _check(warehouse: Path, table: str) -> SuiteOutcome:
+    return check_suite(suite_for(table), warehouse, warehouse.parent.parent / "data", "test")
+
+
+def _failed(outcome: SuiteOutcome) -> set[tuple[str, str | None]]:
+    return {(f.expectation, f.column) for f in outcome.failures}
+
+
+def test_every_suite_has_a_unique_table_and_only_marts_block() -> None:
+    suites = all_suites()
+    assert len({s.table for s in suites}) == len(suites)
+    assert {s.table.split(".")[0] for s in suites if s.blocking} == {"marts"}
+    assert len([s for s in suites if s.table.startswith("marts.")]) == 14  # catalogue section 4
+
+
+def test_raw_amocrm_notes_duplicates_bad_timestamps_and_unknown_types(warehouse: Path) -> None:
+    notes = pd.DataFrame(
+        {
+            "account_id": [1, 1, 1],
+            "id": [7, 7, 8],
+            "entity_id": [100, 100, 101],
+            "note_type": ["call_in", "call_in", "telepathy"],
+            "created_at": [1_767_225_600, 1_767_225_600, 4_102_444_800],  # 2026, 2026, 2100
+            "updated_at": [1_767_225_600, 1_767_225_600, None],
+            "params": ["{}", "{}", "{}"],
+        }
+    )
+    write_tables(warehouse, {"raw_amocrm.lead_notes": notes})
+    outcome = _check(warehouse, "raw_amocrm.lead_notes")
+    failed = _failed(outcome)
+    assert ("expect_compound_columns_to_be_unique", "account_id,id") in failed
+    assert ("expect_column_values_to_be_between", "created_at") in failed
+    assert ("expect_column_values_to_be_in_set", "note_type") in failed
+    [unknown] = [f for f in outcome.failures if f.column == "note_type"]
+    assert unknown.sample == ["telepathy"]
+
+
+def test_core_transitions_out_of_time_order_and_unknown_deals(warehouse: Path) -> None:
+    transitions = pd.DataFrame(
+        {
+            "account_key": ["amocrm:1"] * 3,
+            "deal_id": ["1", "1", "2"],
+            "transition_seq": [1, 2, 1],
+            "to_stage_id": ["a", "b", "a"],
+            "changed_at": pd.to_datetime(["2026-01-02", "2026-01-01", "2026-01-01"]),
+            "hours_in_from_stage": [1.0, 2.0, 0.0],
+        }
+    )
+    deals = pd.DataFrame({"account_key": ["amocrm:1"], "deal_id": ["1"]})
+    write_tables(
+        warehouse,
+        {"core.fct_deal_stage_transitions": transitions, "core.fct_deals": deals},
+    )
+    outcome = _check(warehouse, "core.fct_deal_stage_transitions")
+    failed = _failed(outcome)
+    assert ("expect_column_values_to_be_in_set", "is_in_time_order") in failed
+    assert ("expect_column_values_to_be_in_set", "is_known") in failed
+    [order] = [f for f in outcome.failures if f.column == "is_in_time_order"]
+    assert order.sample_rows[0]["deal_id"] == "1" and order.sample_rows[0]["transition_seq"] == 2
