@@ -56,6 +56,14 @@ def test_ingestion_heals_after_two_injected_faults(
     assert attempts == [1, 2, 3]
     retries = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_UP_FOR_RETRY]
     assert len(retries) == 2
+    # dlt's load statistics are the raw assets' metadata
+    [leads_load] = [
+        m
+        for m in result.asset_materializations_for_node("amocrm_raw")
+        if m.asset_key.path[-1] == "leads"
+    ]
+    assert leads_load.metadata["rows_loaded"].value > 0
+    assert leads_load.metadata["dataset_name"].value == "raw_amocrm"
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         (leads,) = connection.execute("select count(*) from raw_amocrm.leads").fetchone()
     assert leads > 0
