@@ -45,12 +45,16 @@ class RowCountHistory:
         os.replace(scratch, self.path)
 
 
+# Small tables move by a few rows for real; never narrow the band below this many rows.
+MIN_SLACK_ROWS = 10
+
+
 def band(previous: int, share: float) -> tuple[int, int]:
     """Accepted row counts around ``previous``: from ``(1 - share)`` to ``1 / (1 - share)`` times.
 
-    With ``share=0.5``: half to double. Growth of a day or an account fits; a mart losing
-    most of its rows does not.
+    With ``share=0.5``: half to double (and at least ``MIN_SLACK_ROWS`` either way). Growth
+    of a day or an account fits; a mart losing most of its rows does not.
     """
-    low = int(previous * (1 - share))
-    high = int(previous / (1 - share)) + 1
+    low = min(int(previous * (1 - share)), max(previous - MIN_SLACK_ROWS, 0))
+    high = max(int(previous / (1 - share)) + 1, previous + MIN_SLACK_ROWS)
     return low, high
