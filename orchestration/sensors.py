@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dagster import (
+    AssetKey,
     DagsterEventType,
     DagsterInstance,
     DefaultSensorStatus,
@@ -14,6 +15,8 @@ from dagster import (
 from orchestration.notifications import Alert, notify
 
 FAILURE_SENSOR_NAME = "crm_kpi_run_failure_alert"
+# The serving asset that publishes the marts (orchestration/assets/serving.py).
+SNAPSHOT_KEY = AssetKey(["serving", "published_snapshot"])
 
 
 def failed_checks(instance: DagsterInstance, run_id: str) -> list[str]:
@@ -33,6 +36,12 @@ def failed_checks(instance: DagsterInstance, run_id: str) -> list[str]:
     return lines
 
 
+def published(instance: DagsterInstance, run_id: str) -> bool:
+    """Did the run publish the marts (materialize the serving snapshot)?"""
+    records = instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+    return any(record.get_dagster_event().asset_key == SNAPSHOT_KEY for record in records)
+
+
 def alert_for(context: RunFailureSensorContext) -> Alert:
     """The alert of a failed run: failed steps, failed checks, and what did not run."""
     run = context.dagster_run
@@ -41,7 +50,11 @@ def alert_for(context: RunFailureSensorContext) -> Alert:
         for event in context.get_step_failure_events()
     ]
     lines += failed_checks(context.instance, run.run_id)
-    lines.append("Marts were not published; yesterday's snapshot stays live.")
+    lines.append(
+        "The marts were published before the failure."
+        if published(context.instance, run.run_id)
+        else "The marts were not published: BI keeps the last published snapshot."
+    )
     return Alert(
         subject=f"crm-kpi: run {run.run_id[:8]} of {run.job_name} failed",
         lines=lines,
