@@ -26,6 +26,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from crm_kpi.runner import run_nightly
+    from ingestion.amocrm.helpers.accounts import missing_settings as amocrm_missing_settings
     from ingestion.pipelines import missing_settings
     from orchestration.assets.bitrix24_ingestion import bitrix24_missing_settings, bitrix24_raw
     from orchestration.assets.crm_ingestion import amocrm_raw
@@ -36,7 +37,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     selection = list(crm_kpi_dbt.keys)
     configured = []
     for crm in CRMS:
-        missing = bitrix24_missing_settings() if crm == "bitrix24" else missing_settings(crm)
+        if crm == "bitrix24":
+            missing = bitrix24_missing_settings()
+        elif crm == "amocrm":  # one account or several, long-lived token or OAuth
+            missing = amocrm_missing_settings()
+        else:
+            missing = missing_settings(crm)
         if missing:
             print(f"[crm-kpi] skipping {crm}: not configured (set {', '.join(missing)})")
         else:

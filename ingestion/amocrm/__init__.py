@@ -14,6 +14,7 @@ run ``..._AUTHORIZATION_CODE``; the rotating tokens live in ``..._TOKEN_PATH``, 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator, Sequence
 from functools import cached_property
@@ -480,13 +481,25 @@ def _deleted_entities(connections: list[AccountConnection]) -> DltResource:
     )
 
 
+def _event_type_list(event_types: str | Sequence[str] | None) -> list[str]:
+    """``"a,b"``, ``'["a", "b"]'`` or ``["a", "b"]`` as a list of event types."""
+    if not event_types:
+        return []
+    if isinstance(event_types, str):
+        text = event_types.strip()
+        if text.startswith("["):
+            return [str(item).strip() for item in json.loads(text) if str(item).strip()]
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return [str(item).strip() for item in event_types if str(item).strip()]
+
+
 @dlt.source(name="amocrm", max_table_nesting=0)
 def amocrm_source(
     subdomain: str | None = dlt.config.value,
     access_token: str | None = dlt.secrets.value,
     base_url: str | None = None,
     requests_per_second: float = DEFAULT_REQUESTS_PER_SECOND,
-    event_types: str | None = None,
+    event_types: str | list[str] | None = None,
     client_id: str | None = None,
     client_secret: str | None = dlt.secrets.value,
     redirect_uri: str | None = None,
@@ -505,7 +518,8 @@ def amocrm_source(
         base_url: the account's address when it is not ``https://{subdomain}.amocrm.ru``
             (``.amocrm.com``, ``.kommo.com``, or a local emulator).
         requests_per_second: client-side throttle per account; amoCRM allows 7.
-        event_types: comma-separated event types to load instead of ``EVENT_TYPES``.
+        event_types: event types to load instead of ``EVENT_TYPES`` (comma-separated, a JSON
+            list, or a list).
         client_id, client_secret, redirect_uri: OAuth 2.0 instead of a long-lived token.
         authorization_code: exchanged for the first token pair when no tokens are stored.
         token_path: the file that keeps the rotating OAuth tokens.
@@ -532,7 +546,8 @@ def amocrm_source(
     connections = [
         AccountConnection(account, retry) for account in configured_accounts(accounts, defaults)
     ]
-    overrides = {"events": {"filter[type]": event_types}} if event_types else {}
+    types = _event_type_list(event_types)
+    overrides = {"events": {"filter[type]": ",".join(types)}} if types else {}
     resources: list[DltResource] = [
         *_account_resources(connections),
         _pipeline_statuses(connections),

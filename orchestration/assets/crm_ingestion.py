@@ -10,6 +10,7 @@ from dagster_dlt.translator import DltResourceTranslatorData
 
 from crm_kpi.config import RAW_SCHEMAS, export_warehouse_env
 from ingestion.amocrm import amocrm_source
+from ingestion.amocrm.helpers.accounts import missing_settings as amocrm_missing_settings
 from ingestion.pipelines import LOADER_FILE_FORMAT, crm_pipeline, missing_settings
 
 WAREHOUSE_POOL = "warehouse"
@@ -41,7 +42,7 @@ class SourceNotConfigured(RuntimeError):
 
 
 def _require_configured(crm: str) -> None:
-    missing = missing_settings(crm)
+    missing = amocrm_missing_settings() if crm == "amocrm" else missing_settings(crm)
     if missing:
         raise SourceNotConfigured(
             f"{crm} is not configured: set {', '.join(missing)} (environment or .dlt/secrets.toml)"

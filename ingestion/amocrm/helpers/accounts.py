@@ -131,3 +131,33 @@ def configured_accounts(
     """
     names = parse_names(accounts)
     return [named_account(name, defaults) for name in names] if names else [defaults]
+
+
+def _get(key: str, secret: bool) -> str | None:
+    provider = dlt.secrets if secret else dlt.config
+    try:
+        value = provider.get(key)
+    except Exception:  # noqa: BLE001 - a provider that cannot answer means "not set"
+        return None
+    return str(value) if value not in (None, "") else None
+
+
+def missing_settings() -> list[str]:
+    """The settings still needed before amoCRM can be loaded (empty: ready).
+
+    Understands one account or ``SOURCES__AMOCRM__ACCOUNTS``, long-lived tokens or OAuth.
+    """
+    names = parse_names(_get("sources.amocrm.accounts", secret=False))
+    missing = []
+    for name in names or ["default"]:
+        prefix = "sources.amocrm" if name == "default" else f"sources.amocrm.{name}"
+        env = AccountSettings(name=name).env
+        if not (_get(f"{prefix}.subdomain", False) or _get(f"{prefix}.base_url", False)):
+            missing.append(env("SUBDOMAIN"))
+        has_token = _get(f"{prefix}.access_token", True)
+        has_oauth = _get(f"{prefix}.client_id", False) and _get(f"{prefix}.client_secret", True)
+        if not (has_token or has_oauth):
+            missing.append(
+                f"{env('ACCESS_TOKEN')} (or {env('CLIENT_ID')} and {env('CLIENT_SECRET')})"
+            )
+    return missing
