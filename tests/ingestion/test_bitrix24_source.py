@@ -151,3 +151,16 @@ def test_oauth_refreshes_on_expired_token_and_persists_the_rotation(tmp_path: Pa
     assert rotated is not None and rotated.refresh_token != tokens["refresh_token"]
     assert len(refreshed) == 2 and expired  # the code exchange, then one refresh for all calls
     assert len(_rows(tmp_path / "wh.duckdb", "deals")) == len(emulator.store.visible("deal"))
+
+
+def test_second_run_reads_only_changes_and_keeps_every_row(tmp_path: Path) -> None:
+    warehouse = tmp_path / "wh.duckdb"
+    with Bitrix24Emulator(COMPANY) as emulator:
+        first = _load(emulator, warehouse).last_trace.last_normalize_info.row_counts
+        emulator.advance(days=2)
+        second = _load(emulator, warehouse).last_trace.last_normalize_info.row_counts
+        visible = {table: len(emulator.store.visible(table)) for table in ("deal", "activity")}
+    assert 0 < second["deals"] < first["deals"]
+    assert 0 < second["activities"] < first["activities"]
+    assert len(_rows(warehouse, "deals")) == visible["deal"]
+    assert len(_rows(warehouse, "activities")) == visible["activity"]

@@ -151,7 +151,7 @@ class Bitrix24Client(RESTClient):
                                 spec.method, "OPERATION_TIME_LIMIT",
                                 f"still blocked after {MAX_OPERATING_WAITS} waits; run later",
                             )  # fmt: skip
-                        self.transport._wait_for_operating_reset(spec.method, _NO_RESPONSE)
+                        self.transport.wait_for_operating_reset(spec.method)
                         break  # re-run from the last good page
                     raise Bitrix24Error(
                         spec.method, error.get("error"), error.get("error_description", "")
@@ -174,13 +174,3 @@ class Bitrix24Client(RESTClient):
         ]
         if resets:
             self.transport.reset_at[method] = max(resets)
-
-
-class _NoResponse:
-    status_code = 429
-
-    def json(self) -> dict[str, Any]:
-        return {}
-
-
-_NO_RESPONSE: Any = _NoResponse()

@@ -79,7 +79,8 @@ class BitrixTransport(HTTPAdapter):
                 self._remember_reset(method, response)
                 return response
             if code == "OPERATION_TIME_LIMIT":
-                self._wait_for_operating_reset(method, response)
+                self._remember_reset(method, response)
+                self.wait_for_operating_reset(method, response.status_code)
                 continue
             if code == "expired_token" and self.refresh_token is not None:
                 request = self._with_new_token(request)
@@ -95,8 +96,8 @@ class BitrixTransport(HTTPAdapter):
         if isinstance(reset, (int, float)) or str(reset).isdigit():
             self.reset_at[method] = float(reset)
 
-    def _wait_for_operating_reset(self, method: str, response: Response) -> None:
-        self._remember_reset(method, response)
+    def wait_for_operating_reset(self, method: str, status: int | None = None) -> None:
+        """Sleep until the method's last known ``operating_reset_at`` (at least 1 s, bounded)."""
         delay = self.reset_at.get(method, time.time() + 1) - time.time()
         delay = min(max(delay, 1.0), self.max_operating_wait_s)
         if delay >= self.max_operating_wait_s:
@@ -104,7 +105,7 @@ class BitrixTransport(HTTPAdapter):
                 method, "OPERATION_TIME_LIMIT",
                 f"the method stays blocked for more than {self.max_operating_wait_s:.0f} s; "
                 "narrow the select or the filter, or run later",
-                response.status_code,
+                status,
             )  # fmt: skip
         logger.warning("bitrix24 %s: operating-time limit, waiting %.0f s", method, delay)
         self.operating_waits += 1

@@ -6,6 +6,7 @@ limits and faults are the server's job. Operating time is charged per (credentia
 
 from __future__ import annotations
 
+import bisect
 import random
 import re
 import time
@@ -136,7 +137,18 @@ class PortalApi:
     # ---- lists ------------------------------------------------------------------------------
 
     def _list(self, spec: ListSpec, params: Json) -> MethodResult:
-        return self._list_rows(self.store.visible(spec.table), spec, params)
+        rows = self.store.visible(spec.table)
+        filters = params.get("filter")
+        key = ">id" if spec.camel_case else ">ID"
+        if isinstance(filters, dict) and str(filters.get(key, "")).isdigit():
+            # Keyset pages on the primary key: what a database index does for a real portal.
+            filters = dict(filters)
+            after = int(filters.pop(key))
+            id_field = "id" if spec.camel_case else "ID"
+            position = bisect.bisect_right([int(row[id_field]) for row in rows], after)
+            rows = rows[position:]
+            params = {**params, "filter": filters}
+        return self._list_rows(rows, spec, params)
 
     def _list_rows(self, rows: list[Json], spec: ListSpec, params: Json) -> MethodResult:
         filters = params.get("filter") or {}
