@@ -5,6 +5,7 @@ mart asset and the BI dimensions, so a failed blocking check on a mart stops pub
 yesterday's snapshot stays live.
 """
 
+# No `from __future__ import annotations`: Dagster inspects the `context` annotation at runtime.
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
