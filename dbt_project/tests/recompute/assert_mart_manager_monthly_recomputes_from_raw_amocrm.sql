@@ -8,23 +8,47 @@
     it belongs to the responsible user at that moment (responsible-change events); deleted
     leads are excluded; calls are call notes of leads and contacts, attributed to the note's
     responsible user; months are local to the account's time zone. Returns the rows where
-    the two computations differ (none expected). Passes vacuously without raw amoCRM data.
+    the two computations differ (none expected); without raw amoCRM data there is nothing to
+    compare.
 #}
--- depends_on: {{ ref('mart_manager_monthly') }}
-{%- set leads_relation = source('raw_amocrm', 'leads') -%}
-{%- set exists = execute and adapter.get_relation(
-    database=leads_relation.database, schema=leads_relation.schema,
-    identifier=leads_relation.identifier) is not none -%}
-{%- if not exists %}
-select 1 as nothing_to_check where 1 = 0
-{%- else %}
-with accounts as (
+{#- Raw tables through their column contracts: a missing table is an empty relation. #}
+with raw_account as (
+
+    {{ fill_source_columns('raw_amocrm', 'account') }}
+
+),
+
+raw_leads as (
+
+    {{ fill_source_columns('raw_amocrm', 'leads') }}
+
+),
+
+raw_events as (
+
+    {{ fill_source_columns('raw_amocrm', 'events') }}
+
+),
+
+raw_lead_notes as (
+
+    {{ fill_source_columns('raw_amocrm', 'lead_notes') }}
+
+),
+
+raw_contact_notes as (
+
+    {{ fill_source_columns('raw_amocrm', 'contact_notes') }}
+
+),
+
+accounts as (
 
     select
         'amocrm:' || cast(id as {{ dbt.type_string() }}) as account_key,
         account_id,
         {{ json_text('_embedded', ['datetime_settings', 'timezone']) }} as timezone
-    from {{ source('raw_amocrm', 'account') }}
+    from raw_account
 
 ),
 
@@ -38,7 +62,7 @@ leads as (
         responsible_user_id,
         coalesce(is_deleted, false) as is_deleted,
         {{ epoch_to_timestamp('closed_at') }} as crm_closed_at
-    from {{ source('raw_amocrm', 'leads') }}
+    from raw_leads
 
 ),
 
@@ -52,7 +76,7 @@ events as (
         {{ epoch_to_timestamp('created_at') }} as happened_at,
         value_before,
         value_after
-    from {{ source('raw_amocrm', 'events') }}
+    from raw_events
     where entity_type = 'lead'
 
 ),
@@ -198,14 +222,14 @@ call_notes as (
         account_id,
         responsible_user_id,
         created_at
-    from {{ source('raw_amocrm', 'lead_notes') }}
+    from raw_lead_notes
     where note_type in ('call_in', 'call_out')
     union all
     select
         account_id,
         responsible_user_id,
         created_at
-    from {{ source('raw_amocrm', 'contact_notes') }}
+    from raw_contact_notes
     where note_type in ('call_in', 'call_out')
 
 ),
@@ -264,4 +288,3 @@ where
     checked_month.revenue <> coalesce(won_by_manager_month.revenue, 0)
     or checked_month.deals_won <> coalesce(won_by_manager_month.deals_won, 0)
     or checked_month.calls_total <> coalesce(calls_by_manager_month.calls_total, 0)
-{%- endif %}
