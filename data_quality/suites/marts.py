@@ -23,6 +23,7 @@ from data_quality.suite import (
     non_negative,
     null_when,
     one_of,
+    present,
     rates,
     within,
 )
@@ -100,6 +101,7 @@ def _contract(
 
     def expectations() -> list[Expectation]:
         return [
+            *present(key),  # a mart without its grain columns is not published
             *grain(key, not_null=[c for c in key if c not in nullable_grain]),
             *non_negative(counts),
             *rates(shares),

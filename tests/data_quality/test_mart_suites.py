@@ -103,3 +103,13 @@ def test_missing_table_fails_clearly(warehouse: Path) -> None:
     write_marts(warehouse)
     [failure] = _check(warehouse, suite_for("marts.mart_funnel_stages")).failures
     assert "marts.mart_funnel_stages is not in" in (failure.observed or "")
+
+
+def test_mart_without_a_grain_column_is_blocked(warehouse: Path) -> None:
+    daily = daily_frame()
+    write_marts(warehouse, daily, monthly_frame(daily).drop(columns=["manager_id"]))
+    outcome = _check(warehouse)
+    [failure] = [
+        f for f in outcome.failures if f.expectation == "expect_table_columns_to_match_set"
+    ]
+    assert failure.observed == "missing columns: manager_id"
