@@ -10,7 +10,9 @@
     'calls_total', 'calls_outbound', 'calls_answered', 'call_duration_seconds', 'meetings_held',
     'emails_sent', 'tasks_completed', 'notes_created'
 ]) -%}
-{%- set outcome_metrics = var('correlation_outcome_metrics', ['deals_won', 'revenue', 'deals_created', 'deals_lost']) -%}
+{%- set outcome_metrics = var(
+    'correlation_outcome_metrics', ['deals_won', 'revenue', 'deals_created', 'deals_lost']
+) -%}
 with daily as (
 
     select * from {{ ref('mart_manager_daily') }}
@@ -43,7 +45,7 @@ manager_weeks as (
         daily.manager_id,
         {{ period_start('week', 'daily.activity_date') }} as week_start,
         {%- for metric in activity_metrics + outcome_metrics %}
-        sum(daily.{{ metric }}) as {{ metric }},
+            sum(daily.{{ metric }}) as {{ metric }},
         {%- endfor %}
         count(*) as days_in_week
     from daily

@@ -61,7 +61,7 @@ period_sums as (
             manager_id,
             '{{ grain }}' as period_grain,
             {%- for column in additive %}
-            sum({{ column }}) as {{ column }},
+                sum({{ column }}) as {{ column }},
             {%- endfor %}
             {{ period_start(grain, 'activity_date') }} as period_start
         from daily_scopes
@@ -118,7 +118,7 @@ select
     current_period.period_start,
     current_period.period_end,
     coalesce(current_period.period_end <= accounts.as_of_date, false) as is_complete_period,
-    current_period.kpi_value as value,
+    current_period.kpi_value as value,  -- noqa: RF04
     previous_period.kpi_value as previous_value,
     current_period.kpi_value - previous_period.kpi_value as abs_change,
     {{ safe_divide(
