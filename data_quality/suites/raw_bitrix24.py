@@ -10,7 +10,8 @@ from __future__ import annotations
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 from great_expectations.expectations.expectation import Expectation
 
-from data_quality.suite import Suite, grain, required
+from data_quality.suite import Frame, Suite, grain, required
+from data_quality.suites.raw_amocrm import sane_timestamps
 from ingestion.bitrix24.settings import KEYSET_METHODS
 
 SCHEMA = "raw_bitrix24"
@@ -20,6 +21,16 @@ _naming = NamingConvention()
 def _column(field: str) -> str:
     """The column dlt makes of an API field (``DATE_MODIFY`` -> ``date_modify``)."""
     return _naming.normalize_identifier(field)
+
+
+def _cursor_in_range(table: str, key: tuple[str, ...], cursor: str) -> Frame:
+    """The cursor as Unix seconds, between 2000-01-01 and tomorrow."""
+    sql = f"select {', '.join(key)}, epoch({cursor}) as {cursor}_epoch from {SCHEMA}.{table}"
+
+    def expectations() -> list[Expectation]:
+        return sane_timestamps((f"{cursor}_epoch",))
+
+    return Frame("timestamps sane", lambda _columns: sql, expectations)
 
 
 def _suite(table: str, key: tuple[str, ...], cursor: str | None) -> Suite:
@@ -32,7 +43,8 @@ def _suite(table: str, key: tuple[str, ...], cursor: str | None) -> Suite:
         table=f"{SCHEMA}.{table}",
         expectations=expectations,
         columns=(*key, *fields),
-        description="ids not null and unique, modification cursor present",
+        frames=(_cursor_in_range(table, key, cursor),) if cursor else (),
+        description="ids not null and unique, modification cursor present and sane",
     )
 
 

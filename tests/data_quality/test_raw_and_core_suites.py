@@ -70,3 +70,24 @@ def test_core_transitions_out_of_time_order_and_unknown_deals(warehouse: Path) -
     assert ("expect_column_values_to_be_in_set", "is_known") in failed
     [order] = [f for f in outcome.failures if f.column == "is_in_time_order"]
     assert order.sample_rows[0]["deal_id"] == "1" and order.sample_rows[0]["transition_seq"] == 2
+
+
+def test_raw_bitrix24_cursor_from_the_future_and_duplicate_ids(warehouse: Path) -> None:
+    deals = pd.DataFrame(
+        {
+            "portal": ["acme.bitrix24.ru"] * 3,
+            "id": ["1", "1", "2"],
+            "date_modify": pd.to_datetime(
+                [
+                    "2026-01-01T10:00:00+03:00",
+                    "2026-01-01T10:00:00+03:00",
+                    "2100-01-01T00:00:00+00:00",
+                ],
+                utc=True,
+            ),
+        }
+    )
+    write_tables(warehouse, {"raw_bitrix24.deals": deals})
+    failed = _failed(_check(warehouse, "raw_bitrix24.deals"))
+    assert ("expect_compound_columns_to_be_unique", "portal,id") in failed
+    assert ("expect_column_values_to_be_between", "date_modify_epoch") in failed
