@@ -148,7 +148,10 @@ responsible_changes as (
 
 ),
 
-{# The responsible user at won_at: the last change at or before it, else the first change's "before", else the current one. #}
+{#
+    The responsible user at won_at: the last change at or before it, else the first later
+    change's "before", else the current responsible user.
+#}
 change_before as (
 
     select
@@ -164,7 +167,7 @@ change_before as (
         on
             won_leads.account_id = responsible_changes.account_id
             and won_leads.lead_id = responsible_changes.lead_id
-            and responsible_changes.happened_at <= won_leads.won_at
+            and won_leads.won_at >= responsible_changes.happened_at
 
 ),
 
@@ -183,11 +186,11 @@ change_after as (
         on
             won_leads.account_id = responsible_changes.account_id
             and won_leads.lead_id = responsible_changes.lead_id
-            and responsible_changes.happened_at > won_leads.won_at
+            and won_leads.won_at < responsible_changes.happened_at
 
 ),
 
-won_by_manager_month as (
+won_attributed as (
 
     select
         accounts.account_key,
@@ -197,8 +200,7 @@ won_by_manager_month as (
             cast(won_leads.responsible_user_id as {{ dbt.type_string() }})
         ) as manager_id,
         {{ period_start('month', to_local_date('won_leads.won_at', 'accounts.timezone')) }} as month_start,
-        count(*) as deals_won,
-        sum(coalesce(won_leads.price, 0)) as revenue
+        won_leads.price
     from won_leads
     inner join accounts
         on won_leads.account_id = accounts.account_id
@@ -212,7 +214,19 @@ won_by_manager_month as (
             won_leads.account_id = change_after.account_id
             and won_leads.lead_id = change_after.lead_id
             and change_after.earliness = 1
-    group by 1, 2, 3
+
+),
+
+won_by_manager_month as (
+
+    select
+        account_key,
+        manager_id,
+        month_start,
+        count(*) as deals_won,
+        sum(coalesce(price, 0)) as revenue
+    from won_attributed
+    group by account_key, manager_id, month_start
 
 ),
 
@@ -234,18 +248,27 @@ call_notes as (
 
 ),
 
-calls_by_manager_month as (
+calls_attributed as (
 
     select
         accounts.account_key,
         cast(call_notes.responsible_user_id as {{ dbt.type_string() }}) as manager_id,
-        {{ period_start('month', to_local_date(epoch_to_timestamp('call_notes.created_at'), 'accounts.timezone')) }}
-            as month_start,
-        count(*) as calls_total
+        {{ to_local_date(epoch_to_timestamp('call_notes.created_at'), 'accounts.timezone') }} as call_date
     from call_notes
     inner join accounts
         on call_notes.account_id = accounts.account_id
-    group by 1, 2, 3
+
+),
+
+calls_by_manager_month as (
+
+    select
+        account_key,
+        manager_id,
+        {{ period_start('month', 'call_date') }} as month_start,
+        count(*) as calls_total
+    from calls_attributed
+    group by account_key, manager_id, {{ period_start('month', 'call_date') }}
 
 ),
 
