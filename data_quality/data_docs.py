@@ -22,6 +22,9 @@ from great_expectations.data_context.types.resource_identifiers import (  # noqa
 )
 
 SITE_NAME = "local_site"
+# The home page lists this many latest validations (about two weeks of nightly runs); older
+# pages stay on disk.
+INDEX_LIMIT = 1000
 
 
 def project_dir(data_dir: Path) -> Path:
@@ -40,6 +43,11 @@ def file_context(data_dir: Path) -> AbstractDataContext:
     root.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(root))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    site = context.list_data_docs_sites()[SITE_NAME]
+    if site["site_index_builder"].get("validation_results_limit") != INDEX_LIMIT:
+        site["site_index_builder"]["validation_results_limit"] = INDEX_LIMIT
+        site["show_how_to_buttons"] = False
+        context.update_data_docs_site(SITE_NAME, site)
     return context
 
 
