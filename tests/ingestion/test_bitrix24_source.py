@@ -164,3 +164,20 @@ def test_second_run_reads_only_changes_and_keeps_every_row(tmp_path: Path) -> No
     assert 0 < second["activities"] < first["activities"]
     assert len(_rows(warehouse, "deals")) == visible["deal"]
     assert len(_rows(warehouse, "activities")) == visible["activity"]
+
+
+def test_every_resource_is_a_declared_dbt_source_with_a_merge_key() -> None:
+    import yaml
+
+    from crm_kpi.config import DBT_PROJECT_DIR
+
+    sources_yml = DBT_PROJECT_DIR / "models" / "staging" / "bitrix24" / "_bitrix24__sources.yml"
+    declared = {t["name"] for t in yaml.safe_load(sources_yml.read_text())["sources"][0]["tables"]}
+    source = bitrix24_source(portal="p.bitrix24.ru", webhook_url="http://p/rest/1/c/")
+    resources = source.resources
+    assert set(resources) == declared
+    for name, resource in resources.items():
+        assert resource.write_disposition == "merge", name
+        columns = resource.compute_table_schema()["columns"]
+        keys = {column for column, hints in columns.items() if hints.get("primary_key")}
+        assert "portal" in keys and len(keys) >= 2, name  # every row is keyed by its tenant
