@@ -59,11 +59,11 @@ def test_faults_are_retried_and_the_result_equals_a_clean_run(tmp_path: Path) ->
     options = EmulatorOptions(
         fault_rate=0.1,
         fault_kinds=("5xx", "timeout", "reset", "429"),
-        fault_delay_s=0.5,
+        fault_delay_s=1.5,
         fault_seed=5,
     )
     with AmoCrmEmulator(COMPANY, token=TOKEN, options=options) as emu:
-        run_source(emu, faulty, request_timeout=0.25, backoff_factor=0.02, max_attempts=10)
+        run_source(emu, faulty, request_timeout=1.0, backoff_factor=0.02, max_attempts=10)
         statuses = [entry[3] for entry in api_requests(emu)]
     injected = [status for status in statuses if status != 200 and status != 204]
     assert len(injected) >= 3, statuses

@@ -1,7 +1,9 @@
 {#
     The long-form custom field values of leads, contacts and companies. The three raw tables
     have one shape (written by the same code) and one grain, so they are unioned here rather
-    than in three views. Marker rows (field_id 0: an entity without any value) are dropped.
+    than in three views. Marker rows (field_id 0: an entity without any value) are dropped,
+    and so are rows of an older version of an entity read earlier in the same load (an entity
+    edited while the run paged through the list is read twice).
 #}
 
 with lead_values as (
@@ -32,6 +34,25 @@ all_values as (
 
 ),
 
+versioned_values as (
+
+    select
+        *,
+        max(updated_at) over (
+            partition by account_id, entity_type, entity_id
+        ) as latest_updated_at
+    from all_values
+
+),
+
+current_values as (
+
+    select *
+    from versioned_values
+    where updated_at = latest_updated_at or latest_updated_at is null
+
+),
+
 renamed as (
 
     select
@@ -51,7 +72,7 @@ renamed as (
         coalesce(enum_label, value) as display_value,
         {{ epoch_to_timestamp('updated_at') }} as entity_updated_at,
         _dlt_load_id as dlt_load_id
-    from all_values
+    from current_values
     where field_id != 0
 
 )

@@ -39,6 +39,23 @@ with source as (
 
 ),
 
+versioned_values as (
+
+    select
+        *,
+        max(updated_at) over (partition by account_id, entity_id) as latest_updated_at
+    from source
+
+),
+
+current_values as (
+
+    select *
+    from versioned_values
+    where updated_at = latest_updated_at or latest_updated_at is null
+
+),
+
 ranked_values as (
 
     select
@@ -51,7 +68,7 @@ ranked_values as (
         row_number() over (
             partition by account_id, entity_id, field_id order by value_index
         ) as value_rank
-    from source
+    from current_values
 
 ),
 
