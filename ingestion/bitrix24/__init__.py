@@ -33,6 +33,7 @@ from .settings import (
     CURSOR_OVERLAP_SECONDS,
     DEFAULT_OAUTH_SERVER,
     KEYSET_METHODS,
+    NULLABLE_TEXT,
     RECONCILED,
     Method,
 )
@@ -87,6 +88,10 @@ def _keyset_resource(client: Bitrix24Client, portal: str, spec: Method) -> DltRe
         name=spec.table,
         primary_key=list(spec.primary_key),
         write_disposition="merge",
+        columns={
+            name: {"data_type": "text", "nullable": True}
+            for name in NULLABLE_TEXT.get(spec.table, ())
+        },
     )
 
 

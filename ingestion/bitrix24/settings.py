@@ -66,3 +66,16 @@ KEYSET_METHODS = (
 )  # fmt: skip
 
 RECONCILED = {m.reconcile: m for m in KEYSET_METHODS if m.reconcile}
+
+# Fields that are often empty on a whole portal: typed up front so that dlt creates them (as
+# text) instead of warning that it could not infer their type. Staging reads them as text.
+# (No timestamps here: dlt types those itself from their ISO values.)
+NULLABLE_TEXT = {
+    "deals": ("COMMENTS", "PROBABILITY", "SOURCE_DESCRIPTION", "UTM_MEDIUM", "UTM_CAMPAIGN",
+              "LEAD_ID", "CONTACT_ID", "COMPANY_ID"),
+    "leads": ("COMPANY_ID", "CONTACT_ID", "LAST_NAME"),
+    "contacts": ("SECOND_NAME", "SOURCE_ID", "COMPANY_ID"),
+    "activities": ("PROVIDER_GROUP_ID", "ORIGIN_ID"),
+    "calls": ("CALL_VOTE", "EXTERNAL_CALL_ID", "CALL_RECORD_URL", "CRM_ENTITY_TYPE",
+              "CRM_ENTITY_ID", "CRM_ACTIVITY_ID"),
+}  # fmt: skip

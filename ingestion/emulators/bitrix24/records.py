@@ -270,7 +270,6 @@ class Renderer:
             "SOURCE_DESCRIPTION": None,
             "UTM_SOURCE": deal.lead_source,
             "UTM_MEDIUM": None,
-            "LOSS_REASON": None,
             "MOVED_BY_ID": str(deal.updated_by),
             "MOVED_TIME": self.time(deal.updated_at),
         }
