@@ -56,7 +56,7 @@ targets as (
         coalesce(plan.manager_id, managers.manager_id) as manager_id,
         plan.month_start,
         plan.metric,
-        sum(plan.target) as target
+        sum(plan.target) as target  -- noqa: RF04
     from plan
     left join managers
         on
@@ -121,7 +121,7 @@ select
     manager_id,
     month_start,
     metric,
-    cast(target as {{ type_double() }}) as target,
+    cast(target as {{ type_double() }}) as target,  -- noqa: RF04
     cast(actual as {{ type_double() }}) as actual,
     {{ safe_divide('actual', 'target') }} as attainment,
     cast(expected_to_date as {{ type_double() }}) as expected_to_date,

@@ -12,7 +12,7 @@ renamed as (
         lower(manager_email) as manager_email,
         cast({{ concat_parts(['month', "'-01'"]) }} as date) as month_start,
         lower(metric) as metric,
-        cast(target as {{ type_money() }}) as target,
+        cast(target as {{ type_money() }}) as target,  -- noqa: RF04
         source_file,
         source_line,
         _dlt_load_id as dlt_load_id
