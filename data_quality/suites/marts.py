@@ -167,6 +167,13 @@ def _mart(
     )
 
 
+WEEKLY_RATIOS = (
+    "avg_deal_value",
+    "win_rate",
+    "avg_call_seconds",
+    "call_to_meeting_rate",
+    "task_on_time_rate",
+)
 MONTHLY_COLUMNS = (
     "team_id",
     "manager_name",
@@ -196,6 +203,18 @@ SUITES = [
         ),
         frames=(Frame("daily totals reconcile", _reconcile_daily_monthly, _reconciled),),
         description="grain, rates in [0, 1], ratios NULL on 0, totals equal mart_manager_daily",
+    ),
+    # Not in the catalogue's section 4: the monthly KPIs that sum, by Monday week.
+    _mart(
+        "marts.mart_manager_weekly",
+        _contract(
+            ("manager_id", "week_start"),
+            columns=("manager_name", "team_id", *DAILY_ADDITIVE, *WEEKLY_RATIOS),
+            counts=(*DAILY_ADDITIVE, "avg_deal_value", "avg_call_seconds"),
+            shares=MONTHLY_RATES,
+            ratios={c: MONTHLY_RATIOS[c] for c in WEEKLY_RATIOS},
+        ),
+        description="grain, additive counts non-negative, rates in [0, 1], ratios NULL on 0",
     ),
     _mart(
         "marts.mart_team_monthly",
