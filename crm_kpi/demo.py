@@ -43,7 +43,7 @@ def run_demo(settings: Settings, days: int = DEMO_DAYS, seed: int = 42) -> int:
         os.environ["SOURCES__AMOCRM__ACCESS_TOKEN"] = DEMO_TOKEN
         # The local emulator has no rate limit: no need for the 6/s meant for real accounts.
         os.environ.setdefault("SOURCES__AMOCRM__REQUESTS_PER_SECOND", "50")
-        inputs = write_input_files(config, settings.data_dir / "inputs")
+        inputs = write_input_files(config, settings.data_dir / "inputs", bitrix24.portal)
         os.environ[SALES_PLAN_ENV] = str(inputs.sales_plan)
         os.environ[MARKETING_SPEND_ENV] = str(inputs.marketing_spend)
         _say(f"sales plan and marketing spend of the company written to {inputs.sales_plan.parent}")

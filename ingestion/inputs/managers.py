@@ -11,7 +11,7 @@ import duckdb
 logger = logging.getLogger("crm_kpi.ingestion.inputs")
 
 # (schema, table, SQL giving account_key, manager_id, email); the canonical dimension when a
-# previous dbt run built it, and the freshly loaded raw amoCRM users.
+# previous dbt run built it, and the freshly loaded raw users of each CRM.
 MANAGER_QUERIES = (
     ("core", "dim_managers", "select account_key, manager_id, email from core.dim_managers"),
     (
@@ -19,6 +19,11 @@ MANAGER_QUERIES = (
         "users",
         "select 'amocrm:' || cast(account_id as varchar), cast(id as varchar), email"
         " from raw_amocrm.users",
+    ),
+    (
+        "raw_bitrix24",
+        "users",
+        "select 'bitrix24:' || portal, cast(id as varchar), email from raw_bitrix24.users",
     ),
 )
 

@@ -11,9 +11,11 @@ import csv
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .calendar import WorkCalendar
 from .config import CompanyConfig
+from .model import Manager
 from .randomness import derived_rng
 from .static import build_static
 
@@ -42,11 +44,20 @@ def _months(config: CompanyConfig) -> list[dt.date]:
     return months
 
 
-def write_input_files(config: CompanyConfig, directory: Path) -> InputFiles:
-    """Write ``sales_plan.csv`` and ``marketing_spend.csv`` for ``config`` into ``directory``."""
+def write_input_files(
+    config: CompanyConfig, directory: Path, bitrix24_portal: str | None = None
+) -> InputFiles:
+    """Write ``sales_plan.csv`` and ``marketing_spend.csv`` for ``config`` into ``directory``.
+
+    The amoCRM account always gets rows; with ``bitrix24_portal`` (the same company served by
+    the Bitrix24 emulator) the portal gets the same plan, every manager named by e-mail
+    (user ids differ between the CRMs), and the same spend.
+    """
     calendar = WorkCalendar(config.start_date, config.timezone, config.seed)
     static = build_static(config, calendar)
-    account_key = f"amocrm:{config.account_id}"
+    accounts = [(f"amocrm:{config.account_id}", False)]
+    if bitrix24_portal:
+        accounts.append((f"bitrix24:{bitrix24_portal}", True))
     months = _months(config)
     directory.mkdir(parents=True, exist_ok=True)
     files = InputFiles(directory / "sales_plan.csv", directory / "marketing_spend.csv")
@@ -54,43 +65,49 @@ def write_input_files(config: CompanyConfig, directory: Path) -> InputFiles:
     with files.sales_plan.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["account_key", "manager_id", "manager_email", "month", "metric", "target"])
-        for index, manager in enumerate(static.managers):
-            scale = derived_rng(config.seed, "plan", manager.id).uniform(0.8, 1.2)
-            fired_month = (
-                calendar.date(manager.fired_day).replace(day=1)
-                if manager.fired_day is not None
-                else None
-            )
-            for month in months:
-                if fired_month is not None and month > fired_month:
-                    continue
-                for metric, base in PLAN_BASE.items():
-                    by_email = index % 2 == 1
-                    writer.writerow(
-                        [
-                            account_key,
-                            "" if by_email else manager.id,
-                            manager.email if by_email else "",
-                            month.strftime("%Y-%m"),
-                            metric,
-                            int(round(base * scale, -3 if metric == "revenue" else 0)),
-                        ]
-                    )
+        for account_key, emails_only in accounts:
+            _write_plan(writer, account_key, emails_only, config, calendar, static.managers, months)
 
     with files.marketing_spend.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["account_key", "lead_source", "month", "spend"])
-        for month in months:
-            rng = derived_rng(config.seed, "spend", month.isoformat())
-            for source in static.lead_sources:
-                base = SPEND_BASE.get(source.code)
-                if base is not None:
-                    writer.writerow(
-                        [
-                            account_key,
-                            source.code,
-                            month.strftime("%Y-%m"),
-                            f"{base * rng.uniform(0.85, 1.15):.2f}",
-                        ]
-                    )
+        for account_key, _ in accounts:
+            for month in months:
+                rng = derived_rng(config.seed, "spend", month.isoformat())
+                for source in static.lead_sources:
+                    base = SPEND_BASE.get(source.code)
+                    if base is not None:
+                        spend = f"{base * rng.uniform(0.85, 1.15):.2f}"
+                        writer.writerow([account_key, source.code, month.strftime("%Y-%m"), spend])
     return files
+
+
+def _write_plan(
+    writer: Any,
+    account_key: str,
+    emails_only: bool,
+    config: CompanyConfig,
+    calendar: WorkCalendar,
+    managers: tuple[Manager, ...],
+    months: list[dt.date],
+) -> None:
+    for index, manager in enumerate(managers):
+        scale = derived_rng(config.seed, "plan", manager.id).uniform(0.8, 1.2)
+        fired_month = None
+        if manager.fired_day is not None:
+            fired_month = calendar.date(manager.fired_day).replace(day=1)
+        by_email = emails_only or index % 2 == 1
+        for month in months:
+            if fired_month is not None and month > fired_month:
+                continue
+            for metric, base in PLAN_BASE.items():
+                writer.writerow(
+                    [
+                        account_key,
+                        "" if by_email else manager.id,
+                        manager.email if by_email else "",
+                        month.strftime("%Y-%m"),
+                        metric,
+                        int(round(base * scale, -3 if metric == "revenue" else 0)),
+                    ]
+                )

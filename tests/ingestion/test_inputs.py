@@ -186,18 +186,24 @@ def test_managers_are_read_from_the_warehouse(tmp_path: Path) -> None:
 
 def test_synthetic_company_files_are_valid(tmp_path: Path) -> None:
     config = CompanyConfig(seed=7, managers=3, teams=1, days=40, start_date=dt.date(2025, 1, 20))
-    written = write_input_files(config, tmp_path)
+    written = write_input_files(config, tmp_path, bitrix24_portal="demo.bitrix24.ru")
     static = build_static(config, WorkCalendar(config.start_date, config.timezone, config.seed))
     known = KnownManagers()
     for manager in static.managers:
         known.add(f"amocrm:{config.account_id}", str(manager.id), manager.email)
+        known.add("bitrix24:demo.bitrix24.ru", f"b{manager.id}", manager.email)
     plan = parse_sales_plan(written.sales_plan, known)
     spend = parse_marketing_spend(written.marketing_spend)
     assert not plan.rejections and not spend.rejections
     assert {row["month"] for row in plan.rows} == {"2025-01", "2025-02"}
     assert {row["metric"] for row in plan.rows} >= {"revenue", "deals_won", "calls_total"}
     assert any(row["manager_email"] for row in plan.rows)  # some managers named by e-mail
+    bitrix_rows = [row for row in plan.rows if row["account_key"].startswith("bitrix24:")]
+    assert bitrix_rows and all(row["manager_id"].startswith("b") for row in bitrix_rows)
+    assert {row["account_key"] for row in spend.rows} == {
+        f"amocrm:{config.account_id}",
+        "bitrix24:demo.bitrix24.ru",
+    }
     assert {row["lead_source"] for row in spend.rows} <= {s.code for s in static.lead_sources}
-    assert write_input_files(config, tmp_path / "again").sales_plan.read_text() == (
-        written.sales_plan.read_text()
-    )
+    again = write_input_files(config, tmp_path / "again", bitrix24_portal="demo.bitrix24.ru")
+    assert again.sales_plan.read_text() == (written.sales_plan.read_text())
