@@ -40,7 +40,7 @@ class PortalStore:
         self.owner_deal: dict[str, dict[int, int]] = {table: {} for table in TABLES}
         self.deleted_deals: set[int] = set()
         self.purged_deals: set[int] = set()
-        self._sorted: dict[str, list[int] | None] = {table: None for table in TABLES}
+        self._visible: dict[str, tuple[list[Json], list[int]]] = {}
         self._history_seq = {"deal_history": 0, "lead_history": 0}
 
     # ---- writing ----------------------------------------------------------------------------
@@ -52,7 +52,7 @@ class PortalStore:
             for day in days:
                 self._apply_day(day)
                 count += 1
-            self._sorted = {table: None for table in TABLES}
+            self._visible.clear()
         return count
 
     def _put(self, table: str, row_id: int, row: Json, deal_id: int | None = None) -> None:
@@ -157,18 +157,24 @@ class PortalStore:
         with self.lock:
             self.purged_deals.add(deal_id)
             self.deleted_deals.add(deal_id)
+            self._visible.clear()
 
     # ---- reading ----------------------------------------------------------------------------
 
     def visible(self, table: str) -> list[Json]:
-        """The records a list method sees, in ascending id order."""
+        """The records a list method sees, in ascending id order (cached until a change)."""
+        return self.visible_with_ids(table)[0]
+
+    def visible_with_ids(self, table: str) -> tuple[list[Json], list[int]]:
+        """``visible(table)`` and the matching integer ids (for keyset bisection)."""
         with self.lock:
-            ids = self._sorted[table]
-            if ids is None:
-                ids = sorted(self.rows[table])
-                self._sorted[table] = ids
-            rows, owners, gone = self.rows[table], self.owner_deal[table], self.deleted_deals
-            return [rows[i] for i in ids if owners.get(i) not in gone]
+            cached = self._visible.get(table)
+            if cached is None:
+                rows, owners, gone = self.rows[table], self.owner_deal[table], self.deleted_deals
+                ids = [i for i in sorted(rows) if owners.get(i) not in gone]
+                cached = ([rows[i] for i in ids], ids)
+                self._visible[table] = cached
+            return cached
 
     def counts(self) -> dict[str, int]:
         """Visible records per table (for logs)."""
