@@ -30,9 +30,30 @@ def dbt_executable() -> str:
     return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
 
 
+# What `dbt parse` reads: a manifest older than any of these no longer matches the project.
+PARSED_SOURCES = ("models", "macros", "tests", "seeds", "snapshots", "dbt_project.yml")
+
+
+def manifest_is_stale(manifest_path: Path, project_dir: Path = DBT_PROJECT_DIR) -> bool:
+    """No manifest yet, or a model, macro, test or the project file changed after it."""
+    if not manifest_path.exists():
+        return True
+    parsed_at = manifest_path.stat().st_mtime
+    for name in PARSED_SOURCES:
+        source = project_dir / name
+        files = source.rglob("*") if source.is_dir() else [source]
+        if any(f.is_file() and f.stat().st_mtime > parsed_at for f in files):
+            return True
+    return False
+
+
 @cache
 def dbt_project() -> DbtProject:
-    """The dbt project, with its manifest prepared (``dbt parse``) when missing or in dev."""
+    """The dbt project, with its manifest prepared (``dbt parse``) when missing, stale or in dev.
+
+    A stale manifest (models edited since the last parse) would make the build emit events
+    for nodes Dagster does not know, and fail.
+    """
     project = DbtProject(
         project_dir=DBT_PROJECT_DIR,
         profiles_dir=DBT_PROJECT_DIR,
@@ -40,7 +61,7 @@ def dbt_project() -> DbtProject:
     )
     export_warehouse_env()
     # `dagster dev` sets DAGSTER_IS_DEV_CLI: re-parse there so model edits show up.
-    if not project.manifest_path.exists() or os.environ.get("DAGSTER_IS_DEV_CLI"):
+    if manifest_is_stale(project.manifest_path) or os.environ.get("DAGSTER_IS_DEV_CLI"):
         (
             DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
             .cli(["--quiet", "parse"], target_path=project.target_path)

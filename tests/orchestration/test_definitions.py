@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from dagster import AssetKey
 
 from orchestration.assets.crm_ingestion import amocrm_raw
@@ -111,3 +113,20 @@ def test_runs_are_tagged_per_account_and_ingestion_retries(monkeypatch) -> None:
     assert "crm_kpi/amocrm_account" in job.tags
     dbt_node = job.graph.node_named("crm_kpi_dbt")
     assert dbt_node.definition.retry_policy.max_retries == 0
+
+
+def test_manifest_is_reparsed_when_the_project_changed(tmp_path) -> None:
+    from orchestration.assets.dbt_models import manifest_is_stale
+
+    project = tmp_path / "dbt"
+    (project / "models").mkdir(parents=True)
+    manifest = project / "target" / "manifest.json"
+    assert manifest_is_stale(manifest, project)  # never parsed
+    manifest.parent.mkdir()
+    manifest.write_text("{}")
+    model = project / "models" / "m.sql"
+    model.write_text("select 1")
+    os.utime(model, (manifest.stat().st_mtime - 60,) * 2)
+    assert not manifest_is_stale(manifest, project)
+    os.utime(model, (manifest.stat().st_mtime + 60,) * 2)
+    assert manifest_is_stale(manifest, project)
