@@ -77,6 +77,8 @@ def test_nightly_run_is_complete_idempotent_and_incremental(amocrm, warehouse: P
     assert len(incremental) < full_requests / 2, (len(incremental), full_requests)
     cursor_paths = {f"/api/v4/{e.path}": e.cursor for e in LIST_ENDPOINTS if e.cursor}
     for _method, path, query, _status in incremental:
-        if path in cursor_paths:
-            params = parse_qs(query)
+        params = parse_qs(query)
+        # The bin (with=only_deleted) is read whole on purpose: deletion reconciliation,
+        # bounded by the bin's size, not the account's.
+        if path in cursor_paths and "only_deleted" not in params.get("with", []):
             assert f"filter[{cursor_paths[path]}][from]" in params, (path, query)
