@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 COLUMNS = {
+    "account_key": "account",
     "manager_name": "manager",
     "team_name": "team",
     "revenue": "revenue",
@@ -44,8 +45,14 @@ def monthly_kpis(warehouse_path: Path, month_start: dt.date) -> pd.DataFrame:
 
 
 def format_table(frame: pd.DataFrame) -> str:
-    """Readable text: money without decimals, rates as percentages, talk time in minutes."""
-    table = frame[[c for c in COLUMNS if c in frame.columns]].copy()
+    """Readable text: money without decimals, rates as percentages, talk time in minutes.
+
+    The account column shows only when the table holds several accounts.
+    """
+    columns = [c for c in COLUMNS if c in frame.columns]
+    if "account_key" in frame and frame["account_key"].nunique() < 2:
+        columns.remove("account_key")
+    table = frame[columns].copy()
     for column in ("revenue", "avg_deal_value"):
         if column in table:
             table[column] = table[column].map(lambda v: "" if pd.isna(v) else f"{float(v):,.0f}")

@@ -51,6 +51,13 @@ def test_format_table_shows_rates_as_percent_and_talk_time_in_minutes() -> None:
     assert "Анна" in text
 
 
+def test_format_table_names_the_account_only_when_there_are_several() -> None:
+    one = pd.DataFrame({"account_key": ["amocrm:1"], "manager_name": ["Анна"]})
+    two = pd.DataFrame({"account_key": ["amocrm:1", "bitrix24:x"], "manager_name": ["Анна"] * 2})
+    assert "account" not in format_table(one)
+    assert "bitrix24:x" in format_table(two).splitlines()[2]
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
