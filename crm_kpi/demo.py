@@ -1,10 +1,13 @@
-"""The demo: an emulated amoCRM account, the whole nightly graph, and a KPI table."""
+"""The demo: emulated amoCRM and Bitrix24 accounts, the whole nightly graph, and a KPI table."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import time
+from pathlib import Path
+
+import duckdb
 
 from crm_kpi.config import MARKETING_SPEND_ENV, SALES_PLAN_ENV, Settings
 from crm_kpi.report import format_table, last_full_month, monthly_kpis
@@ -63,7 +66,7 @@ def run_demo(settings: Settings, days: int = DEMO_DAYS, seed: int = 42) -> int:
     print(f"\nKPIs per manager for {month:%B %Y} (mart_manager_monthly):\n", flush=True)
     print(format_table(frame) if not frame.empty else "(no rows for that month)", flush=True)
     print(f"\nWarehouse: {settings.warehouse_path}", flush=True)
-    print("Marts: schema 'marts' (mart_manager_daily, mart_manager_monthly)", flush=True)
+    print(f"Marts: schema 'marts' ({', '.join(_mart_names(settings.warehouse_path))})", flush=True)
     _print_serving()
     return 0 if not frame.empty else 1
 
@@ -77,3 +80,10 @@ def _print_serving() -> None:
     print(f"Published for BI (read-only snapshot, Parquet/CSV): {serving_dir}", flush=True)
     if reports:
         print(f"HTML KPI report: {reports[-1]}", flush=True)
+
+
+def _mart_names(warehouse_path: Path) -> list[str]:
+    """The tables of the warehouse's ``marts`` schema, by name."""
+    query = "select table_name from information_schema.tables where table_schema = 'marts'"
+    with duckdb.connect(str(warehouse_path), read_only=True) as connection:
+        return sorted(row[0] for row in connection.execute(query).fetchall())
