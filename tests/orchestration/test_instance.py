@@ -31,3 +31,31 @@ def test_postgres_variant_differs_only_by_storage() -> None:
     postgres = yaml.safe_load((PROJECT_ROOT / "orchestration/dagster.postgres.yaml").read_text())
     assert set(postgres.pop("storage")) == {"postgres"}
     assert postgres == default
+
+
+def test_postgres_variant_runs_a_job_on_real_postgresql(tmp_path: Path, monkeypatch) -> None:
+    """The documented PostgreSQL instance works: a run and its events land in PostgreSQL."""
+    from dagster import job, op
+    from psycopg.conninfo import conninfo_to_dict
+    from service_helpers import start_postgres
+
+    dsn = conninfo_to_dict(start_postgres("crm_kpi_dagster_instance_test"))
+    shutil.copy(PROJECT_ROOT / "orchestration/dagster.postgres.yaml", tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    monkeypatch.setenv("CRM_KPI_DAGSTER_PG_HOST", str(dsn["host"]))
+    monkeypatch.setenv("CRM_KPI_DAGSTER_PG_DB", str(dsn["dbname"]))
+    monkeypatch.setenv("CRM_KPI_DAGSTER_PG_USER", str(dsn["user"]))
+    monkeypatch.setenv("CRM_KPI_DAGSTER_PG_PASSWORD", str(dsn["password"]))
+
+    @op
+    def hello() -> int:
+        return 1
+
+    @job
+    def smoke() -> None:
+        hello()
+
+    with DagsterInstance.get() as instance:
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        assert smoke.execute_in_process(instance=instance).success
+        assert len(instance.get_runs()) == 1
