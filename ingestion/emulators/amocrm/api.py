@@ -12,6 +12,7 @@ from .crm_entities import EntityEndpoints
 from .dictionaries import DictionaryEndpoints
 from .endpoint_base import Clock
 from .gate import Gate
+from .incoming import IncomingEndpoints
 from .listing import Links
 from .oauth import TokenRegistry
 from .options import EmulatorOptions
@@ -25,7 +26,10 @@ API = "/api/v4/"
 __all__ = ["API", "AmoApi", "Clock"]
 
 
-class AmoApi(DictionaryEndpoints, EntityEndpoints, TimelineEndpoints):
+ADMIN_ONLY = re.compile(r"users(/\d+)?")
+
+
+class AmoApi(DictionaryEndpoints, EntityEndpoints, TimelineEndpoints, IncomingEndpoints):
     """Answers requests for one emulated account (no sockets here)."""
 
     def __init__(
@@ -52,6 +56,7 @@ class AmoApi(DictionaryEndpoints, EntityEndpoints, TimelineEndpoints):
                 (r"leads/pipelines/(\d+)/statuses/(\d+)", self._status),
                 (r"leads/loss_reasons", self._loss_reasons),
                 (r"leads/loss_reasons/(\d+)", self._loss_reason),
+                (r"leads/unsorted", self._unsorted),
                 (r"(leads|contacts|companies)/custom_fields", self._custom_fields),
                 (r"(leads|contacts|companies)/tags", self._tags),
                 (r"sources", self._sources),
@@ -87,11 +92,18 @@ class AmoApi(DictionaryEndpoints, EntityEndpoints, TimelineEndpoints):
             return problem(404, f"Unknown path {request.path}; the API lives under {API}")
         if not self.tokens.is_valid(request.header("Authorization")):
             return problem(401, "Unauthorized")
-        if request.method != "GET":
-            return problem(405, "This emulator serves GET requests only")
         route = request.path[len(API) :].strip("/")
         query = Query(request.query)
         links = Links(self._base(request), request.path.rstrip("/"), query)
+        if request.method == "POST" and route == "calls":
+            try:
+                return self._post_calls(request, links)
+            except BadRequest as error:
+                return problem(400, str(error))
+        if request.method != "GET":
+            return problem(405, "This emulator serves GET requests and POST /api/v4/calls only")
+        if ADMIN_ONLY.fullmatch(route) and not self._is_admin(request):
+            return problem(403, "Access denied: the users list is for account admins only")
         for pattern, handler in self._routes:
             match = pattern.fullmatch(route)
             if match:
@@ -103,6 +115,14 @@ class AmoApi(DictionaryEndpoints, EntityEndpoints, TimelineEndpoints):
                     response = dataclasses.replace(response, delay_s=self.options.slow_page_s)
                 return response
         return problem(404, f"Not found: {request.path}")
+
+    def _is_admin(self, request: Request) -> bool:
+        """Whether the request's token acts as an account admin (user tokens may not)."""
+        user_id = self.tokens.user_of(request.header("Authorization"))
+        if user_id is None:
+            return True
+        manager = self.static.managers_by_id.get(user_id)
+        return manager is not None and manager.is_admin
 
     def _base(self, request: Request) -> str:
         """Scheme and host of the ``_links``: the configured one, else the request's Host."""

@@ -109,6 +109,15 @@ def lead_bin_event(renderer: Renderer, lead_id: int, deleted: bool, at: int, by:
     return _row(renderer, f"admin:{kind}:{lead_id}:{at}", kind, "lead", lead_id, at, by, [], [])
 
 
+def call_event(
+    renderer: Renderer, note_id: int, inbound: bool, contact_id: int, at: int, by: int
+) -> EventRow:
+    """``incoming_call`` / ``outgoing_call`` of a call posted to ``POST /api/v4/calls``."""
+    kind = "incoming_call" if inbound else "outgoing_call"
+    note = [{"note": {"id": note_id}}]
+    return _row(renderer, f"posted_call:{note_id}", kind, "contact", contact_id, at, by, note, [])
+
+
 def _from_history(day: DayChanges, r: Renderer) -> Iterator[EventRow]:
     for fact in day.history:
         key = f"fact:{fact.seq}"

@@ -35,14 +35,23 @@ class TokenRegistry:
 
     def is_valid(self, authorization: str | None) -> bool:
         """Whether an ``Authorization`` header carries a valid bearer token."""
-        if not authorization or not authorization.startswith("Bearer "):
+        token = _bearer(authorization)
+        if token is None:
             return False
-        token = authorization[len("Bearer ") :].strip()
-        if token == self.static_token:
+        if token == self.static_token or token in self._user_tokens():
             return True
         with self._lock:
             expiry = self._access.get(token)
         return expiry is not None and self._clock() < expiry
+
+    def user_of(self, authorization: str | None) -> int | None:
+        """The user a long-lived user token acts as; ``None`` for the admin's tokens."""
+        token = _bearer(authorization)
+        return None if token is None else self._user_tokens().get(token)
+
+    def _user_tokens(self) -> dict[str, int]:
+        """``token -> user id`` of the configured long-lived user tokens."""
+        return dict(self.options.user_tokens)
 
     def issue_code(self) -> str:
         """An authorization code, as if a user had just granted access to the integration."""
@@ -102,6 +111,13 @@ class TokenRegistry:
                 "refresh_token": refresh,
             },
         )
+
+
+def _bearer(authorization: str | None) -> str | None:
+    """The token of a ``Bearer`` ``Authorization`` header, else ``None``."""
+    if not authorization or not authorization.startswith("Bearer "):
+        return None
+    return authorization[len("Bearer ") :].strip()
 
 
 def _form(request: Request) -> dict[str, Any]:

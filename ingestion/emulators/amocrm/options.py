@@ -53,6 +53,9 @@ class EmulatorOptions:
         client_id, client_secret, redirect_uri: the OAuth integration known to
             ``POST /oauth2/access_token``.
         access_token_ttl: lifetime in seconds of OAuth access tokens (amoCRM: 86400).
+        user_tokens: extra long-lived tokens as ``(token, user_id)`` pairs: each acts as that
+            user, so a token of a non-admin user gets 403 on ``/users``. The main (static)
+            token and OAuth tokens act as the account's admin.
     """
 
     default_limit: int = 50
@@ -80,3 +83,4 @@ class EmulatorOptions:
     client_secret: str = "demo-client-secret"
     redirect_uri: str = "https://example.test/oauth/callback"
     access_token_ttl: int = 86400
+    user_tokens: tuple[tuple[str, int], ...] = ()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import logging
 import os
 import signal
@@ -12,6 +14,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import Any
 from urllib.parse import urlsplit
 
 from ingestion.synthetic import Company, CompanyConfig
@@ -27,6 +30,8 @@ from .store import Store
 logger = logging.getLogger("crm_kpi.emulators.amocrm")
 
 LogEntry = tuple[str, str, str, int]
+
+_next = itertools.count(1).__next__  # makes uids of incoming leads unique
 
 
 class AmoCrmEmulator:
@@ -196,6 +201,40 @@ class AmoCrmEmulator:
     def restore_lead(self, lead_id: int) -> bool:
         """Restore a lead from the bin now (emits ``lead_restored``)."""
         return self.store.set_lead_deleted(lead_id, False, self.now, self.static.admin.id)
+
+    def add_unsorted(
+        self,
+        category: str = "forms",
+        pipeline_id: int | None = None,
+        contact_ids: tuple[int, ...] = (),
+        lead_ids: tuple[int, ...] = (),
+        created_at: int | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> str:
+        """Add an incoming (unsorted) lead to ``GET /api/v4/leads/unsorted``; returns its uid.
+
+        The synthetic company has none of its own: tests add them here. ``pipeline_id``
+        defaults to the main pipeline and ``created_at`` to the emulated now.
+        """
+        at = self.now if created_at is None else created_at
+        uid = hashlib.sha256(f"{self.account_id}:unsorted:{category}:{at}:{_next()}".encode())
+        item = {
+            "uid": uid.hexdigest()[:60],
+            "source_uid": None,
+            "source_name": None,
+            "category": category,
+            "pipeline_id": pipeline_id or self.static.pipelines[0].id,
+            "created_at": at,
+            "metadata": dict(metadata or {}),
+            "account_id": self.account_id,
+            "_embedded": {
+                "contacts": [{"id": contact_id} for contact_id in contact_ids],
+                "leads": [{"id": lead_id} for lead_id in lead_ids],
+                "companies": [],
+            },
+        }
+        self.store.add_unsorted(item)
+        return item["uid"]
 
     def block(self) -> None:
         """Block the account as after repeated rate-limit violations (every request: 403)."""

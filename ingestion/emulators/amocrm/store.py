@@ -17,8 +17,10 @@ from typing import Any
 
 from ingestion.synthetic import DayChanges
 
-from .events import EventRow, day_events, lead_bin_event
+from .events import EventRow, call_event, day_events, lead_bin_event
 from .payloads import Renderer, note_entity
+
+POSTED_NOTE_BASE = 990_000_000  # + sequence: notes of calls posted to POST /api/v4/calls
 
 _SCHEMA = """
 create table leads (
@@ -103,6 +105,8 @@ class Store:
         self._db.execute("pragma journal_mode = off")
         self._db.execute("pragma synchronous = off")
         self._db.executescript(_SCHEMA)
+        self._unsorted: list[dict[str, Any]] = []
+        self._posted_notes = 0
 
     def close(self) -> None:
         """Close the database."""
@@ -299,6 +303,61 @@ class Store:
             )
             self._insert_events([lead_bin_event(self.renderer, lead_id, deleted, at, by)])
         return True
+
+    def add_unsorted(self, item: dict[str, Any]) -> None:
+        """Keep an incoming (unsorted) lead of ``GET /api/v4/leads/unsorted``."""
+        with self.lock:
+            self._unsorted.append(item)
+
+    def unsorted(self) -> list[dict[str, Any]]:
+        """The incoming (unsorted) leads, in the order they were added (copies)."""
+        with self.lock:
+            return json.loads(_dump(self._unsorted))
+
+    def contact_phones(self) -> list[tuple[int, list[str]]]:
+        """``(contact id, [phone values])`` of every contact, by id."""
+        result = []
+        with self.lock:
+            rows = self._db.execute("select id, payload from contacts order by id").fetchall()
+        for contact_id, payload in rows:
+            fields = json.loads(payload).get("custom_fields_values") or []
+            phones = [
+                str(value["value"])
+                for field_ in fields
+                if field_.get("field_code") == "PHONE"
+                for value in field_.get("values", [])
+            ]
+            result.append((contact_id, phones))
+        return result
+
+    def add_call_note(self, note: dict[str, Any], inbound: bool) -> int:
+        """Store a posted call as a contact note (id assigned here) and its call event.
+
+        ``note`` is the note payload without ``id``; returns the new note id.
+        """
+        with self.lock, self._db:
+            self._posted_notes += 1
+            note_id = POSTED_NOTE_BASE + self._posted_notes
+            note["id"] = note_id
+            by, at = note["created_by"], note["created_at"]
+            self._db.execute(
+                "insert into notes values (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    note_id,
+                    note["entity_type"],
+                    note["entity_id"],
+                    note["note_type"],
+                    at,
+                    note["updated_at"],
+                    note["responsible_user_id"],
+                    by,
+                    note["updated_by"],
+                    _dump(note),
+                ),
+            )
+            event = call_event(self.renderer, note_id, inbound, note["entity_id"], at, by)
+            self._insert_events([event])
+        return note_id
 
     def _insert_events(self, rows: Iterable[EventRow]) -> None:
         self._db.executemany(
