@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import duckdb
@@ -15,6 +17,21 @@ from crm_kpi.runner import run_nightly
 
 DEMO_TOKEN = "demo-long-lived-token"
 DEMO_DAYS = 120
+
+
+@contextlib.contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of the block, then restore the old ones."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _say(message: str) -> None:
@@ -39,19 +56,25 @@ def run_demo(settings: Settings, days: int = DEMO_DAYS, seed: int = 42) -> int:
     ):
         _say(f"emulated amoCRM account '{emulator.subdomain}' serving at {emulator.base_url}")
         _say(f"emulated Bitrix24 portal '{bitrix24.portal}' serving at {bitrix24.base_url}")
-        os.environ["SOURCES__BITRIX24__PORTAL"] = bitrix24.portal
-        os.environ["SOURCES__BITRIX24__WEBHOOK_URL"] = bitrix24.webhook_url
-        os.environ["SOURCES__AMOCRM__SUBDOMAIN"] = emulator.subdomain
-        os.environ["SOURCES__AMOCRM__BASE_URL"] = emulator.base_url
-        os.environ["SOURCES__AMOCRM__ACCESS_TOKEN"] = DEMO_TOKEN
-        # The local emulator has no rate limit: no need for the 6/s meant for real accounts.
-        os.environ.setdefault("SOURCES__AMOCRM__REQUESTS_PER_SECOND", "50")
         inputs = write_input_files(config, settings.data_dir / "inputs", bitrix24.portal)
-        os.environ[SALES_PLAN_ENV] = str(inputs.sales_plan)
-        os.environ[MARKETING_SPEND_ENV] = str(inputs.marketing_spend)
+        environment = {
+            "SOURCES__BITRIX24__PORTAL": bitrix24.portal,
+            "SOURCES__BITRIX24__WEBHOOK_URL": bitrix24.webhook_url,
+            "SOURCES__AMOCRM__SUBDOMAIN": emulator.subdomain,
+            "SOURCES__AMOCRM__BASE_URL": emulator.base_url,
+            "SOURCES__AMOCRM__ACCESS_TOKEN": DEMO_TOKEN,
+            # The local emulator has no rate limit: no need for the 6/s meant for real accounts.
+            "SOURCES__AMOCRM__REQUESTS_PER_SECOND": os.environ.get(
+                "SOURCES__AMOCRM__REQUESTS_PER_SECOND", "50"
+            ),
+            SALES_PLAN_ENV: str(inputs.sales_plan),
+            MARKETING_SPEND_ENV: str(inputs.marketing_spend),
+        }
         _say(f"sales plan and marketing spend of the company written to {inputs.sales_plan.parent}")
         _say("running the nightly job: load (dlt) → build (dbt) → validate (GX) ...")
-        summary = run_nightly(log_path=settings.data_dir / "logs" / "last_run.log")
+        # Only for this run: afterwards the emulators are gone, so nothing may point at them.
+        with _environment(environment):
+            summary = run_nightly(log_path=settings.data_dir / "logs" / "last_run.log")
         requests = len(emulator.request_log) + len(bitrix24.request_log)
     if not summary.success:
         _say("the run failed:")

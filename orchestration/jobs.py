@@ -50,10 +50,10 @@ def ingestion_retry_policy() -> RetryPolicy:
 
 
 def _bitrix24_account() -> str | None:
-    url = os.environ.get("SOURCES__BITRIX24__WEBHOOK_URL") or os.environ.get(
-        "SOURCES__BITRIX24__PORTAL_URL"
-    )
-    return urlparse(url).hostname if url else os.environ.get("SOURCES__BITRIX24__DOMAIN")
+    """The portal (``SOURCES__BITRIX24__PORTAL``), else the host of the webhook URL."""
+    portal = os.environ.get("SOURCES__BITRIX24__PORTAL")
+    url = os.environ.get("SOURCES__BITRIX24__WEBHOOK_URL")
+    return portal or (urlparse(url).hostname if url else None)
 
 
 def account_tags() -> dict[str, str]:

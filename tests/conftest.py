@@ -11,6 +11,8 @@ import pytest
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# A failing ingestion step in a test should fail fast, not back off for minutes.
+os.environ.setdefault("CRM_KPI_RETRY_DELAY_SECONDS", "0.1")
 
 
 @pytest.fixture
