@@ -11,7 +11,7 @@ export RUNTIME__DLTHUB_TELEMETRY := false
 # uv trusts the system CA store (corporate proxies, mirrors) like pip does.
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: demo test lint format lock dev clean
+.PHONY: demo test test-slow test-all lint format lock dev clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "crm-kpi needs Python 3.11, found " + sys.version.split()[0]'
@@ -24,7 +24,15 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/crm-kpi demo
 
+# The default tier: everything but the whole-pipeline, browser and server tests (`slow`).
 test: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+# The other tier: whole pipeline runs, Chromium, PostgreSQL, the Dagster webserver.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow
+
+test-all: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
