@@ -14,6 +14,18 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 # A failing ingestion step in a test should fail fast, not back off for minutes.
 os.environ.setdefault("CRM_KPI_RETRY_DELAY_SECONDS", "0.1")
 
+# Every test of these folders runs the whole pipeline: the `slow` tier (`make test-slow`).
+SLOW_FOLDERS = ("e2e",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests of the whole-pipeline folders ``slow``."""
+    tests_root = Path(__file__).parent
+    for item in items:
+        relative = item.path.relative_to(tests_root)
+        if relative.parts and relative.parts[0] in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture
 def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:

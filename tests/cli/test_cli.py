@@ -95,6 +95,7 @@ def test_emulate_serves_the_api_standalone() -> None:
         process.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_demo_prints_a_kpi_table(warehouse: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     monkeypatch.setenv("SOURCES__AMOCRM__REQUESTS_PER_SECOND", "200")
     monkeypatch.delenv("SOURCES__BITRIX24__PORTAL", raising=False)
