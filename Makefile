@@ -11,7 +11,7 @@ export RUNTIME__DLTHUB_TELEMETRY := false
 # uv trusts the system CA store (corporate proxies, mirrors) like pip does.
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: demo test test-slow test-all lint format lock dev clean
+.PHONY: demo test test-slow test-all bench lint format lock dev clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "crm-kpi needs Python 3.11, found " + sys.version.split()[0]'
@@ -34,6 +34,12 @@ test-slow: $(STAMP)
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Benchmark at real-account sizes; prints figures, asserts nothing. Sizes by flag, e.g.
+# make bench BENCH_ARGS="--shape one-account --deals 1000000 --activities 10000000"
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
