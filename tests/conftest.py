@@ -14,16 +14,30 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 # A failing ingestion step in a test should fail fast, not back off for minutes.
 os.environ.setdefault("CRM_KPI_RETRY_DELAY_SECONDS", "0.1")
 
-# Every test of these folders runs the whole pipeline: the `slow` tier (`make test-slow`).
-SLOW_FOLDERS = ("e2e",)
+# The `slow` tier (`make test-slow`; CI runs it too): whole-pipeline runs, the Dagster
+# webserver, Chromium, PostgreSQL, and source acceptance runs against a faulty emulator.
+# Node-id prefixes below `tests/`; a test can also carry `@pytest.mark.slow` itself.
+SLOW_TESTS = (
+    "e2e/",
+    "orchestration/test_webserver.py",
+    "orchestration/test_ui_browser.py",
+    "orchestration/test_instance.py",
+    "orchestration/test_ingestion_retries.py",
+    "serving/test_postgres.py",
+    "serving/test_serving_assets.py::test_postgres_publish_and_pbids_when_configured",
+    "ingestion/test_amocrm_source_acceptance.py",
+    "ingestion/test_amocrm_source_features.py::test_an_account_without_api_filters",
+    "ingestion/test_bitrix24_source.py::test_deleted_deal_is_flagged_after_the_next",
+    "ingestion/test_bitrix24_source.py::test_second_run_reads_only_changes",
+    "ingestion/test_bitrix24_source.py::test_raw_tables_with_ten_percent_faults",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests of the whole-pipeline folders ``slow``."""
-    tests_root = Path(__file__).parent
+    """Mark the tests listed in ``SLOW_TESTS`` ``slow``."""
     for item in items:
-        relative = item.path.relative_to(tests_root)
-        if relative.parts and relative.parts[0] in SLOW_FOLDERS:
+        node = item.nodeid.removeprefix("tests/")
+        if node.startswith(SLOW_TESTS):
             item.add_marker(pytest.mark.slow)
 
 
