@@ -52,7 +52,7 @@ reached_counts as (
         count(*) as deals_reached,
         sum(case when is_furthest_stage and outcome_in_pipeline = 'lost' then 1 else 0 end)
             as deals_lost_at_stage,
-        sum(case when was_won_in_pipeline then 1 else 0 end) as deals_won
+        sum(case when is_won_in_pipeline then 1 else 0 end) as deals_won
     from reach
     group by account_key, pipeline_id, stage_id, cohort_month
 
