@@ -110,3 +110,19 @@
 {% macro days_between(start_timestamp, end_timestamp) -%}
     ({{ seconds_between(start_timestamp, end_timestamp) }} / 86400)
 {%- endmacro %}
+
+
+{#
+    Complete period (catalogue section 1, "data horizon, partial periods"): true only when the
+    period [period_start, period_end_exclusive) ended, in local time, at or before the
+    account's data horizon, and the account's data starts on or before the period's first day
+    (a quarter whose data starts mid-quarter is not complete). `accounts` is a relation alias
+    with `data_horizon_local` and `data_start_date` (int_accounts / dim_accounts).
+#}
+{% macro is_complete_period(period_start, period_end_exclusive, accounts='accounts') -%}
+    coalesce(
+        cast({{ period_end_exclusive }} as {{ dbt.type_timestamp() }}) <= {{ accounts }}.data_horizon_local
+        and {{ accounts }}.data_start_date <= {{ period_start }},
+        false
+    )
+{%- endmacro %}
