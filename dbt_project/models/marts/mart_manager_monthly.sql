@@ -18,6 +18,16 @@ managers as (
 
 ),
 
+accounts as (
+
+    select
+        account_key,
+        data_horizon_local,
+        data_start_date
+    from {{ ref('int_accounts') }}
+
+),
+
 deals as (
 
     select * from {{ ref('fct_deals') }}
@@ -165,6 +175,8 @@ select
     managers.manager_name,
     managers.team_id,
     managers.team_name,
+    {{ is_complete_period('monthly_totals.month_start', dbt.dateadd('month', 1, 'monthly_totals.month_start')) }}
+        as is_complete_period,
     cast(monthly_totals.deals_created as {{ dbt.type_bigint() }}) as deals_created,
     cast(monthly_totals.deals_won as {{ dbt.type_bigint() }}) as deals_won,
     cast(monthly_totals.deals_lost as {{ dbt.type_bigint() }}) as deals_lost,
@@ -215,6 +227,8 @@ select
     monthly_totals.first_activity_at,
     monthly_totals.last_activity_at
 from manager_month_totals as monthly_totals
+left join accounts
+    on monthly_totals.account_key = accounts.account_key
 left join managers
     on
         monthly_totals.account_key = managers.account_key
