@@ -6,8 +6,11 @@
     Rules re-implemented from the KPI catalogue: a deal is won when its status is 142; it
     closed at its last entry into 142 (stage-change events), else at the lead's closed_at;
     it belongs to the responsible user at that moment (responsible-change events); deleted
-    leads are excluded; calls are call notes of leads and contacts, attributed to the note's
-    responsible user; months are local to the account's time zone. Returns the rows where
+    leads (deletion flag, a last `lead_deleted` event, or the bin snapshot) are excluded;
+    calls are call notes of leads and contacts, attributed to the user who performed them
+    (`created_by` when it is a user of the account, else the note's `responsible_user_id`
+    when that is a user, else nobody), and call notes of deleted leads are excluded; months
+    are local to the account's time zone. Returns the rows where
     the two computations differ (none expected); without raw amoCRM data there is nothing to
     compare.
 #}
@@ -39,6 +42,18 @@ raw_lead_notes as (
 raw_contact_notes as (
 
     {{ fill_source_columns('raw_amocrm', 'contact_notes') }}
+
+),
+
+raw_users as (
+
+    {{ fill_source_columns('raw_amocrm', 'users') }}
+
+),
+
+raw_bin as (
+
+    {{ fill_source_columns('raw_amocrm', 'deleted_entities') }}
 
 ),
 
@@ -109,6 +124,32 @@ deletion_states as (
 
 ),
 
+deleted_leads as (
+
+    select
+        account_id,
+        lead_id
+    from leads
+    where is_deleted
+
+    union
+
+    select
+        account_id,
+        lead_id
+    from deletion_states
+    where recency = 1 and event_type = 'lead_deleted'
+
+    union
+
+    select
+        account_id,
+        id as lead_id
+    from raw_bin
+    where entity_type = 'leads'
+
+),
+
 won_leads as (
 
     select
@@ -122,15 +163,13 @@ won_leads as (
         on
             leads.account_id = last_won_entries.account_id
             and leads.lead_id = last_won_entries.lead_id
-    left join deletion_states
+    left join deleted_leads
         on
-            leads.account_id = deletion_states.account_id
-            and leads.lead_id = deletion_states.lead_id
-            and deletion_states.recency = 1
+            leads.account_id = deleted_leads.account_id
+            and leads.lead_id = deleted_leads.lead_id
     where
         leads.status_id = 142
-        and not leads.is_deleted
-        and coalesce(deletion_states.event_type, '') <> 'lead_deleted'
+        and deleted_leads.lead_id is null
 
 ),
 
@@ -233,14 +272,22 @@ won_by_manager_month as (
 call_notes as (
 
     select
-        account_id,
-        responsible_user_id,
-        created_at
+        raw_lead_notes.account_id,
+        raw_lead_notes.created_by,
+        raw_lead_notes.responsible_user_id,
+        raw_lead_notes.created_at
     from raw_lead_notes
-    where note_type in ('call_in', 'call_out')
+    left join deleted_leads
+        on
+            raw_lead_notes.account_id = deleted_leads.account_id
+            and raw_lead_notes.entity_id = deleted_leads.lead_id
+    where raw_lead_notes.note_type in ('call_in', 'call_out') and deleted_leads.lead_id is null
+
     union all
+
     select
         account_id,
+        created_by,
         responsible_user_id,
         created_at
     from raw_contact_notes
@@ -252,11 +299,19 @@ calls_attributed as (
 
     select
         accounts.account_key,
-        cast(call_notes.responsible_user_id as {{ dbt.type_string() }}) as manager_id,
+        cast(coalesce(creators.id, responsibles.id) as {{ dbt.type_string() }}) as manager_id,
         {{ to_local_date(epoch_to_timestamp('call_notes.created_at'), 'accounts.timezone') }} as call_date
     from call_notes
     inner join accounts
         on call_notes.account_id = accounts.account_id
+    left join raw_users as creators
+        on
+            call_notes.account_id = creators.account_id
+            and call_notes.created_by = creators.id
+    left join raw_users as responsibles
+        on
+            call_notes.account_id = responsibles.account_id
+            and call_notes.responsible_user_id = responsibles.id
 
 ),
 
