@@ -99,7 +99,7 @@ select
     cast(coalesce(won.revenue, 0) as {{ type_money() }}) as revenue,
     {{ safe_divide('created.cohort_deals_won', 'created.deals_created') }} as cohort_conversion_rate,
     cast(spend.marketing_spend as {{ type_money() }}) as marketing_spend,
-    {{ safe_divide('spend.marketing_spend', 'won.deals_won') }} as cac,
+    cast({{ safe_divide('spend.marketing_spend', 'won.deals_won') }} as {{ type_money() }}) as cac,
     {{ safe_divide('coalesce(won.revenue, 0) - spend.marketing_spend', 'spend.marketing_spend') }}
         as romi
 from source_months
