@@ -6,11 +6,10 @@
     Rules re-implemented from the KPI catalogue: a deal is won when its status is 142; it
     closed at its last entry into 142 (stage-change events), else at the lead's closed_at;
     it belongs to the responsible user at that moment (responsible-change events); deleted
-    leads (deletion flag, a last `lead_deleted` event, or the bin snapshot) are excluded;
-    calls are call notes of leads and contacts, attributed to the user who performed them
-    (`created_by` when it is a user of the account, else the note's `responsible_user_id`
-    when that is a user, else nobody), and call notes of deleted leads are excluded; months
-    are local to the account's time zone. Returns the rows where
+    leads (deletion flag, a last `lead_deleted` event, or in the bin snapshot) are excluded; calls are call notes of leads and contacts, attributed to the note's
+    creator when that is a user of the account, else to its responsible user when that is
+    one (never to a robot, an account id or a deleted user), and call notes of deleted or
+    vanished leads are left out; months are local to the account's time zone. Returns the rows where
     the two computations differ (none expected); without raw amoCRM data there is nothing to
     compare.
 #}
@@ -124,25 +123,10 @@ deletion_states as (
 
 ),
 
-deleted_leads as (
+{# Leads in the bin snapshot (replaced on every load: what is deleted now). #}
+binned_leads as (
 
-    select
-        account_id,
-        lead_id
-    from leads
-    where is_deleted
-
-    union
-
-    select
-        account_id,
-        lead_id
-    from deletion_states
-    where recency = 1 and event_type = 'lead_deleted'
-
-    union
-
-    select
+    select distinct
         account_id,
         id as lead_id
     from raw_bin
@@ -163,13 +147,20 @@ won_leads as (
         on
             leads.account_id = last_won_entries.account_id
             and leads.lead_id = last_won_entries.lead_id
-    left join deleted_leads
+    left join deletion_states
         on
-            leads.account_id = deleted_leads.account_id
-            and leads.lead_id = deleted_leads.lead_id
+            leads.account_id = deletion_states.account_id
+            and leads.lead_id = deletion_states.lead_id
+            and deletion_states.recency = 1
+    left join binned_leads
+        on
+            leads.account_id = binned_leads.account_id
+            and leads.lead_id = binned_leads.lead_id
     where
-        leads.status_id = 142
-        and deleted_leads.lead_id is null
+        binned_leads.lead_id is null
+        and leads.status_id = 142
+        and not leads.is_deleted
+        and coalesce(deletion_states.event_type, '') <> 'lead_deleted'
 
 ),
 
@@ -269,6 +260,28 @@ won_by_manager_month as (
 
 ),
 
+live_leads as (
+
+    select
+        leads.account_id,
+        leads.lead_id
+    from leads
+    left join deletion_states
+        on
+            leads.account_id = deletion_states.account_id
+            and leads.lead_id = deletion_states.lead_id
+            and deletion_states.recency = 1
+    left join binned_leads
+        on
+            leads.account_id = binned_leads.account_id
+            and leads.lead_id = binned_leads.lead_id
+    where
+        binned_leads.lead_id is null
+        and not leads.is_deleted
+        and coalesce(deletion_states.event_type, '') <> 'lead_deleted'
+
+),
+
 call_notes as (
 
     select
@@ -277,14 +290,12 @@ call_notes as (
         raw_lead_notes.responsible_user_id,
         raw_lead_notes.created_at
     from raw_lead_notes
-    left join deleted_leads
+    inner join live_leads
         on
-            raw_lead_notes.account_id = deleted_leads.account_id
-            and raw_lead_notes.entity_id = deleted_leads.lead_id
-    where raw_lead_notes.note_type in ('call_in', 'call_out') and deleted_leads.lead_id is null
-
+            raw_lead_notes.account_id = live_leads.account_id
+            and raw_lead_notes.entity_id = live_leads.lead_id
+    where raw_lead_notes.note_type in ('call_in', 'call_out')
     union all
-
     select
         account_id,
         created_by,

@@ -2,8 +2,11 @@
     Blanks and amoCRM multi-field values (catalogue section 1, "blanks"), on literal rows:
     an empty or all-space string is NULL; a PHONE/EMAIL (multitext) value shows the number or
     address, never its kind (`WORK`); an enum field shows its option's label. Returns the rows
-    whose result differs from the hand-written expectation (none when correct).
+    whose result differs from the hand-written expectation (none when correct). Attached to
+    the staging model that shows custom field values (so the orchestrator reports it as that
+    model's check).
 #}
+-- depends_on: {{ ref('stg_amocrm__custom_field_values') }}
 with cases as (
 
     select
