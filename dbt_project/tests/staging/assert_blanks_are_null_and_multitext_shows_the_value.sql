@@ -10,23 +10,21 @@
 with cases as (
 
     select
-        'empty source id' as case_name,
-        cast('' as {{ dbt.type_string() }}) as raw_text,
-        cast(null as {{ dbt.type_string() }}) as field_type,
-        cast(null as {{ dbt.type_string() }}) as enum_label,
-        cast(null as {{ dbt.type_string() }}) as expected
-    union all
-    select 'spaces only', '   ', null, null, null
-    union all
-    select 'text kept', 'yandex', null, null, 'yandex'
-    union all
-    select 'phone value, not its kind', '+79123456789', 'multitext', 'WORK', '+79123456789'
-    union all
-    select 'e-mail value, not its kind', 'a@example.com', 'multitext', 'WORK', 'a@example.com'
-    union all
-    select 'enum shows its label', '17', 'select', 'Website', 'Website'
-    union all
-    select 'empty enum label falls back to the value', 'Partner', 'select', '', 'Partner'
+        literal_cases.case_name,
+        literal_cases.raw_text,
+        literal_cases.field_type,
+        literal_cases.enum_label,
+        literal_cases.expected
+    from (
+        values
+        ('empty source id', '', null, null, null),
+        ('spaces only', '   ', null, null, null),
+        ('text kept', 'yandex', null, null, 'yandex'),
+        ('phone value, not its kind', '+79123456789', 'multitext', 'WORK', '+79123456789'),
+        ('e-mail value, not its kind', 'a@example.com', 'multitext', 'WORK', 'a@example.com'),
+        ('enum shows its label', '17', 'select', 'Website', 'Website'),
+        ('empty enum label falls back to the value', 'Partner', 'select', '', 'Partner')
+    ) as literal_cases (case_name, raw_text, field_type, enum_label, expected)
 
 ),
 
