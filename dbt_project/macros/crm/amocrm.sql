@@ -33,3 +33,20 @@
 {% macro id_text(column) -%}
     cast({{ column }} as {{ dbt.type_string() }})
 {%- endmacro %}
+
+
+{#
+    The value a custom field shows. Enum fields (select, multiselect, radiobutton, ...) show
+    their option's label. Multi-fields (`multitext`: PHONE, EMAIL) carry the value in
+    `values[i].value` and only the kind of value (`WORK`, `MOB`) in `enum_id` / `enum_code`:
+    they show the value, never the kind (official docs, "Custom fields": a multitext value is
+    `{"value": "+79123", "enum_code": "WORK"}`,
+    https://www.amocrm.ru/developers/content/crm_platform/custom-fields). Blanks are NULL.
+#}
+{% macro amocrm_custom_field_display_value(field_type_column, value_column, enum_label_column) -%}
+    case
+        when lower(coalesce({{ field_type_column }}, '')) = 'multitext'
+            then {{ blank_to_null(value_column) }}
+        else coalesce({{ blank_to_null(enum_label_column) }}, {{ blank_to_null(value_column) }})
+    end
+{%- endmacro %}

@@ -11,15 +11,7 @@
 
 {# An ISO 8601 timestamp with an offset (text, or already typed by dlt) -> UTC timestamp. #}
 {% macro bitrix24_timestamp(column) -%}
-    {{ adapter.dispatch('bitrix24_timestamp', 'crm_kpi')(column) }}
-{%- endmacro %}
-
-{% macro default__bitrix24_timestamp(column) -%}
-    (cast(nullif(cast({{ column }} as {{ dbt.type_string() }}), '') as timestamp with time zone) at time zone 'UTC')
-{%- endmacro %}
-
-{% macro duckdb__bitrix24_timestamp(column) -%}
-    timezone('UTC', cast(nullif(cast({{ column }} as {{ dbt.type_string() }}), '') as timestamp with time zone))
+    {{ offset_timestamp_to_utc(column) }}
 {%- endmacro %}
 
 

@@ -1,8 +1,9 @@
 {#
     Funnel reach: one row per (deal, open stage of a pipeline) that the deal reached. A deal
     reached open stage S of pipeline P when the highest stage_sort it ever entered among P's
-    open stages is at least S's, or when it was ever won in P (won counts as past every open
-    stage). Lost stages do not count; a skipped stage counts as reached.
+    open stages is at least S's, or when it is won now in P (a deal won now counts as past
+    every open stage). A deal won once and then reopened or lost counts by the open stages it
+    entered; lost stages do not count; a skipped stage counts as reached.
 #}
 with deals as (
 
@@ -45,10 +46,26 @@ deal_pipeline_progress as (
         account_key,
         deal_id,
         pipeline_id,
-        max(case when stage_type = 'open' then stage_sort end) as highest_open_stage_sort,
-        max(case when stage_type = 'won' then 1 else 0 end) = 1 as was_won_in_pipeline
+        max(case when stage_type = 'open' then stage_sort end) as highest_open_stage_sort
     from entered_stages
     group by account_key, deal_id, pipeline_id
+
+),
+
+deal_pipeline_reach as (
+
+    select
+        progress.account_key,
+        progress.deal_id,
+        progress.pipeline_id,
+        progress.highest_open_stage_sort,
+        coalesce(deals.status = 'won' and deals.pipeline_id = progress.pipeline_id, false)
+            as is_won_in_pipeline
+    from deal_pipeline_progress as progress
+    inner join deals
+        on
+            progress.account_key = deals.account_key
+            and progress.deal_id = deals.deal_id
 
 ),
 
@@ -61,15 +78,15 @@ reached as (
         stages.stage_id,
         stages.stage_sort,
         progress.highest_open_stage_sort,
-        progress.was_won_in_pipeline
-    from deal_pipeline_progress as progress
+        progress.is_won_in_pipeline
+    from deal_pipeline_reach as progress
     inner join stages
         on
             progress.account_key = stages.account_key
             and progress.pipeline_id = stages.pipeline_id
             and stages.stage_type = 'open'
             and (
-                progress.was_won_in_pipeline
+                progress.is_won_in_pipeline
                 or progress.highest_open_stage_sort >= stages.stage_sort
             )
 
@@ -87,8 +104,8 @@ select
     deals.closed_at,
     deals.closed_date,
     case when deals.pipeline_id = reached.pipeline_id then deals.status else 'moved' end as outcome_in_pipeline,
-    reached.was_won_in_pipeline,
-    not reached.was_won_in_pipeline
+    reached.is_won_in_pipeline,
+    not reached.is_won_in_pipeline
     and reached.stage_sort = reached.highest_open_stage_sort as is_furthest_stage,
     deals.is_deleted
 from reached

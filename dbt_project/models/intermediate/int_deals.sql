@@ -9,8 +9,13 @@
       history. A deal won, reopened and won again therefore closes once, at its last win.
     - creating_manager_id / closing_manager_id: the responsible user at created_at / closed_at,
       from the responsible-change history (the current responsible user when there is none).
-    - is_deleted: the CRM's deletion flag, or a last deletion event not followed by a
-      restoration (Bitrix24: the source's ID-scan reconciliation, raw `deletions`).
+    - is_deleted: amoCRM: the lead's deletion flag, its presence in the bin snapshot
+      (`deleted_entities`, replaced on every load: what is deleted now), or a last deletion
+      event not followed by a restoration; Bitrix24: the source's ID-scan reconciliation
+      (raw `deletions`). An amoCRM lead known only from the bin or its deletion events (deleted
+      before it was ever loaded) is still a row: pipeline, stage and status from its last
+      stage-change event (else status `open`), created_at from its earliest event, the manager
+      from its responsible history; no name or amount.
     - Bitrix24 closed_at: last entry into the won/lost stage from crm.stagehistory.list, else
       CLOSEDATE.
 #}
@@ -56,6 +61,170 @@ amocrm_deletion_events as (
 
 ),
 
+amocrm_bin as (
+
+    select distinct
+        account_key,
+        entity_id as deal_id
+    from {{ ref('stg_amocrm__deleted_entities') }}
+    where entity_type = 'leads' and is_deleted
+
+),
+
+amocrm_lead_events as (
+
+    select
+        account_key,
+        entity_id as deal_id,
+        min(created_at) as first_event_at
+    from {{ ref('stg_amocrm__events') }}
+    where entity_type = 'lead'
+    group by account_key, entity_id
+
+),
+
+amocrm_deleted_ids as (
+
+    select
+        account_key,
+        deal_id
+    from amocrm_bin
+
+    union
+
+    select
+        account_key,
+        deal_id
+    from amocrm_deletion_events
+    where recency = 1 and event_type = 'lead_deleted'
+
+),
+
+{# Leads deleted before they were ever loaded: known only from the bin or deletion events. #}
+amocrm_leads_known_only_as_deleted as (
+
+    select
+        deleted_ids.account_key,
+        deleted_ids.deal_id
+    from amocrm_deleted_ids as deleted_ids
+    left join amocrm_leads
+        on
+            deleted_ids.account_key = amocrm_leads.account_key
+            and deleted_ids.deal_id = amocrm_leads.lead_id
+    where amocrm_leads.lead_id is null
+
+),
+
+last_transitions as (
+
+    select
+        account_key,
+        deal_id,
+        to_pipeline_id,
+        to_stage_id,
+        to_status,
+        row_number() over (
+            partition by account_key, deal_id
+            order by changed_at desc, transition_seq desc
+        ) as recency
+    from transitions
+
+),
+
+current_responsibles as (
+
+    select
+        account_key,
+        deal_id,
+        manager_id
+    from responsible_history
+    where valid_to is null
+
+),
+
+amocrm_deleted_only_rows as (
+
+    select
+        deleted_only.account_key,
+        deleted_only.deal_id,
+        cast(null as {{ dbt.type_string() }}) as lead_name,
+        last_transitions.to_pipeline_id as pipeline_id,
+        last_transitions.to_stage_id as status_id,
+        coalesce(last_transitions.to_status, 'open') as status_type,
+        cast(null as {{ type_money() }}) as price,
+        lead_events.first_event_at as created_at,
+        cast(null as {{ dbt.type_timestamp() }}) as closed_at,
+        lead_events.first_event_at as updated_at,
+        current_responsibles.manager_id as responsible_user_id,
+        cast(null as {{ dbt.type_string() }}) as lead_source,
+        cast(null as {{ dbt.type_string() }}) as loss_reason_id,
+        cast(null as {{ dbt.type_string() }}) as loss_reason_name,
+        cast(null as {{ dbt.type_string() }}) as main_contact_id,
+        cast(null as {{ dbt.type_string() }}) as company_id,
+        true as is_deleted
+    from amocrm_leads_known_only_as_deleted as deleted_only
+    left join last_transitions
+        on
+            deleted_only.account_key = last_transitions.account_key
+            and deleted_only.deal_id = last_transitions.deal_id
+            and last_transitions.recency = 1
+    left join amocrm_lead_events as lead_events
+        on
+            deleted_only.account_key = lead_events.account_key
+            and deleted_only.deal_id = lead_events.deal_id
+    left join current_responsibles
+        on
+            deleted_only.account_key = current_responsibles.account_key
+            and deleted_only.deal_id = current_responsibles.deal_id
+
+),
+
+amocrm_all_leads as (
+
+    select
+        account_key,
+        lead_id as deal_id,
+        lead_name,
+        pipeline_id,
+        status_id,
+        status_type,
+        price,
+        created_at,
+        closed_at,
+        updated_at,
+        responsible_user_id,
+        lead_source,
+        loss_reason_id,
+        loss_reason_name,
+        main_contact_id,
+        company_id,
+        is_deleted
+    from amocrm_leads
+
+    union all
+
+    select
+        account_key,
+        deal_id,
+        lead_name,
+        pipeline_id,
+        status_id,
+        status_type,
+        price,
+        created_at,
+        closed_at,
+        updated_at,
+        responsible_user_id,
+        lead_source,
+        loss_reason_id,
+        loss_reason_name,
+        main_contact_id,
+        company_id,
+        is_deleted
+    from amocrm_deleted_only_rows
+
+),
+
 last_entries_into_closed_status as (
 
     select
@@ -74,7 +243,7 @@ amocrm_deals as (
     select
         amocrm_leads.account_key,
         'amocrm' as crm,
-        amocrm_leads.lead_id as deal_id,
+        amocrm_leads.deal_id,
         amocrm_leads.lead_name as deal_name,
         amocrm_leads.pipeline_id,
         amocrm_leads.status_id as stage_id,
@@ -97,19 +266,24 @@ amocrm_deals as (
         amocrm_leads.company_id,
         (
             amocrm_leads.is_deleted
+            or bin.deal_id is not null
             or coalesce(deletion_events.event_type = 'lead_deleted', false)
         ) as is_deleted
-    from amocrm_leads
+    from amocrm_all_leads as amocrm_leads
     left join last_entries_into_closed_status as last_entries
         on
             amocrm_leads.account_key = last_entries.account_key
-            and amocrm_leads.lead_id = last_entries.deal_id
+            and amocrm_leads.deal_id = last_entries.deal_id
             and amocrm_leads.status_type = last_entries.to_status
     left join amocrm_deletion_events as deletion_events
         on
             amocrm_leads.account_key = deletion_events.account_key
-            and amocrm_leads.lead_id = deletion_events.deal_id
+            and amocrm_leads.deal_id = deletion_events.deal_id
             and deletion_events.recency = 1
+    left join amocrm_bin as bin
+        on
+            amocrm_leads.account_key = bin.account_key
+            and amocrm_leads.deal_id = bin.deal_id
     left join accounts
         on amocrm_leads.account_key = accounts.account_key
 

@@ -2,11 +2,23 @@
     Sales funnel per pipeline open stage and creation cohort month (the amoCRM "sales
     analysis" report). Reach comes from fct_deal_stage_reach; the next stage of the last open
     stage is "won". Time in stage comes from the stage changes out of the stage.
+    `is_complete_period`: the cohort month is over at the data horizon (its cohort is
+    complete; its deals may still move).
 #}
 with stages as (
 
     select * from {{ ref('dim_pipeline_stages') }}
     where stage_type = 'open'
+
+),
+
+accounts as (
+
+    select
+        account_key,
+        data_horizon_local,
+        data_start_date
+    from {{ ref('int_accounts') }}
 
 ),
 
@@ -52,7 +64,7 @@ reached_counts as (
         count(*) as deals_reached,
         sum(case when is_furthest_stage and outcome_in_pipeline = 'lost' then 1 else 0 end)
             as deals_lost_at_stage,
-        sum(case when was_won_in_pipeline then 1 else 0 end) as deals_won
+        sum(case when is_won_in_pipeline then 1 else 0 end) as deals_won
     from reach
     group by account_key, pipeline_id, stage_id, cohort_month
 
@@ -137,6 +149,8 @@ select
     funnel.cohort_month,
     funnel.stage_name,
     funnel.stage_sort,
+    {{ is_complete_period('funnel.cohort_month', dbt.dateadd('month', 1, 'funnel.cohort_month')) }}
+        as is_complete_period,
     cast(funnel.deals_reached as {{ dbt.type_bigint() }}) as deals_reached,
     cast(funnel.deals_reached_next as {{ dbt.type_bigint() }}) as deals_reached_next,
     {{ safe_divide('funnel.deals_reached_next', 'funnel.deals_reached') }} as conversion_to_next,
@@ -145,6 +159,8 @@ select
     cast(stage_times.avg_hours_in_stage as {{ type_double() }}) as avg_hours_in_stage,
     cast(stage_times.median_hours_in_stage as {{ type_double() }}) as median_hours_in_stage
 from funnel
+left join accounts
+    on funnel.account_key = accounts.account_key
 left join stage_times
     on
         funnel.account_key = stage_times.account_key

@@ -17,6 +17,16 @@ with deals as (
 
 ),
 
+accounts as (
+
+    select
+        account_key,
+        data_horizon_local,
+        data_start_date
+    from {{ ref('int_accounts') }}
+
+),
+
 spend as (
 
     select
@@ -82,15 +92,19 @@ select
     source_months.account_key,
     source_months.lead_source,
     source_months.month_start,
+    {{ is_complete_period('source_months.month_start', dbt.dateadd('month', 1, 'source_months.month_start')) }}
+        as is_complete_period,
     cast(coalesce(created.deals_created, 0) as {{ dbt.type_bigint() }}) as deals_created,
     cast(coalesce(won.deals_won, 0) as {{ dbt.type_bigint() }}) as deals_won,
     cast(coalesce(won.revenue, 0) as {{ type_money() }}) as revenue,
     {{ safe_divide('created.cohort_deals_won', 'created.deals_created') }} as cohort_conversion_rate,
     cast(spend.marketing_spend as {{ type_money() }}) as marketing_spend,
-    {{ safe_divide('spend.marketing_spend', 'won.deals_won') }} as cac,
+    cast({{ safe_divide('spend.marketing_spend', 'won.deals_won') }} as {{ type_money() }}) as cac,
     {{ safe_divide('coalesce(won.revenue, 0) - spend.marketing_spend', 'spend.marketing_spend') }}
         as romi
 from source_months
+left join accounts
+    on source_months.account_key = accounts.account_key
 left join created
     on
         source_months.account_key = created.account_key

@@ -2,7 +2,9 @@
     Manager x local calendar month. Additive measures are the sums of mart_manager_daily (so
     both marts always agree and the month spine inherits the daily zero-filling); ratios are
     computed from those sums; sales-cycle and first-response statistics come from fct_deals;
-    the open pipeline at month end from the deals' status and responsible histories.
+    the open pipeline at month end from fct_deal_pipeline_month_end (computed once), credited
+    to the manager responsible at the month's end whether or not that user is still active:
+    a leaver keeps a row for every month in which they hold open deals (or have daily rows).
 #}
 with daily as (
 
@@ -16,28 +18,20 @@ managers as (
 
 ),
 
+accounts as (
+
+    select
+        account_key,
+        data_horizon_local,
+        data_start_date
+    from {{ ref('int_accounts') }}
+
+),
+
 deals as (
 
     select * from {{ ref('fct_deals') }}
     where not is_deleted
-
-),
-
-status_history as (
-
-    select * from {{ ref('int_deal_status_history') }}
-
-),
-
-responsible_history as (
-
-    select * from {{ ref('int_deal_responsible_history') }}
-
-),
-
-win_probabilities as (
-
-    select * from {{ ref('dim_stage_win_probabilities') }}
 
 ),
 
@@ -104,72 +98,73 @@ first_responses as (
 
 ),
 
-month_ends as (
-
-    select distinct
-        account_key,
-        month_start,
-        {{ add_days(dbt.dateadd('month', 1, 'month_start'), -1) }} as month_end_date
-    from monthly_totals
-
-),
-
-open_deals_at_month_end as (
-
-    select
-        month_ends.account_key,
-        month_ends.month_start,
-        month_ends.month_end_date,
-        deals.deal_id,
-        deals.amount,
-        deals.amount * win_probabilities.stage_win_probability as weighted_amount
-    from month_ends
-    inner join status_history
-        on
-            month_ends.account_key = status_history.account_key
-            and status_history.status = 'open'
-            and month_ends.month_end_date >= status_history.valid_from_date
-            and (
-                status_history.valid_to_date is null
-                or month_ends.month_end_date < status_history.valid_to_date
-            )
-    inner join deals
-        on
-            status_history.account_key = deals.account_key
-            and status_history.deal_id = deals.deal_id
-            and month_ends.month_end_date >= deals.created_date
-    left join win_probabilities
-        on
-            status_history.account_key = win_probabilities.account_key
-            and status_history.pipeline_id = win_probabilities.pipeline_id
-            and status_history.stage_id = win_probabilities.stage_id
-
-),
-
 open_pipeline as (
 
     select
-        open_deals.account_key,
-        responsible_history.manager_id,
-        open_deals.month_start,
+        account_key,
+        manager_id,
+        month_start,
         count(*) as open_deals_end,
-        sum(coalesce(open_deals.amount, 0)) as open_pipeline_amount_end,
-        sum(coalesce(open_deals.weighted_amount, 0)) as weighted_pipeline_end
-    from open_deals_at_month_end as open_deals
-    inner join responsible_history
+        sum(coalesce(amount, 0)) as open_pipeline_amount_end,
+        sum(weighted_amount) as weighted_pipeline_end
+    from {{ ref('fct_deal_pipeline_month_end') }}
+    where manager_id is not null
+    group by account_key, manager_id, month_start
+
+),
+
+{# Months with daily rows, plus months in which a manager (a leaver too) holds open deals. #}
+manager_months as (
+
+    select
+        account_key,
+        manager_id,
+        month_start
+    from monthly_totals
+
+    union
+
+    select
+        account_key,
+        manager_id,
+        month_start
+    from open_pipeline
+
+),
+
+manager_month_totals as (
+
+    select
+        manager_months.account_key,
+        manager_months.manager_id,
+        manager_months.month_start,
+        coalesce(monthly_totals.deals_created, 0) as deals_created,
+        coalesce(monthly_totals.deals_won, 0) as deals_won,
+        coalesce(monthly_totals.deals_lost, 0) as deals_lost,
+        coalesce(monthly_totals.revenue, 0) as revenue,
+        coalesce(monthly_totals.lost_amount, 0) as lost_amount,
+        coalesce(monthly_totals.calls_total, 0) as calls_total,
+        coalesce(monthly_totals.calls_outbound, 0) as calls_outbound,
+        coalesce(monthly_totals.calls_inbound, 0) as calls_inbound,
+        coalesce(monthly_totals.calls_answered, 0) as calls_answered,
+        coalesce(monthly_totals.calls_missed, 0) as calls_missed,
+        coalesce(monthly_totals.call_duration_seconds, 0) as call_duration_seconds,
+        coalesce(monthly_totals.meetings_held, 0) as meetings_held,
+        coalesce(monthly_totals.emails_sent, 0) as emails_sent,
+        coalesce(monthly_totals.emails_received, 0) as emails_received,
+        coalesce(monthly_totals.tasks_created, 0) as tasks_created,
+        coalesce(monthly_totals.tasks_completed, 0) as tasks_completed,
+        coalesce(monthly_totals.tasks_completed_on_time, 0) as tasks_completed_on_time,
+        coalesce(monthly_totals.tasks_overdue, 0) as tasks_overdue,
+        coalesce(monthly_totals.notes_created, 0) as notes_created,
+        monthly_totals.first_activity_at,
+        monthly_totals.last_activity_at
+    from manager_months
+    left join monthly_totals
         on
-            open_deals.account_key = responsible_history.account_key
-            and open_deals.deal_id = responsible_history.deal_id
-            and (
-                responsible_history.valid_from_date is null
-                or open_deals.month_end_date >= responsible_history.valid_from_date
-            )
-            and (
-                responsible_history.valid_to_date is null
-                or open_deals.month_end_date < responsible_history.valid_to_date
-            )
-    where responsible_history.manager_id is not null
-    group by open_deals.account_key, responsible_history.manager_id, open_deals.month_start
+            manager_months.account_key = monthly_totals.account_key
+            and manager_months.manager_id = monthly_totals.manager_id
+            and manager_months.month_start = monthly_totals.month_start
 
 )
 
@@ -180,6 +175,8 @@ select
     managers.manager_name,
     managers.team_id,
     managers.team_name,
+    {{ is_complete_period('monthly_totals.month_start', dbt.dateadd('month', 1, 'monthly_totals.month_start')) }}
+        as is_complete_period,
     cast(monthly_totals.deals_created as {{ dbt.type_bigint() }}) as deals_created,
     cast(monthly_totals.deals_won as {{ dbt.type_bigint() }}) as deals_won,
     cast(monthly_totals.deals_lost as {{ dbt.type_bigint() }}) as deals_lost,
@@ -229,7 +226,9 @@ select
         as cohort_conversion_rate,
     monthly_totals.first_activity_at,
     monthly_totals.last_activity_at
-from monthly_totals
+from manager_month_totals as monthly_totals
+left join accounts
+    on monthly_totals.account_key = accounts.account_key
 left join managers
     on
         monthly_totals.account_key = managers.account_key

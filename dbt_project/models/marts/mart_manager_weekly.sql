@@ -27,7 +27,9 @@ accounts as (
 
     select
         account_key,
-        as_of_date
+        as_of_date,
+        data_horizon_local,
+        data_start_date
     from {{ ref('int_accounts') }}
 
 ),
@@ -55,6 +57,7 @@ select
     coalesce(
         weekly.days_in_data = 7 and {{ add_days('weekly.week_start', 6) }} <= accounts.as_of_date, false
     ) as is_complete_week,
+    {{ is_complete_period('weekly.week_start', add_days('weekly.week_start', 7)) }} as is_complete_period,
     cast(weekly.days_in_data as {{ dbt.type_int() }}) as days_in_data,
     managers.manager_name,
     managers.team_id,

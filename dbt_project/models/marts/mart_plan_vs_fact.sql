@@ -1,7 +1,9 @@
 {#
     Plan versus fact per manager, month and planned metric (the amoCRM "goals" report).
     Plan rows name the manager by id or e-mail. Time is measured against the account's data
-    horizon (as_of_date), never the build date: a month after the horizon has no elapsed days.
+    horizon (the local date of `data_horizon_at`), never the build date: a month after the
+    horizon has no elapsed days. Targets, actuals, expected-to-date and run-rate values are
+    DECIMAL(18,2) (money exact, counts exact); ratios come from the unrounded values.
 #}
 {%- set metrics = [
     'revenue', 'deals_won', 'deals_created', 'deals_lost', 'calls_total', 'calls_outbound',
@@ -23,7 +25,9 @@ accounts as (
 
     select
         account_key,
-        as_of_date
+        cast(data_horizon_local as date) as horizon_date,
+        data_horizon_local,
+        data_start_date
     from {{ ref('int_accounts') }}
 
 ),
@@ -42,7 +46,7 @@ actuals as (
             manager_id,
             month_start,
             '{{ metric }}' as metric,
-            cast({{ metric }} as {{ type_double() }}) as actual
+            cast({{ metric }} as {{ type_money() }}) as actual
         from monthly
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
@@ -84,11 +88,13 @@ timed as (
         {{ dbt.datediff('targets.month_start', dbt.dateadd('month', 1, 'targets.month_start'), 'day') }}
             as days_in_month,
         case
-            when accounts.as_of_date is null or accounts.as_of_date < targets.month_start then 0
-            when accounts.as_of_date >= {{ add_days(dbt.dateadd('month', 1, 'targets.month_start'), -1) }}
+            when accounts.horizon_date is null or accounts.horizon_date < targets.month_start then 0
+            when accounts.horizon_date >= {{ add_days(dbt.dateadd('month', 1, 'targets.month_start'), -1) }}
                 then {{ dbt.datediff('targets.month_start', dbt.dateadd('month', 1, 'targets.month_start'), 'day') }}
-            else {{ dbt.datediff('targets.month_start', 'accounts.as_of_date', 'day') }} + 1
-        end as elapsed_days
+            else {{ dbt.datediff('targets.month_start', 'accounts.horizon_date', 'day') }} + 1
+        end as elapsed_days,
+        {{ is_complete_period('targets.month_start', dbt.dateadd('month', 1, 'targets.month_start')) }}
+            as is_complete_period
     from targets
     left join actuals
         on
@@ -109,9 +115,11 @@ forecast as (
         case
             when timed.elapsed_days = 0 then null
             when timed.elapsed_days >= timed.days_in_month then timed.actual
-            else timed.actual / timed.elapsed_days * timed.days_in_month
+            else
+                cast(timed.actual as {{ type_double() }}) / timed.elapsed_days * timed.days_in_month
         end as run_rate_forecast,
-        timed.target * timed.elapsed_days / timed.days_in_month as expected_to_date
+        cast(timed.target as {{ type_double() }}) * timed.elapsed_days / timed.days_in_month
+            as expected_to_date
     from timed
 
 )
@@ -121,11 +129,12 @@ select
     manager_id,
     month_start,
     metric,
-    cast(target as {{ type_double() }}) as target,  -- noqa: RF04
-    cast(actual as {{ type_double() }}) as actual,
+    is_complete_period,
+    cast(target as {{ type_money() }}) as target,  -- noqa: RF04
+    cast(actual as {{ type_money() }}) as actual,
     {{ safe_divide('actual', 'target') }} as attainment,
-    cast(expected_to_date as {{ type_double() }}) as expected_to_date,
-    cast(run_rate_forecast as {{ type_double() }}) as run_rate_forecast,
+    cast(expected_to_date as {{ type_money() }}) as expected_to_date,
+    cast(run_rate_forecast as {{ type_money() }}) as run_rate_forecast,
     cast(elapsed_days as {{ dbt.type_int() }}) as elapsed_days,
     cast(days_in_month as {{ dbt.type_int() }}) as days_in_month,
     case

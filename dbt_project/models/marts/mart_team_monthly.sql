@@ -64,6 +64,8 @@ team_totals as (
         is_account_total,
         month_start,
         count(distinct manager_id) as managers,
+        {#- the same for every manager of an account month #}
+        max(case when is_complete_period then 1 else 0 end) = 1 as is_complete_period,
         {%- for column in additive %}
             sum({{ column }}) as {{ column }},
         {%- endfor %}
@@ -168,6 +170,7 @@ select
     team_totals.team_id,
     team_totals.month_start,
     team_totals.is_account_total,
+    team_totals.is_complete_period,
     case when team_totals.is_account_total then 'All teams' else team_names.team_name end as team_name,
     cast(team_totals.managers as {{ dbt.type_bigint() }}) as managers,
     {%- for column in additive %}

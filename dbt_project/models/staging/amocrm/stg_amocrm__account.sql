@@ -9,9 +9,9 @@ renamed as (
     select
         {{ amocrm_account_key('coalesce(account_id, id)') }} as account_key,
         {{ id_text('coalesce(account_id, id)') }} as account_id,
-        name as account_name,
+        {{ blank_to_null('name') }} as account_name,
         subdomain,
-        currency as currency_code,
+        {{ blank_to_null('currency') }} as currency_code,
         country as country_code,
         {{ json_text('_embedded', ['datetime_settings', 'timezone']) }} as timezone,
         {{ json_text('_embedded', ['datetime_settings', 'timezone_offset']) }} as timezone_offset,

@@ -10,7 +10,7 @@ renamed as (
         {{ amocrm_account_key('account_id') }} as account_key,
         {{ id_text('account_id') }} as account_id,
         {{ id_text('id') }} as company_id,
-        name as company_name,
+        {{ blank_to_null('name') }} as company_name,
         {{ amocrm_user_id('responsible_user_id') }} as responsible_user_id,
         {{ amocrm_user_id('created_by') }} as created_by_user_id,
         {{ amocrm_user_id('updated_by') }} as updated_by_user_id,

@@ -64,7 +64,7 @@ ranked_values as (
         field_id,
         field_code,
         field_name,
-        coalesce(enum_label, value) as display_value,
+        {{ amocrm_custom_field_display_value('field_type', 'value', 'enum_label') }} as display_value,
         row_number() over (
             partition by account_id, entity_id, field_id order by value_index
         ) as value_rank

@@ -10,7 +10,7 @@ renamed as (
         {{ amocrm_account_key('account_id') }} as account_key,
         {{ id_text('account_id') }} as account_id,
         {{ id_text('id') }} as lead_id,
-        name as lead_name,
+        {{ blank_to_null('name') }} as lead_name,
         cast(price as {{ type_money() }}) as price,
         {{ amocrm_user_id('responsible_user_id') }} as responsible_user_id,
         {{ id_text('group_id') }} as group_id,
@@ -18,11 +18,11 @@ renamed as (
         {{ id_text('status_id') }} as status_id,
         {{ amocrm_status_type('status_id') }} as status_type,
         {{ id_text('loss_reason_id') }} as loss_reason_id,
-        {{ json_text('_embedded', ['loss_reason', 0, 'name']) }} as loss_reason_name,
-        {{ json_array_find_text(
+        {{ blank_to_null(json_text('_embedded', ['loss_reason', 0, 'name'])) }} as loss_reason_name,
+        {{ blank_to_null(json_array_find_text(
             'custom_fields_values', [], 'field_code',
             "'" ~ var('amocrm_lead_source_field_code') ~ "'", ['values', 0, 'value']
-        ) }} as lead_source,
+        )) }} as lead_source,
         coalesce(
             {{ json_array_find_text('_embedded', ['contacts'], 'is_main', "'true'", ['id']) }},
             {{ json_text('_embedded', ['contacts', 0, 'id']) }}

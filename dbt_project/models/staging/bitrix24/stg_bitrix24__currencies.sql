@@ -8,7 +8,7 @@ renamed as (
 
     select
         {{ bitrix24_account_key('portal') }} as account_key,
-        currency as currency_code,
+        {{ blank_to_null('currency') }} as currency_code,
         cast(nullif(amount, '') as {{ type_double() }})
         / nullif(cast(nullif(amount_cnt, '') as {{ type_double() }}), 0) as rate_to_base,
         {{ bitrix24_flag('base') }} as is_base,

@@ -12,7 +12,7 @@ renamed as (
         cast(type_id as {{ dbt.type_int() }}) as history_type_id,
         {{ id_text('owner_id') }} as deal_id,
         {{ id_text('category_id') }} as pipeline_id,
-        stage_id,
+        {{ blank_to_null('stage_id') }} as stage_id,
         {{ bitrix24_status_type('stage_semantic_id') }} as status_type,
         {{ bitrix24_timestamp('created_time') }} as created_at,
         _dlt_load_id as dlt_load_id
