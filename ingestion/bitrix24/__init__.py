@@ -25,10 +25,11 @@ import dlt
 import requests
 from dlt.sources import DltResource
 
+from ingestion.common.errors import skip_if_optional
 from ingestion.common.token_store import TokenPair, TokenStore, refresh_with_rotation
 
 from .helpers.client import Bitrix24Client
-from .helpers.errors import Bitrix24Error
+from .helpers.errors import Bitrix24Error, api_error
 from .settings import (
     CURSOR_OVERLAP_SECONDS,
     DEFAULT_OAUTH_SERVER,
@@ -36,6 +37,7 @@ from .settings import (
     NULLABLE_TEXT,
     RECONCILED,
     Method,
+    is_optional,
 )
 
 __all__ = ["Bitrix24Error", "bitrix24_source"]
@@ -131,24 +133,30 @@ def _dictionaries(client: Bitrix24Client, portal: str) -> list[DltResource]:
     def tagged(items: list[Row]) -> list[Row]:
         return [{**item, "portal": portal} for item in items]
 
+    def fetch(method: str, params: Row, wrap: str | None = None) -> Iterator[list[Row]]:
+        pages = (tagged(client.list_all(method, params, wrap)) for _ in range(1))
+        yield from skip_if_optional(
+            pages, optional=is_optional(method), crm="Bitrix24", account=f"bitrix24:{portal}",
+            endpoint=method,
+        )  # fmt: skip
+
     by_id, deals = {"sort": "ID", "order": "ASC"}, {"entityTypeId": 2}
     specs = (
-        ("users", lambda: client.list_all("user.get", by_id), ["portal", "ID"]),
-        ("departments", lambda: client.list_all("department.get", by_id), ["portal", "ID"]),
-        ("statuses", lambda: client.list_all("crm.status.list", {"order": {"ID": "ASC"}}),
+        ("users", ("user.get", by_id), ["portal", "ID"]),
+        ("departments", ("department.get", by_id), ["portal", "ID"]),
+        ("statuses", ("crm.status.list", {"order": {"ID": "ASC"}}),
          ["portal", "ENTITY_ID", "STATUS_ID"]),
-        ("categories", lambda: client.list_all("crm.category.list", deals, "categories"),
-         ["portal", "id"]),
-        ("currencies", lambda: client.list_all("crm.currency.list", {}), ["portal", "CURRENCY"]),
+        ("categories", ("crm.category.list", deals, "categories"), ["portal", "id"]),
+        ("currencies", ("crm.currency.list", {}), ["portal", "CURRENCY"]),
     )  # fmt: skip
     return [
         dlt.resource(
-            (lambda fetch=fetch: tagged(fetch())),
+            (lambda call=call: fetch(*call)),
             name=name,
             primary_key=key,
             write_disposition="merge",
         )
-        for name, fetch, key in specs
+        for name, call, key in specs
     ]
 
 
@@ -170,7 +178,12 @@ def _oauth_callbacks(
         )
         body = response.json()
         if response.status_code != 200 or "access_token" not in body:
-            raise Bitrix24Error("oauth/token", body.get("error"), body.get("error_description", ""))
+            raise api_error(
+                "oauth/token",
+                body.get("error"),
+                body.get("error_description", ""),
+                response.status_code,
+            )
         return TokenPair(body["access_token"], body["refresh_token"], float(body["expires"]))
 
     def current() -> str:

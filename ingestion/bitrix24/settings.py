@@ -13,6 +13,18 @@ BATCH_SIZE = 50  # commands per `batch` (the maximum)
 CURSOR_OVERLAP_SECONDS = 600
 PRIMARY_KEY = ("portal", "ID")
 
+# Essential or optional (contract 3). An optional method that fails with a PermanentApiError
+# (e.g. 403 insufficient_scope: a webhook without the `department` scope) is skipped with one
+# "optional endpoint skipped:" warning and the rest loads. Every other method is essential
+# (deals, leads, contacts, companies, activities, comments, stage history, tasks, calls, users,
+# statuses, categories, currencies, the deletion scan): its failure fails the load.
+OPTIONAL_METHODS = frozenset({"department.get"})
+
+
+def is_optional(method: str) -> bool:
+    """Whether the REST method is optional."""
+    return method.lower() in OPTIONAL_METHODS
+
 
 @dataclass(frozen=True)
 class Method:

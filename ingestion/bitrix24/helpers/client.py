@@ -12,7 +12,7 @@ from dlt.sources.helpers.rest_client import RESTClient
 from requests import Response
 
 from ..settings import BATCH_SIZE, PAGE_SIZE, Method
-from .errors import Bitrix24Error, error_code, should_retry
+from .errors import Bitrix24Error, api_error, error_code, should_retry
 from .transport import BitrixTransport, LeakyBucket
 
 logger = logging.getLogger("crm_kpi.ingestion.bitrix24")
@@ -86,7 +86,7 @@ class Bitrix24Client(RESTClient):
             )  # fmt: skip
         body = response.json()
         if response.status_code != 200 or code is not None:
-            raise Bitrix24Error(
+            raise api_error(
                 method, body.get("error"), body.get("error_description", ""), response.status_code
             )
         return body
@@ -153,8 +153,8 @@ class Bitrix24Client(RESTClient):
                             )  # fmt: skip
                         self.transport.wait_for_operating_reset(spec.method)
                         break  # re-run from the last good page
-                    raise Bitrix24Error(
-                        spec.method, error.get("error"), error.get("error_description", "")
+                    raise api_error(
+                        spec.method, error.get("error"), error.get("error_description", ""), None
                     )
                 page = results.get(key)
                 rows = (page or {}).get(spec.wrap, []) if spec.wrap else (page or [])

@@ -56,6 +56,10 @@ class EmulatorOptions:
         user_tokens: extra long-lived tokens as ``(token, user_id)`` pairs: each acts as that
             user, so a token of a non-admin user gets 403 on ``/users``. The main (static)
             token and OAuth tokens act as the account's admin.
+        status_overrides: ``(route, status)`` pairs: a GET of that route (relative to
+            ``/api/v4/``, e.g. ``leads/tags``) answers that status with a problem+json body
+            instead (fault injection: a 404 on an endpoint the account lacks, a 400 the API
+            refuses).
     """
 
     default_limit: int = 50
@@ -84,3 +88,4 @@ class EmulatorOptions:
     redirect_uri: str = "https://example.test/oauth/callback"
     access_token_ttl: int = 86400
     user_tokens: tuple[tuple[str, int], ...] = ()
+    status_overrides: tuple[tuple[str, int], ...] = ()

@@ -67,6 +67,9 @@ LIST_METHODS = {
 }
 STAGEHISTORY_TABLES = {"1": "lead_history", "2": "deal_history"}
 ERROR_NOT_FOUND = MethodError(404, "ERROR_METHOD_NOT_FOUND", "Method not found!")
+# Error codes of injected status overrides (a guess at a typical code per status).
+OVERRIDE_CODES = {400: "INVALID_ARG_VALUE", 401: "NO_AUTH_FOUND", 403: "insufficient_scope",
+                  404: "ERROR_METHOD_NOT_FOUND"}  # fmt: skip
 
 
 class PortalApi:
@@ -93,6 +96,10 @@ class PortalApi:
     def call(self, method: str, params: Json, credential: str) -> MethodResult:
         """Run one method (not ``batch``) for a credential, enforcing its operating budget."""
         method = method.lower().removesuffix(".json")
+        override = dict(self.options.status_overrides).get(method)
+        if override is not None:
+            code = OVERRIDE_CODES.get(override, "ERROR")
+            raise MethodError(override, code, f"Injected answer {override} for {method}")
         if self.budget.blocked(credential, method):
             raise MethodError(
                 429, "OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit."

@@ -32,6 +32,10 @@ class Bitrix24Options:
         webhook_user_id, webhook_code: the incoming webhook (``/rest/{user}/{code}/``).
         client_id, client_secret: the OAuth application.
         access_token_ttl: OAuth access-token lifetime in seconds (Bitrix24: 3600).
+        status_overrides: ``(method, status)`` pairs: that method answers an error with that
+            status instead (inside ``batch`` the error lands in ``result_error``). The error
+            code per status is a guess at a typical one (400 ``INVALID_ARG_VALUE``, 403
+            ``insufficient_scope``, 404 ``ERROR_METHOD_NOT_FOUND``).
     """
 
     drain_per_second: float = 2.0
@@ -58,3 +62,4 @@ class Bitrix24Options:
     client_id: str = "local.demo-app"
     client_secret: str = "demo-client-secret"
     access_token_ttl: int = 3600
+    status_overrides: tuple[tuple[str, int], ...] = ()
