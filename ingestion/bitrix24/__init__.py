@@ -31,6 +31,8 @@ from ingestion.common.token_store import TokenPair, TokenStore, refresh_with_rot
 from .helpers.client import Bitrix24Client
 from .helpers.errors import Bitrix24Error, api_error
 from .settings import (
+    COMMENT_PARENTS,
+    COMMENTS,
     CURSOR_OVERLAP_SECONDS,
     DEFAULT_OAUTH_SERVER,
     KEYSET_METHODS,
@@ -94,6 +96,29 @@ def _keyset_resource(client: Bitrix24Client, portal: str, spec: Method) -> DltRe
             name: {"data_type": "text", "nullable": True}
             for name in NULLABLE_TEXT.get(spec.table, ())
         },
+    )
+
+
+def _comments(client: Bitrix24Client, portal: str, parent: DltResource) -> DltResource:
+    """Timeline comments of the entities ``parent`` loads (the method needs ENTITY_TYPE and
+    ENTITY_ID, see ``settings.COMMENTS``)."""
+    entity_type = COMMENT_PARENTS[parent.name]
+
+    def rows(items: list[Row]) -> Iterator[list[Row]]:
+        filters = [{"ENTITY_TYPE": entity_type, "ENTITY_ID": item["ID"]} for item in items]
+        for page in client.per_entity_pages(COMMENTS.method, filters):
+            for row in page:
+                row["portal"] = portal
+                row["_cursor_ts"] = _epoch(row.get(COMMENTS.cursor))
+            yield page
+
+    return dlt.transformer(
+        rows,
+        data_from=parent,
+        name=f"{entity_type}_{COMMENTS.table}",
+        table_name=COMMENTS.table,
+        primary_key=list(COMMENTS.primary_key),
+        write_disposition="merge",
     )
 
 
@@ -238,6 +263,7 @@ def bitrix24_source(
             "SOURCES__BITRIX24__CLIENT_SECRET and SOURCES__BITRIX24__TOKEN_FILE for OAuth"
         )
     resources = [_keyset_resource(client, portal, spec) for spec in KEYSET_METHODS]
+    resources += [_comments(client, portal, r) for r in resources if r.name in COMMENT_PARENTS]
     resources += _dictionaries(client, portal)
     if reconcile_deletions:
         resources.append(_deletions(client, portal))

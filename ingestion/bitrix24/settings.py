@@ -66,7 +66,6 @@ KEYSET_METHODS = (
            select=("*", "UF_*", "PHONE", "EMAIL")),
     Method("companies", "crm.company.list", "DATE_MODIFY", ">=DATE_MODIFY", reconcile="company"),
     Method("activities", "crm.activity.list", "LAST_UPDATED", ">=LAST_UPDATED"),
-    Method("timeline_comments", "crm.timeline.comment.list", "CREATED", ">=CREATED"),
     Method("deal_stage_history", "crm.stagehistory.list", "CREATED_TIME", ">=CREATED_TIME",
            wrap="items", params={"entityTypeId": 2}),
     Method("lead_stage_history", "crm.stagehistory.list", "CREATED_TIME", ">=CREATED_TIME",
@@ -78,6 +77,15 @@ KEYSET_METHODS = (
 )  # fmt: skip
 
 RECONCILED = {m.reconcile: m for m in KEYSET_METHODS if m.reconcile}
+
+# crm.timeline.comment.list requires filter[ENTITY_TYPE] and filter[ENTITY_ID]
+# (apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-list.html;
+# dev.1c-bitrix.ru/rest_help/crm/timeline/comment/crm_timeline_comment_list.php): there is no
+# portal-wide list. Comments are read per entity, one `batch` of 50 entities at a time, for the
+# deals and contacts a run loads (those changed since their cursor). A forum thread reports the
+# CREATED filter is ignored inside an entity, so none is sent (merge on the key dedupes).
+COMMENTS = Method("timeline_comments", "crm.timeline.comment.list", "CREATED")
+COMMENT_PARENTS = {"deals": "deal", "contacts": "contact"}  # parent table -> ENTITY_TYPE
 
 # Fields that are often empty on a whole portal: typed up front so that dlt creates them (as
 # text) instead of warning that it could not infer their type. Staging reads them as text.

@@ -165,6 +165,51 @@ class Bitrix24Client(RESTClient):
                     done = True
                     break
 
+    # ---- per-entity lists in batches ---------------------------------------------------------
+
+    def per_entity_pages(
+        self, method: str, filters: list[dict[str, Any]], batch_size: int = BATCH_SIZE
+    ) -> Iterator[list[Row]]:
+        """Every row of ``method`` for each filter (e.g. one per deal), ``batch_size`` list
+        calls per ``batch``; a filter with more than one page is followed through ``next``.
+        """
+        pending = [(index, 0) for index in range(len(filters))]  # (filter index, start)
+        blocked = 0
+        while pending:
+            chunk, pending = pending[:batch_size], pending[batch_size:]
+            commands = {}
+            for index, start in chunk:
+                params = {"filter": filters[index], "order": {"ID": "ASC"}, "start": start}
+                commands[f"e{index}_{start}"] = f"{method}?{'&'.join(php_query(params))}"
+            answer = self.call("batch", {"halt": 0, "cmd": commands})["result"]
+            results, errors = answer.get("result") or {}, answer.get("result_error") or {}
+            nexts = answer.get("result_next") or {}
+            self._remember_operating(method, answer.get("result_time") or {})
+            retry = []
+            for index, start in chunk:
+                key = f"e{index}_{start}"
+                if key in errors:
+                    error = errors[key]
+                    if error.get("error") != "OPERATION_TIME_LIMIT":
+                        raise api_error(
+                            method, error.get("error"), error.get("error_description", ""), None
+                        )
+                    retry.append((index, start))
+                    continue
+                if results.get(key):
+                    yield list(results[key])
+                if isinstance(nexts, dict) and key in nexts:
+                    pending.append((index, int(nexts[key])))
+            if retry:
+                blocked += 1
+                if blocked > MAX_OPERATING_WAITS:
+                    raise Bitrix24Error(
+                        method, "OPERATION_TIME_LIMIT",
+                        f"still blocked after {MAX_OPERATING_WAITS} waits; run later",
+                    )  # fmt: skip
+                self.transport.wait_for_operating_reset(method)
+                pending = retry + pending
+
     def _remember_operating(self, method: str, times: Any) -> None:
         """Keep the latest ``operating_reset_at`` the subcalls reported for ``method``."""
         resets = [

@@ -111,6 +111,8 @@ class PortalApi:
         return result
 
     def _dispatch(self, method: str, params: Json) -> MethodResult:
+        if method == "crm.timeline.comment.list":
+            _require_comment_owner(params)
         if method in LIST_METHODS:
             return self._list(LIST_METHODS[method], params)
         if method == "crm.stagehistory.list":
@@ -297,6 +299,22 @@ class PortalApi:
         if reset_at is not None:
             block["operating_reset_at"] = reset_at
         return block
+
+
+def _require_comment_owner(params: Json) -> None:
+    """``crm.timeline.comment.list`` without ``filter[ENTITY_TYPE]`` and ``filter[ENTITY_ID]``.
+
+    The docs make both mandatory ("The filter works on two mandatory fields", apidocs.bitrix24
+    .com/api-reference/crm/timeline/comments/crm-timeline-comment-list.html; "обязательные
+    поля", dev.1c-bitrix.ru/rest_help/crm/timeline/comment/crm_timeline_comment_list.php). The
+    docs' error example is HTTP 400 with ``"error": ""``; the description text here is a guess.
+    """
+    filters = params.get("filter")
+    keys = {str(key).upper() for key in filters} if isinstance(filters, dict) else set()
+    if not {"ENTITY_TYPE", "ENTITY_ID"} <= keys:
+        raise MethodError(
+            400, "", "Required fields are missing in filter: ENTITY_TYPE and ENTITY_ID."
+        )
 
 
 _REFERENCE = re.compile(r"\$result((?:\[[^\]]*\])+)")
