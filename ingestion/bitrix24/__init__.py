@@ -11,15 +11,19 @@ environment variables ``SOURCES__BITRIX24__...``):
   pair written by ``ingestion.common.token_store``; refreshed on ``expired_token`` and rotated
   atomically), optionally ``BASE_URL`` (default ``https://<portal>``) and ``OAUTH_SERVER``.
 - Optional: ``REQUESTS_PER_SECOND`` (2), ``BURST`` (40), ``TIMEOUT_S`` (60),
-  ``RECONCILE_DELETIONS`` (true).
+  ``RECONCILE_DELETIONS`` (true), ``TIMEZONE`` (the portal's IANA zone, e.g.
+  ``Asia/Novosibirsk``; without it the models take the zone matching the UTC offset the API's
+  timestamps carry, which ``raw_bitrix24.portal_settings`` records on every load).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dlt
 import requests
@@ -37,12 +41,14 @@ from .settings import (
     DEFAULT_OAUTH_SERVER,
     KEYSET_METHODS,
     NULLABLE_TEXT,
+    OFFSET_SOURCES,
+    PORTAL_SETTINGS_TABLE,
     RECONCILED,
     Method,
     is_optional,
 )
 
-__all__ = ["Bitrix24Error", "bitrix24_source"]
+__all__ = ["Bitrix24Error", "bitrix24_source", "utc_offset_of"]
 
 logger = logging.getLogger("crm_kpi.ingestion.bitrix24")
 Row = dict[str, Any]
@@ -97,6 +103,62 @@ def _keyset_resource(client: Bitrix24Client, portal: str, spec: Method) -> DltRe
             for name in NULLABLE_TEXT.get(spec.table, ())
         },
     )
+
+
+_OFFSET = re.compile(r"([+-]\d{2}:?\d{2}|Z)$")
+
+
+def utc_offset_of(timestamp: Any) -> str | None:
+    """The UTC offset an API timestamp string carries: ``+07:00`` (``Z`` is ``+00:00``)."""
+    match = _OFFSET.search(str(timestamp or "").strip())
+    if match is None:
+        return None
+    text = match.group(1)
+    if text == "Z":
+        return "+00:00"
+    return text if ":" in text else f"{text[:3]}:{text[3:]}"
+
+
+def _portal_settings(client: Bitrix24Client, portal: str, timezone: str | None) -> DltResource:
+    """Contract 1: one row per portal: the configured zone and the offset the API sends."""
+
+    def rows() -> Iterator[Row]:
+        offset = None
+        for method, field in OFFSET_SOURCES:
+            body = client.call(
+                method, {"order": {"ID": "DESC"}, "select": ["ID", field], "start": -1}
+            )
+            latest = next(iter(body.get("result") or []), None)
+            offset = utc_offset_of((latest or {}).get(field))
+            if offset is not None:
+                break
+        logger.info("bitrix24 %s: time zone %s, API offset %s", portal, timezone, offset)
+        yield {"portal": portal, "timezone": timezone, "utc_offset": offset}
+
+    return dlt.resource(
+        rows,
+        name=PORTAL_SETTINGS_TABLE,
+        primary_key=["portal"],
+        write_disposition="merge",
+        columns={
+            "portal": {"data_type": "text", "nullable": False},
+            "timezone": {"data_type": "text", "nullable": True},
+            "utc_offset": {"data_type": "text", "nullable": True},
+        },
+    )
+
+
+def _checked_zone(timezone: str | None) -> str | None:
+    if not timezone:
+        return None
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"SOURCES__BITRIX24__TIMEZONE={timezone!r} is not an IANA time zone "
+            "(e.g. Europe/Moscow, Asia/Novosibirsk)"
+        ) from None
+    return timezone
 
 
 def _comments(client: Bitrix24Client, portal: str, parent: DltResource) -> DltResource:
@@ -236,6 +298,7 @@ def bitrix24_source(
     burst: int = 40,
     timeout_s: float = 60.0,
     reconcile_deletions: bool = True,
+    timezone: str | None = None,
 ) -> Sequence[DltResource]:
     """Every Bitrix24 entity the KPI marts need, as dlt resources (no HTTP until they run).
 
@@ -249,7 +312,10 @@ def bitrix24_source(
         requests_per_second, burst: the client-side leaky bucket (portal: 2/s, 50).
         timeout_s: per-request timeout (Bitrix24 cuts requests at 60 s).
         reconcile_deletions: scan ids to flag hard-deleted deals, leads, contacts, companies.
+        timezone: the portal's IANA zone (``SOURCES__BITRIX24__TIMEZONE``); loaded into
+            ``portal_settings`` with the UTC offset the API's timestamps carry.
     """
+    timezone = _checked_zone(timezone)
     options = {"requests_per_second": requests_per_second, "burst": burst, "timeout_s": timeout_s}
     if webhook_url:
         client = Bitrix24Client(webhook_url, **options)
@@ -265,6 +331,7 @@ def bitrix24_source(
     resources = [_keyset_resource(client, portal, spec) for spec in KEYSET_METHODS]
     resources += [_comments(client, portal, r) for r in resources if r.name in COMMENT_PARENTS]
     resources += _dictionaries(client, portal)
+    resources.append(_portal_settings(client, portal, timezone))
     if reconcile_deletions:
         resources.append(_deletions(client, portal))
     return resources

@@ -85,6 +85,10 @@ RECONCILED = {m.reconcile: m for m in KEYSET_METHODS if m.reconcile}
 # deals and contacts a run loads (those changed since their cursor). A forum thread reports the
 # CREATED filter is ignored inside an entity, so none is sent (merge on the key dedupes).
 COMMENTS = Method("timeline_comments", "crm.timeline.comment.list", "CREATED")
+PORTAL_SETTINGS_TABLE = "portal_settings"
+# Where the API's own offset is read (the latest record's timestamp string, before dlt
+# converts it): deals first, else activities.
+OFFSET_SOURCES = (("crm.deal.list", "DATE_CREATE"), ("crm.activity.list", "CREATED"))
 COMMENT_PARENTS = {"deals": "deal", "contacts": "contact"}  # parent table -> ENTITY_TYPE
 
 # Fields that are often empty on a whole portal: typed up front so that dlt creates them (as
