@@ -172,7 +172,9 @@ NOTE_TYPES = (
     "sms_out",
     "service_message",
 )
-_NOTES_PARAMS = {"filter[note_type]": ",".join(NOTE_TYPES)}
+# An array, as the docs and the official SDK send it (``NotesFilter::buildFilter``):
+# filter[note_type][]=call_in&filter[note_type][]=call_out&... (requests repeats the key).
+_NOTES_PARAMS = {"filter[note_type][]": list(NOTE_TYPES)}
 LEAD_NOTES = Endpoint(
     table="lead_notes",
     path="leads/notes",

@@ -315,7 +315,9 @@ def test_tasks(emu, http) -> None:
 
 def test_notes_and_their_events(emu, http) -> None:
     calls = items(
-        get(http, emu, "leads/notes", limit=250, **{"filter[note_type]": "call_in,call_out"}),
+        get(
+            http, emu, "leads/notes", limit=250, **{"filter[note_type][]": ["call_in", "call_out"]}
+        ),
         "notes",
     )
     assert {note["note_type"] for note in calls} == {"call_in", "call_out"}

@@ -113,3 +113,32 @@ def test_bitrix24_portal_off_moscow_time(portal: Bitrix24Emulator) -> None:
     assert deal["DATE_CREATE"].endswith("+07:00")
     answer = requests.post(portal.webhook_url + "crm.deal.list", json={}, timeout=10).json()
     assert answer["result"][0]["DATE_MODIFY"].endswith("+07:00")
+
+
+def test_amocrm_note_type_filter_array_form_and_comma_form(amo: AmoCrmEmulator) -> None:
+    def notes(params: list[tuple[str, str]]) -> requests.Response:
+        return requests.get(
+            f"{amo.base_url}/api/v4/leads/notes",
+            params=[("limit", "250"), *params],
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=30,
+        )
+
+    array = notes([("filter[note_type][]", "call_in"), ("filter[note_type][]", "call_out")])
+    indexed = notes([("filter[note_type][0]", "call_in"), ("filter[note_type][1]", "call_out")])
+    comma = notes([("filter[note_type]", "call_in,call_out")])
+    assert array.status_code == 200
+    assert {n["note_type"] for n in array.json()["_embedded"]["notes"]} == {"call_in", "call_out"}
+    assert indexed.json()["_embedded"] == array.json()["_embedded"]
+    assert comma.status_code == 204  # the undocumented form matches nothing (a guess)
+
+
+def test_amocrm_source_sends_note_types_as_an_array() -> None:
+    from urllib.parse import parse_qsl
+
+    from ingestion.amocrm.settings import LEAD_NOTES, NOTE_TYPES
+
+    encoded = requests.Request("GET", "http://x/", params=LEAD_NOTES.params).prepare().url
+    pairs = parse_qsl(encoded.split("?", 1)[1])
+    assert [value for name, value in pairs if name == "filter[note_type][]"] == list(NOTE_TYPES)
+    assert not [name for name, _ in pairs if name == "filter[note_type]"]

@@ -67,6 +67,10 @@ class EmulatorOptions:
         robot_notes: every 20th lead gets a ``service_message`` note from a robot:
             ``created_by`` 0 (0 = robot or integration, as in events) and
             ``responsible_user_id`` the account id. Guess: seen on real accounts, not in docs.
+        comma_note_types: what ``filter[note_type]=call_in,call_out`` (comma-joined, not the
+            documented array ``filter[note_type][]=call_in&filter[note_type][]=call_out``)
+            does: ``literal`` one type named "call_in,call_out" (nothing matches: 204),
+            ``reject`` a 400, ``split`` the same as the array. Undocumented: a guess.
         status_overrides: ``(route, status)`` pairs: a GET of that route (relative to
             ``/api/v4/``, e.g. ``leads/tags``) answers that status with a problem+json body
             instead (fault injection: a 404 on an endpoint the account lacks, a 400 the API
@@ -102,4 +106,5 @@ class EmulatorOptions:
     account_currency: bool = False
     owner_as_note_responsible: bool = True
     robot_notes: bool = True
+    comma_note_types: Literal["literal", "reject", "split"] = "literal"
     status_overrides: tuple[tuple[str, int], ...] = ()
