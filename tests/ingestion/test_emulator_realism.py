@@ -62,7 +62,7 @@ def test_amocrm_call_notes_by_a_colleague_name_caller_and_owner(amo: AmoCrmEmula
 
 
 def test_amocrm_robot_notes(amo: AmoCrmEmulator) -> None:
-    notes = _all(amo, "leads/notes", "notes", **{"filter[note_type][]": "service_message"})
+    notes = _all(amo, "leads/notes", "notes", **{"filter[note_type][]": "common"})
     robots = [n for n in notes if n["created_by"] == 0]
     assert robots
     assert {n["responsible_user_id"] for n in robots} == {amo.account_id}

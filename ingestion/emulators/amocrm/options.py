@@ -64,7 +64,7 @@ class EmulatorOptions:
             lead's owner in ``responsible_user_id`` (they differ when a colleague covers). The
             docs list both fields (SDK ``NoteModel``); that a note takes its lead's responsible
             user is a guess from real accounts (issue 10), not documented.
-        robot_notes: every 20th lead gets a ``service_message`` note from a robot:
+        robot_notes: every 20th lead gets a ``common`` note from a robot (Salesbot):
             ``created_by`` 0 (0 = robot or integration, as in events) and
             ``responsible_user_id`` the account id. Guess: seen on real accounts, not in docs.
         comma_note_types: what ``filter[note_type]=call_in,call_out`` (comma-joined, not the

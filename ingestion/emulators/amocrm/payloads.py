@@ -312,7 +312,7 @@ class Renderer:
         }
 
     def robot_note(self, deal: Deal) -> Json | None:
-        """The robot's service message on every 20th lead (``EmulatorOptions.robot_notes``)."""
+        """The robot's note on every 20th lead (``EmulatorOptions.robot_notes``)."""
         if not self.options.robot_notes or deal.id % ROBOT_NOTE_EVERY:
             return None
         at = deal.created_at + 60
@@ -326,8 +326,8 @@ class Renderer:
             "updated_at": at,
             "responsible_user_id": self.account_id,
             "group_id": 0,
-            "note_type": "service_message",
-            "params": {"service": "Salesbot", "text": "Сделка создана автоматически"},
+            "note_type": "common",
+            "params": {"text": "Сделка создана автоматически (Salesbot)"},
             "is_pinned": False,
             "account_id": self.account_id,
         }
