@@ -148,3 +148,4 @@ def test_a_5xx_is_still_retried_not_permanent() -> None:
     assert not is_permanent("INTERNAL_SERVER_ERROR", 500)
     assert is_permanent("OVERLOAD_LIMIT", 503)
     assert is_permanent("", 400)
+    assert is_permanent("expired_token", 401)  # still refused after the transport's refresh

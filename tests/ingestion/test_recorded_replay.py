@@ -24,6 +24,8 @@ from crm_kpi.config import DBT_PROJECT_DIR
 from ingestion.amocrm import amocrm_source
 from ingestion.bitrix24 import bitrix24_source
 
+pytestmark = pytest.mark.slow  # two loads (~40 s) and a dbt run (~80 s)
+
 PORTAL = "example.bitrix24.com"
 AMO = "amocrm:28805383"
 B24 = f"bitrix24:{PORTAL}"
@@ -130,7 +132,6 @@ def built(loaded: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return loaded
 
 
-@pytest.mark.slow
 def test_dbt_fct_deals_of_both_accounts(built: Path) -> None:
     rows = _query(
         built,
@@ -143,7 +144,6 @@ def test_dbt_fct_deals_of_both_accounts(built: Path) -> None:
     ]
 
 
-@pytest.mark.slow
 @needs_fix("blank strings: SOURCE_ID '' is NULL in staging")
 def test_dbt_blank_bitrix24_source_is_null(built: Path) -> None:
     assert _query(built, f"select lead_source from core.fct_deals where account_key = '{B24}'") == [
@@ -151,7 +151,6 @@ def test_dbt_blank_bitrix24_source_is_null(built: Path) -> None:
     ]
 
 
-@pytest.mark.slow
 @needs_fix("attribution: amoCRM calls to created_by, robot notes to no manager")
 def test_dbt_amocrm_call_credited_to_the_caller_robot_to_nobody(built: Path) -> None:
     rows = _query(
@@ -167,7 +166,6 @@ def test_dbt_amocrm_call_credited_to_the_caller_robot_to_nobody(built: Path) -> 
     assert ("28805383",) not in managers
 
 
-@pytest.mark.slow
 @needs_fix("Bitrix24 calls: telephony without activity counts; activity without telephony")
 def test_dbt_bitrix24_calls_from_telephony_and_activity(built: Path) -> None:
     rows = _query(
@@ -178,7 +176,6 @@ def test_dbt_bitrix24_calls_from_telephony_and_activity(built: Path) -> None:
     assert rows == [("1", "inbound", 95, "answered"), ("505", "outbound", 130, "answered")]
 
 
-@pytest.mark.slow
 @needs_fix("per-portal time zone from portal_settings (+02:00): 23:25 local stays on 30 Aug")
 def test_dbt_bitrix24_local_date_uses_the_portal_offset(built: Path) -> None:
     rows = _query(

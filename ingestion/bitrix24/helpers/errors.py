@@ -34,8 +34,9 @@ class Bitrix24Error(RuntimeError):
 
 
 # Waiting heals these (bounded retries or waits): the request limit, the operating-time limit
-# and server errors. Every other error a method answers is deterministic.
-HEALING_CODES = RETRIABLE_CODES | {"OPERATION_TIME_LIMIT", "expired_token"}
+# and server errors. Every other error a method answers is deterministic (an
+# ``expired_token`` that reaches the caller survived the transport's token refresh).
+HEALING_CODES = RETRIABLE_CODES | {"OPERATION_TIME_LIMIT"}
 
 
 class Bitrix24PermanentError(PermanentApiError, Bitrix24Error):
