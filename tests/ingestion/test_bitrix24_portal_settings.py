@@ -71,3 +71,20 @@ def test_an_unknown_zone_is_a_configuration_error() -> None:
 )
 def test_utc_offset_of(value: object, offset: str | None) -> None:
     assert utc_offset_of(value) == offset
+
+
+def test_a_descending_list_does_not_reorder_the_emulators_keyset() -> None:
+    """Regression: the emulator sorted its cached rows in place, so the DESC call of
+    portal_settings broke later ``>ID`` keyset pages (the deletion scan saw 99 of 926 deals)."""
+    import requests
+
+    with Bitrix24Emulator(COMPANY) as emulator:
+        url = emulator.webhook_url + "crm.deal.list"
+        ids = sorted(int(row["ID"]) for row in emulator.store.visible("deal"))
+        requests.post(url, json={"order": {"ID": "DESC"}, "start": -1}, timeout=10)
+        page = requests.post(
+            url,
+            json={"filter": {">ID": ids[0]}, "order": {"ID": "ASC"}, "select": ["ID"], "start": -1},
+            timeout=10,
+        ).json()["result"]
+    assert [int(row["ID"]) for row in page] == ids[1:51]

@@ -171,6 +171,10 @@ class PortalApi:
         if filters:
             keep = matcher(filters, self.compare, field_of)
             rows = [row for row in rows if keep(row)]
+            if spec.table == "comment":
+                # Comments are listed per entity (mandatory ENTITY_TYPE/ENTITY_ID): counting
+                # them scans that entity's comments only, as an index would (a guess).
+                scanned = len(rows)
         rows = self._ordered(rows, spec, params, field_of)
         start = int(params.get("start") or 0)
         page = [
@@ -214,6 +218,7 @@ class PortalApi:
             order = dict([spec.default_order])
         if [(str(k).upper(), str(v).upper()) for k, v in order.items()] == [("ID", "ASC")]:
             return rows  # the store keeps every table in ascending id order already
+        rows = list(rows)  # never sort the store's cached list in place (keyset bisects it)
         for name, direction in reversed(list(order.items())):
             field = field_of(str(name))
             rows.sort(
