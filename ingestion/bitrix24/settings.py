@@ -82,8 +82,10 @@ RECONCILED = {m.reconcile: m for m in KEYSET_METHODS if m.reconcile}
 # (apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-list.html;
 # dev.1c-bitrix.ru/rest_help/crm/timeline/comment/crm_timeline_comment_list.php): there is no
 # portal-wide list. Comments are read per entity, one `batch` of 50 entities at a time, for the
-# deals and contacts a run loads (those changed since their cursor). A forum thread reports the
-# CREATED filter is ignored inside an entity, so none is sent (merge on the key dedupes).
+# deals and contacts changed since the resource's cursor (found by a cheap ID scan). A forum
+# thread reports the CREATED filter is ignored inside an entity, so none is sent (merge on the
+# key dedupes). A comment added to an otherwise unchanged deal waits for the deal's next change
+# (whether a comment moves DATE_MODIFY is undocumented).
 COMMENTS = Method("timeline_comments", "crm.timeline.comment.list", "CREATED")
 PORTAL_SETTINGS_TABLE = "portal_settings"
 # Where the API's own offset is read (the latest record's timestamp string, before dlt

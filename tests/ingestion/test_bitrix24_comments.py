@@ -65,3 +65,30 @@ def test_source_reads_every_comment_per_entity_in_batches(tmp_path: Path) -> Non
         ).fetchall()
     assert loaded == expected
     assert not direct and not refused  # only batched, always with the mandatory filter
+
+
+def test_later_runs_read_comments_of_changed_entities_only(tmp_path: Path) -> None:
+    warehouse = tmp_path / "wh.duckdb"
+
+    def load(emulator: Bitrix24Emulator) -> int:
+        emulator.reset_request_log()
+        pipeline = dlt.pipeline(
+            pipeline_name="bitrix24_comments_incremental",
+            destination=dlt.destinations.duckdb(str(warehouse)),
+            dataset_name="raw_bitrix24",
+            pipelines_dir=str(tmp_path / "dlt"),
+        )
+        source = bitrix24_source(portal=emulator.portal, webhook_url=emulator.webhook_url)
+        pipeline.run(source.with_resources("timeline_comments"), loader_file_format="parquet")
+        return sum(e.commands for e in emulator.request_log if e.method == "batch")
+
+    with Bitrix24Emulator(COMPANY) as emulator:
+        first = load(emulator)
+        emulator.advance(days=2)
+        second = load(emulator)
+        visible = {int(r["ID"]) for r in emulator.store.visible("comment")}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("select cast(id as bigint) from raw_bitrix24.timeline_comments")
+        loaded = {row[0] for row in rows.fetchall()}
+    assert 0 < second < first
+    assert loaded <= visible and len(loaded) > 0

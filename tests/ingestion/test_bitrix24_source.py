@@ -175,7 +175,7 @@ def test_every_resource_is_a_declared_dbt_source_with_a_merge_key() -> None:
     declared = {t["name"] for t in yaml.safe_load(sources_yml.read_text())["sources"][0]["tables"]}
     source = bitrix24_source(portal="p.bitrix24.ru", webhook_url="http://p/rest/1/c/")
     resources = source.resources
-    assert {resource.table_name for resource in resources.values()} == declared
+    assert set(resources) == declared
     for name, resource in resources.items():
         assert resource.write_disposition == "merge", name
         columns = resource.compute_table_schema()["columns"]
