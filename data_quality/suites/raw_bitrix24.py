@@ -12,7 +12,7 @@ from great_expectations.expectations.expectation import Expectation
 
 from data_quality.suite import Frame, Suite, grain, required
 from data_quality.suites.raw_amocrm import sane_timestamps
-from ingestion.bitrix24.settings import KEYSET_METHODS
+from ingestion.bitrix24.settings import COMMENTS, KEYSET_METHODS, PORTAL_SETTINGS_TABLE
 
 SCHEMA = "raw_bitrix24"
 _naming = NamingConvention()
@@ -54,5 +54,5 @@ SUITES = [
         tuple(_column(c) for c in method.primary_key),
         _column(method.cursor) if method.cursor else None,
     )
-    for method in KEYSET_METHODS
-]
+    for method in (*KEYSET_METHODS, COMMENTS)
+] + [_suite(PORTAL_SETTINGS_TABLE, ("portal",), None)]

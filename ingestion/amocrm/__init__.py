@@ -24,6 +24,7 @@ import dlt
 from dlt.sources import DltResource
 
 from crm_kpi.config import get_settings
+from ingestion.common.errors import skip_if_optional
 from ingestion.common.token_store import TokenStore
 
 from .helpers.accounts import AccountSettings, configured_accounts
@@ -34,6 +35,7 @@ from .helpers.paginators import DescendingScanPaginator, FilterNotHonoured, Keys
 from .helpers.throttle import RequestThrottle
 from .settings import (
     ACCOUNT_TABLE,
+    API_PREFIX,
     CURSOR_OVERLAP_SECONDS,
     CUSTOM_FIELD_ENTITIES,
     CUSTOM_FIELD_ENUMS_TABLE,
@@ -51,6 +53,7 @@ from .settings import (
     USERS_GROUPS_COLUMNS,
     USERS_GROUPS_TABLE,
     Endpoint,
+    is_optional,
 )
 
 __all__ = ["AccountConnection", "amocrm_source", "resolve_base_url"]
@@ -250,6 +253,19 @@ def _cursor_resource(
     )
 
 
+def _guarded(
+    pages: Iterator[list[Row]], connection: AccountConnection, path: str
+) -> Iterator[list[Row]]:
+    """``pages``, skipped with a warning when an optional endpoint fails permanently."""
+    return skip_if_optional(
+        pages,
+        optional=is_optional(path),
+        crm="amoCRM",
+        account=connection.key,
+        endpoint=f"GET {API_PREFIX}/{path}",
+    )
+
+
 def _list_resource(connections: list[AccountConnection], endpoint: Endpoint) -> DltResource:
     """A small list read whole on every run (users, pipelines, loss reasons, sources)."""
 
@@ -260,9 +276,8 @@ def _list_resource(connections: list[AccountConnection], endpoint: Endpoint) -> 
                 continue
             params = {"limit": endpoint.limit, **endpoint.params}
             name = f"{endpoint.table} [{connection.key}]"
-            for page in connection.client.iter_pages(
-                endpoint.path, endpoint.data_key, params, name
-            ):
+            pages = connection.client.iter_pages(endpoint.path, endpoint.data_key, params, name)
+            for page in _guarded(pages, connection, endpoint.path):
                 yield [_clean(item, connection.id, **endpoint.constant) for item in page]
 
     return dlt.resource(
@@ -424,9 +439,9 @@ def _tags(connections: list[AccountConnection]) -> DltResource:
         for connection in connections:
             for entity in CUSTOM_FIELD_ENTITIES:
                 name = f"{entity} tags [{connection.key}]"
-                for page in connection.client.iter_pages(
-                    f"{entity}/tags", "tags", {"limit": 250}, name
-                ):
+                path = f"{entity}/tags"
+                pages = connection.client.iter_pages(path, "tags", {"limit": 250}, name)
+                for page in _guarded(pages, connection, path):
                     yield [_clean(item, connection.id, entity_type=entity) for item in page]
 
     return dlt.resource(

@@ -17,6 +17,21 @@ DEFAULT_REQUESTS_PER_SECOND = 6.0  # amoCRM allows 7
 PRIMARY_KEY = ("account_id", "id")
 
 
+# Essential or optional (contract 3). An optional endpoint that fails with a PermanentApiError
+# (e.g. 404 on /leads/tags) is skipped with one "optional endpoint skipped:" warning and the
+# rest loads: these dictionaries only decorate. Every other endpoint is essential (account,
+# users, pipelines, leads, contacts, companies, custom fields, tasks, events, notes, the bin):
+# its failure fails the load.
+OPTIONAL_PATHS = frozenset(
+    {"leads/tags", "contacts/tags", "companies/tags", "leads/loss_reasons", "sources"}
+)
+
+
+def is_optional(path: str) -> bool:
+    """Whether the endpoint at ``path`` (relative to ``/api/v4/``) is optional."""
+    return path.strip("/") in OPTIONAL_PATHS
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """One paginated list endpoint and how it lands in the warehouse."""
@@ -35,6 +50,11 @@ class Endpoint:
     constant: dict[str, Any] = field(default_factory=dict)
     # Mutable lists are read by keyset on ``cursor``; append-only ones (events) by pages.
     keyset: bool = True
+
+    @property
+    def optional(self) -> bool:
+        """Whether a permanent failure of this endpoint is skipped (see ``OPTIONAL_PATHS``)."""
+        return is_optional(self.path)
 
     @property
     def cursor_filter(self) -> str | None:
@@ -152,7 +172,9 @@ NOTE_TYPES = (
     "sms_out",
     "service_message",
 )
-_NOTES_PARAMS = {"filter[note_type]": ",".join(NOTE_TYPES)}
+# An array, as the docs and the official SDK send it (``NotesFilter::buildFilter``):
+# filter[note_type][]=call_in&filter[note_type][]=call_out&... (requests repeats the key).
+_NOTES_PARAMS = {"filter[note_type][]": list(NOTE_TYPES)}
 LEAD_NOTES = Endpoint(
     table="lead_notes",
     path="leads/notes",

@@ -11,34 +11,44 @@ environment variables ``SOURCES__BITRIX24__...``):
   pair written by ``ingestion.common.token_store``; refreshed on ``expired_token`` and rotated
   atomically), optionally ``BASE_URL`` (default ``https://<portal>``) and ``OAUTH_SERVER``.
 - Optional: ``REQUESTS_PER_SECOND`` (2), ``BURST`` (40), ``TIMEOUT_S`` (60),
-  ``RECONCILE_DELETIONS`` (true).
+  ``RECONCILE_DELETIONS`` (true), ``TIMEZONE`` (the portal's IANA zone, e.g.
+  ``Asia/Novosibirsk``; without it the models take the zone matching the UTC offset the API's
+  timestamps carry, which ``raw_bitrix24.portal_settings`` records on every load).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dlt
 import requests
 from dlt.sources import DltResource
 
+from ingestion.common.errors import skip_if_optional
 from ingestion.common.token_store import TokenPair, TokenStore, refresh_with_rotation
 
 from .helpers.client import Bitrix24Client
-from .helpers.errors import Bitrix24Error
+from .helpers.errors import Bitrix24Error, api_error
 from .settings import (
+    COMMENT_PARENTS,
+    COMMENTS,
     CURSOR_OVERLAP_SECONDS,
     DEFAULT_OAUTH_SERVER,
     KEYSET_METHODS,
     NULLABLE_TEXT,
+    OFFSET_SOURCES,
+    PORTAL_SETTINGS_TABLE,
     RECONCILED,
     Method,
+    is_optional,
 )
 
-__all__ = ["Bitrix24Error", "bitrix24_source"]
+__all__ = ["Bitrix24Error", "bitrix24_source", "utc_offset_of"]
 
 logger = logging.getLogger("crm_kpi.ingestion.bitrix24")
 Row = dict[str, Any]
@@ -95,6 +105,96 @@ def _keyset_resource(client: Bitrix24Client, portal: str, spec: Method) -> DltRe
     )
 
 
+_OFFSET = re.compile(r"([+-]\d{2}:?\d{2}|Z)$")
+
+
+def utc_offset_of(timestamp: Any) -> str | None:
+    """The UTC offset an API timestamp string carries: ``+07:00`` (``Z`` is ``+00:00``)."""
+    match = _OFFSET.search(str(timestamp or "").strip())
+    if match is None:
+        return None
+    text = match.group(1)
+    if text == "Z":
+        return "+00:00"
+    return text if ":" in text else f"{text[:3]}:{text[3:]}"
+
+
+def _portal_settings(client: Bitrix24Client, portal: str, timezone: str | None) -> DltResource:
+    """Contract 1: one row per portal: the configured zone and the offset the API sends."""
+
+    def rows() -> Iterator[Row]:
+        offset = None
+        for method, field in OFFSET_SOURCES:
+            body = client.call(
+                method, {"order": {"ID": "DESC"}, "select": ["ID", field], "start": -1}
+            )
+            latest = next(iter(body.get("result") or []), None)
+            offset = utc_offset_of((latest or {}).get(field))
+            if offset is not None:
+                break
+        logger.info("bitrix24 %s: time zone %s, API offset %s", portal, timezone, offset)
+        yield {"portal": portal, "timezone": timezone, "utc_offset": offset}
+
+    return dlt.resource(
+        rows,
+        name=PORTAL_SETTINGS_TABLE,
+        primary_key=["portal"],
+        write_disposition="merge",
+        columns={
+            "portal": {"data_type": "text", "nullable": False},
+            "timezone": {"data_type": "text", "nullable": True},
+            "utc_offset": {"data_type": "text", "nullable": True},
+        },
+    )
+
+
+def _checked_zone(timezone: str | None) -> str | None:
+    if not timezone:
+        return None
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"SOURCES__BITRIX24__TIMEZONE={timezone!r} is not an IANA time zone "
+            "(e.g. Europe/Moscow, Asia/Novosibirsk)"
+        ) from None
+    return timezone
+
+
+def _comments(client: Bitrix24Client, portal: str) -> DltResource:
+    """Timeline comments of the deals and contacts changed since the last run.
+
+    The method needs ENTITY_TYPE and ENTITY_ID (see ``settings.COMMENTS``): a cheap ID scan
+    finds the changed entities (``>=DATE_MODIFY`` with the usual overlap), then their comments
+    are read 50 entities per ``batch``. The resource keeps its own cursor per entity type.
+    """
+    parents = {spec.table: spec for spec in KEYSET_METHODS if spec.table in COMMENT_PARENTS}
+
+    def rows() -> Iterator[list[Row]]:
+        cursors: dict[str, int] = dlt.current.resource_state().setdefault("changed_since", {})
+        for table, entity_type in COMMENT_PARENTS.items():
+            spec = parents[table]
+            last = int(cursors.get(table, 0))
+            filters = {spec.cursor_filter: _iso(last - CURSOR_OVERLAP_SECONDS)} if last else {}
+            scan = Method(spec.table, spec.method, select=("ID", str(spec.cursor)))
+            changed = [row for page in client.keyset_pages(scan, filters) for row in page]
+            owners = [{"ENTITY_TYPE": entity_type, "ENTITY_ID": row["ID"]} for row in changed]
+            for page in client.per_entity_pages(COMMENTS.method, owners):
+                for row in page:
+                    row["portal"] = portal
+                    row["_cursor_ts"] = _epoch(row.get(COMMENTS.cursor))
+                yield page
+            newest = max((_epoch(row.get(spec.cursor)) for row in changed), default=last)
+            cursors[table] = max(last, newest)
+
+    return dlt.resource(
+        rows,
+        name=COMMENTS.table,
+        primary_key=list(COMMENTS.primary_key),
+        write_disposition="merge",
+    )
+
+
 def _known_ids(spec: Method) -> set[int] | None:
     if spec.reconcile is None:
         return None
@@ -131,24 +231,30 @@ def _dictionaries(client: Bitrix24Client, portal: str) -> list[DltResource]:
     def tagged(items: list[Row]) -> list[Row]:
         return [{**item, "portal": portal} for item in items]
 
+    def fetch(method: str, params: Row, wrap: str | None = None) -> Iterator[list[Row]]:
+        pages = (tagged(client.list_all(method, params, wrap)) for _ in range(1))
+        yield from skip_if_optional(
+            pages, optional=is_optional(method), crm="Bitrix24", account=f"bitrix24:{portal}",
+            endpoint=method,
+        )  # fmt: skip
+
     by_id, deals = {"sort": "ID", "order": "ASC"}, {"entityTypeId": 2}
     specs = (
-        ("users", lambda: client.list_all("user.get", by_id), ["portal", "ID"]),
-        ("departments", lambda: client.list_all("department.get", by_id), ["portal", "ID"]),
-        ("statuses", lambda: client.list_all("crm.status.list", {"order": {"ID": "ASC"}}),
+        ("users", ("user.get", by_id), ["portal", "ID"]),
+        ("departments", ("department.get", by_id), ["portal", "ID"]),
+        ("statuses", ("crm.status.list", {"order": {"ID": "ASC"}}),
          ["portal", "ENTITY_ID", "STATUS_ID"]),
-        ("categories", lambda: client.list_all("crm.category.list", deals, "categories"),
-         ["portal", "id"]),
-        ("currencies", lambda: client.list_all("crm.currency.list", {}), ["portal", "CURRENCY"]),
+        ("categories", ("crm.category.list", deals, "categories"), ["portal", "id"]),
+        ("currencies", ("crm.currency.list", {}), ["portal", "CURRENCY"]),
     )  # fmt: skip
     return [
         dlt.resource(
-            (lambda fetch=fetch: tagged(fetch())),
+            (lambda call=call: fetch(*call)),
             name=name,
             primary_key=key,
             write_disposition="merge",
         )
-        for name, fetch, key in specs
+        for name, call, key in specs
     ]
 
 
@@ -170,7 +276,12 @@ def _oauth_callbacks(
         )
         body = response.json()
         if response.status_code != 200 or "access_token" not in body:
-            raise Bitrix24Error("oauth/token", body.get("error"), body.get("error_description", ""))
+            raise api_error(
+                "oauth/token",
+                body.get("error"),
+                body.get("error_description", ""),
+                response.status_code,
+            )
         return TokenPair(body["access_token"], body["refresh_token"], float(body["expires"]))
 
     def current() -> str:
@@ -198,6 +309,7 @@ def bitrix24_source(
     burst: int = 40,
     timeout_s: float = 60.0,
     reconcile_deletions: bool = True,
+    timezone: str | None = None,
 ) -> Sequence[DltResource]:
     """Every Bitrix24 entity the KPI marts need, as dlt resources (no HTTP until they run).
 
@@ -211,7 +323,10 @@ def bitrix24_source(
         requests_per_second, burst: the client-side leaky bucket (portal: 2/s, 50).
         timeout_s: per-request timeout (Bitrix24 cuts requests at 60 s).
         reconcile_deletions: scan ids to flag hard-deleted deals, leads, contacts, companies.
+        timezone: the portal's IANA zone (``SOURCES__BITRIX24__TIMEZONE``); loaded into
+            ``portal_settings`` with the UTC offset the API's timestamps carry.
     """
+    timezone = _checked_zone(timezone)
     options = {"requests_per_second": requests_per_second, "burst": burst, "timeout_s": timeout_s}
     if webhook_url:
         client = Bitrix24Client(webhook_url, **options)
@@ -225,7 +340,9 @@ def bitrix24_source(
             "SOURCES__BITRIX24__CLIENT_SECRET and SOURCES__BITRIX24__TOKEN_FILE for OAuth"
         )
     resources = [_keyset_resource(client, portal, spec) for spec in KEYSET_METHODS]
+    resources.append(_comments(client, portal))
     resources += _dictionaries(client, portal)
+    resources.append(_portal_settings(client, portal, timezone))
     if reconcile_deletions:
         resources.append(_deletions(client, portal))
     return resources

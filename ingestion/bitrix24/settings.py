@@ -13,6 +13,18 @@ BATCH_SIZE = 50  # commands per `batch` (the maximum)
 CURSOR_OVERLAP_SECONDS = 600
 PRIMARY_KEY = ("portal", "ID")
 
+# Essential or optional (contract 3). An optional method that fails with a PermanentApiError
+# (e.g. 403 insufficient_scope: a webhook without the `department` scope) is skipped with one
+# "optional endpoint skipped:" warning and the rest loads. Every other method is essential
+# (deals, leads, contacts, companies, activities, comments, stage history, tasks, calls, users,
+# statuses, categories, currencies, the deletion scan): its failure fails the load.
+OPTIONAL_METHODS = frozenset({"department.get"})
+
+
+def is_optional(method: str) -> bool:
+    """Whether the REST method is optional."""
+    return method.lower() in OPTIONAL_METHODS
+
 
 @dataclass(frozen=True)
 class Method:
@@ -54,7 +66,6 @@ KEYSET_METHODS = (
            select=("*", "UF_*", "PHONE", "EMAIL")),
     Method("companies", "crm.company.list", "DATE_MODIFY", ">=DATE_MODIFY", reconcile="company"),
     Method("activities", "crm.activity.list", "LAST_UPDATED", ">=LAST_UPDATED"),
-    Method("timeline_comments", "crm.timeline.comment.list", "CREATED", ">=CREATED"),
     Method("deal_stage_history", "crm.stagehistory.list", "CREATED_TIME", ">=CREATED_TIME",
            wrap="items", params={"entityTypeId": 2}),
     Method("lead_stage_history", "crm.stagehistory.list", "CREATED_TIME", ">=CREATED_TIME",
@@ -66,6 +77,21 @@ KEYSET_METHODS = (
 )  # fmt: skip
 
 RECONCILED = {m.reconcile: m for m in KEYSET_METHODS if m.reconcile}
+
+# crm.timeline.comment.list requires filter[ENTITY_TYPE] and filter[ENTITY_ID]
+# (apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-list.html;
+# dev.1c-bitrix.ru/rest_help/crm/timeline/comment/crm_timeline_comment_list.php): there is no
+# portal-wide list. Comments are read per entity, one `batch` of 50 entities at a time, for the
+# deals and contacts changed since the resource's cursor (found by a cheap ID scan). A forum
+# thread reports the CREATED filter is ignored inside an entity, so none is sent (merge on the
+# key dedupes). A comment added to an otherwise unchanged deal waits for the deal's next change
+# (whether a comment moves DATE_MODIFY is undocumented).
+COMMENTS = Method("timeline_comments", "crm.timeline.comment.list", "CREATED")
+PORTAL_SETTINGS_TABLE = "portal_settings"
+# Where the API's own offset is read (the latest record's timestamp string, before dlt
+# converts it): deals first, else activities.
+OFFSET_SOURCES = (("crm.deal.list", "DATE_CREATE"), ("crm.activity.list", "CREATED"))
+COMMENT_PARENTS = {"deals": "deal", "contacts": "contact"}  # parent table -> ENTITY_TYPE
 
 # Fields that are often empty on a whole portal: typed up front so that dlt creates them (as
 # text) instead of warning that it could not infer their type. Staging reads them as text.

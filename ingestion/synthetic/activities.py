@@ -25,6 +25,21 @@ def _uniq(seed: int, activity_id: int) -> str:
     return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:]}"
 
 
+# Every this many calls, a colleague of the deal's owner makes or takes the call (a holiday
+# cover, a team lead helping out): the performer differs from the owner. Chosen by id, not by
+# the random stream, so that the rest of the company stays as it was.
+COVERED_CALL_EVERY = 13
+
+
+def _performer(world: World, activity_id: int, owner_id: int) -> int:
+    """Who makes call ``activity_id`` of a deal owned by ``owner_id``."""
+    if activity_id % COVERED_CALL_EVERY:
+        return owner_id
+    team = world.static.managers_by_id[owner_id].team_id
+    others = [m.id for m in world.active_by_team.get(team, ()) if m.id != owner_id]
+    return others[activity_id % len(others)] if others else owner_id
+
+
 def _next_activity_id(world: World) -> int:
     world.ids.activity += 1
     return world.ids.activity
@@ -60,8 +75,9 @@ def add_call(
     direction: Direction,
     status: CallStatus,
 ) -> Call:
-    """Record a call and return it."""
+    """Record a call and return it (``manager_id`` is the owner; a colleague may cover)."""
     activity_id = _next_activity_id(world)
+    owner_id, manager_id = manager_id, _performer(world, activity_id, manager_id)
     uniq = _uniq(world.config.seed, activity_id)
     duration = call_duration(world, status)
     recording = (
@@ -79,6 +95,7 @@ def add_call(
         phone,
         uniq,
         recording,
+        owner_id,
     )
     world.recorder.activities.append(call)
     return call

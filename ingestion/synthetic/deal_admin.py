@@ -249,19 +249,31 @@ def on_customer_contact(world: World, at: int, seq: int, contact_id: int, extra:
         add_note(world, at + call.duration_s + 60, manager, None, contact.id)
 
 
+# Every this many open deals of a fired manager stay with the leaver (with their tasks) until
+# the head of sales notices at the deal's next touch: a leaver who still holds open deals.
+# Chosen by id; the heir is still drawn, so the random stream stays as it was.
+LEFT_WITH_LEAVER_EVERY = 4
+
+
 def on_dismissal(world: World, at: int, seq: int, manager_id: int, extra: int) -> None:
-    """A manager is fired: open deals and pending tasks go to colleagues."""
+    """A manager is fired: open deals and pending tasks go to colleagues (most of them)."""
     head = world.static.admin.id
     world.recorder.facts.append(ManagerDeactivated(world.next_fact_seq(), at, head, manager_id))
     heirs: dict[int, int] = {}
     for deal in list(world.deals.values()):
         if deal.responsible_id == manager_id and deal.is_open:
             heir = world.colleague(manager_id).id
+            if deal.id % LEFT_WITH_LEAVER_EVERY == 0:
+                heirs[deal.id] = manager_id
+                continue
             heirs[deal.id] = heir
             reassign(world, deal, at, head, heir)
     for task in world.tasks.values():
         if task.responsible_id == manager_id:
-            task.responsible_id = heirs.get(task.deal_id or 0) or world.colleague(manager_id).id
+            heir = heirs.get(task.deal_id or 0) or world.colleague(manager_id).id
+            if heir == manager_id:
+                continue
+            task.responsible_id = heir
             task.updated_at, task.updated_by = at, head
             world.recorder.tasks[task.id] = task
 

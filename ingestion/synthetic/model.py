@@ -268,7 +268,11 @@ class Task:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """A phone call. ``duration_s`` is 0 when nobody answered."""
+    """A phone call. ``duration_s`` is 0 when nobody answered.
+
+    ``manager_id`` is who made or took the call; ``owner_id`` the deal's (or contact's)
+    responsible user at that moment, when known. They differ when a colleague covers.
+    """
 
     id: int
     at: int
@@ -281,6 +285,7 @@ class Call:
     phone: str
     uniq: str
     recording_url: str | None
+    owner_id: int | None = None
 
     kind: ClassVar[str] = "call"
 

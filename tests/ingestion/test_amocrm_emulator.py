@@ -218,7 +218,7 @@ def test_account_users_and_pipelines(emu, http) -> None:
     account = get(http, emu, "account", **{"with": "datetime_settings,users_groups,task_types"})
     body = account.json()
     assert body["id"] == emu.account_id and body["subdomain"] == emu.subdomain
-    assert body["currency"] == "RUB"
+    assert "currency" not in body  # as in the official example (EmulatorOptions.account_currency)
     embedded = body["_embedded"]
     assert embedded["datetime_settings"]["timezone"] == "Europe/Moscow"
     assert len(embedded["users_groups"]) == 2
@@ -315,7 +315,9 @@ def test_tasks(emu, http) -> None:
 
 def test_notes_and_their_events(emu, http) -> None:
     calls = items(
-        get(http, emu, "leads/notes", limit=250, **{"filter[note_type]": "call_in,call_out"}),
+        get(
+            http, emu, "leads/notes", limit=250, **{"filter[note_type][]": ["call_in", "call_out"]}
+        ),
         "notes",
     )
     assert {note["note_type"] for note in calls} == {"call_in", "call_out"}
@@ -326,7 +328,8 @@ def test_notes_and_their_events(emu, http) -> None:
         )
         assert 1 <= params["call_status"] <= 7
         assert (params["duration"] > 0) == (params["call_status"] in (1, 2, 4))
-        assert note["responsible_user_id"] == note["created_by"]
+    covered = [note for note in calls if note["responsible_user_id"] != note["created_by"]]
+    assert 0 < len(covered) < len(calls) / 5  # a colleague's call: caller vs the lead's owner
     statuses = {note["params"]["call_status"] for note in calls}
     assert {4, 6} <= statuses
     mails = items(

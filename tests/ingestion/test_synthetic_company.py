@@ -291,3 +291,30 @@ def test_memory_is_bounded_by_what_is_in_play() -> None:
     in_play = company.in_play
     assert total > 600
     assert in_play["deals"] < total / 5 and in_play["actions"] < total / 2
+
+
+def test_a_leaver_still_holds_open_deals_after_leaving() -> None:
+    """Issue 10: a manager deactivated mid-history keeps some open deals past the dismissal
+    day (until the head of sales hands them over at their next touch)."""
+    from ingestion.synthetic import Company
+    from ingestion.synthetic.model import StageKind
+
+    config = CompanyConfig(
+        seed=5, start_date=dt.date(2026, 1, 5), days=120, managers=4, teams=2, deals_per_day=6.0
+    )
+    company = Company(config)
+    fired = {m.id: m.fired_day for m in company.static.managers if m.fired_day is not None}
+    assert fired
+    kind = {stage.id: stage.kind for stage in company.static.stages_by_id.values()}
+    held_on: dict[int, int] = {}  # open deal of a leaver -> the leaver, as of its last change
+    kept_past_dismissal = []
+    for day in company.days():
+        for deal in day.deals:
+            leaver = held_on.pop(deal.id, None)
+            handed_over = leaver is not None and deal.responsible_id != leaver
+            if handed_over and day.day_index > fired[leaver]:
+                kept_past_dismissal.append(deal.id)
+            is_open = kind[deal.stage_id] is StageKind.OPEN and not deal.is_deleted
+            if deal.responsible_id in fired and is_open:
+                held_on[deal.id] = deal.responsible_id
+    assert kept_past_dismissal or any(fired[m] < config.days for m in held_on.values())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from requests import Response
 
+from ingestion.common.errors import PermanentApiError
+
 _SNIPPET = 200
 
 
@@ -20,7 +22,15 @@ class AmoCrmApiError(AmoCrmError):
         super().__init__(f"amoCRM {endpoint}: HTTP {status}: {message}")
 
 
-class AmoCrmBlockedError(AmoCrmApiError):
+class AmoCrmPermanentError(PermanentApiError, AmoCrmApiError):
+    """A client error that waiting cannot heal (4xx but 429, 401 after a refresh, 402, 403)."""
+
+    def __init__(self, endpoint: str, status: int, message: str, method: str = "GET") -> None:
+        PermanentApiError.__init__(self, "amoCRM", f"{method} {endpoint}", status, message)
+        self.path = endpoint
+
+
+class AmoCrmBlockedError(AmoCrmPermanentError):
     """The account or IP is blocked (403 HTML page): never retried."""
 
 
@@ -43,8 +53,13 @@ def _snippet(response: Response) -> str:
 
 
 def error_for_response(endpoint: str, response: Response) -> AmoCrmApiError:
-    """Build the error for a response that is not a usable 200, with advice for the user."""
+    """Build the error for a response that is not a usable 200, with advice for the user.
+
+    A 4xx other than 429 (a 401 only reaches here after one refresh) is an
+    ``AmoCrmPermanentError``: the orchestration layer does not retry it.
+    """
     status = response.status_code
+    method = response.request.method if response.request is not None else "GET"
     if status == 401:
         message = (
             "the access token was refused (invalid or expired). For a long-lived token, issue a "
@@ -62,6 +77,7 @@ def error_for_response(endpoint: str, response: Response) -> AmoCrmApiError:
             "after repeated rate-limit violations. The source stopped at once and will not "
             "retry (retrying extends the block). Ask amoCRM support to lift it, then lower "
             "SOURCES__AMOCRM__REQUESTS_PER_SECOND before the next run.",
+            str(method),
         )
     elif status == 403:
         message = (
@@ -73,10 +89,22 @@ def error_for_response(endpoint: str, response: Response) -> AmoCrmApiError:
             "rate limit exceeded (429) and retries are exhausted. Lower "
             "SOURCES__AMOCRM__REQUESTS_PER_SECOND."
         )
+    elif status == 404:
+        message = (
+            "the endpoint does not exist for this account (404): check "
+            f"SOURCES__AMOCRM__BASE_URL and the account's plan. Body: {_snippet(response)}"
+        )
     elif status >= 500:
         message = f"server error after retries. Body: {_snippet(response)}"
+    elif 400 <= status < 500:
+        message = (
+            "the request was refused; retrying will not change that. Report it with the "
+            f"body: {_snippet(response)}"
+        )
     else:
         message = f"unexpected answer. Body: {_snippet(response)}"
+    if 400 <= status < 500 and status != 429:
+        return AmoCrmPermanentError(endpoint, status, message, str(method))
     return AmoCrmApiError(endpoint, status, message)
 
 

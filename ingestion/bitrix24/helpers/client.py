@@ -12,7 +12,7 @@ from dlt.sources.helpers.rest_client import RESTClient
 from requests import Response
 
 from ..settings import BATCH_SIZE, PAGE_SIZE, Method
-from .errors import Bitrix24Error, error_code, should_retry
+from .errors import Bitrix24Error, api_error, error_code, should_retry
 from .transport import BitrixTransport, LeakyBucket
 
 logger = logging.getLogger("crm_kpi.ingestion.bitrix24")
@@ -86,7 +86,7 @@ class Bitrix24Client(RESTClient):
             )  # fmt: skip
         body = response.json()
         if response.status_code != 200 or code is not None:
-            raise Bitrix24Error(
+            raise api_error(
                 method, body.get("error"), body.get("error_description", ""), response.status_code
             )
         return body
@@ -153,8 +153,8 @@ class Bitrix24Client(RESTClient):
                             )  # fmt: skip
                         self.transport.wait_for_operating_reset(spec.method)
                         break  # re-run from the last good page
-                    raise Bitrix24Error(
-                        spec.method, error.get("error"), error.get("error_description", "")
+                    raise api_error(
+                        spec.method, error.get("error"), error.get("error_description", ""), None
                     )
                 page = results.get(key)
                 rows = (page or {}).get(spec.wrap, []) if spec.wrap else (page or [])
@@ -164,6 +164,51 @@ class Bitrix24Client(RESTClient):
                 if len(rows) < PAGE_SIZE:
                     done = True
                     break
+
+    # ---- per-entity lists in batches ---------------------------------------------------------
+
+    def per_entity_pages(
+        self, method: str, filters: list[dict[str, Any]], batch_size: int = BATCH_SIZE
+    ) -> Iterator[list[Row]]:
+        """Every row of ``method`` for each filter (e.g. one per deal), ``batch_size`` list
+        calls per ``batch``; a filter with more than one page is followed through ``next``.
+        """
+        pending = [(index, 0) for index in range(len(filters))]  # (filter index, start)
+        blocked = 0
+        while pending:
+            chunk, pending = pending[:batch_size], pending[batch_size:]
+            commands = {}
+            for index, start in chunk:
+                params = {"filter": filters[index], "order": {"ID": "ASC"}, "start": start}
+                commands[f"e{index}_{start}"] = f"{method}?{'&'.join(php_query(params))}"
+            answer = self.call("batch", {"halt": 0, "cmd": commands})["result"]
+            results, errors = answer.get("result") or {}, answer.get("result_error") or {}
+            nexts = answer.get("result_next") or {}
+            self._remember_operating(method, answer.get("result_time") or {})
+            retry = []
+            for index, start in chunk:
+                key = f"e{index}_{start}"
+                if key in errors:
+                    error = errors[key]
+                    if error.get("error") != "OPERATION_TIME_LIMIT":
+                        raise api_error(
+                            method, error.get("error"), error.get("error_description", ""), None
+                        )
+                    retry.append((index, start))
+                    continue
+                if results.get(key):
+                    yield list(results[key])
+                if isinstance(nexts, dict) and key in nexts:
+                    pending.append((index, int(nexts[key])))
+            if retry:
+                blocked += 1
+                if blocked > MAX_OPERATING_WAITS:
+                    raise Bitrix24Error(
+                        method, "OPERATION_TIME_LIMIT",
+                        f"still blocked after {MAX_OPERATING_WAITS} waits; run later",
+                    )  # fmt: skip
+                self.transport.wait_for_operating_reset(method)
+                pending = retry + pending
 
     def _remember_operating(self, method: str, times: Any) -> None:
         """Keep the latest ``operating_reset_at`` the subcalls reported for ``method``."""

@@ -6,6 +6,8 @@ from typing import Any
 
 from requests import Response
 
+from ingestion.common.errors import PermanentApiError
+
 # Retried with back-off by the session: the limit and transient server errors.
 RETRIABLE_CODES = {"QUERY_LIMIT_EXCEEDED", "INTERNAL_SERVER_ERROR", "ERROR_UNEXPECTED_ANSWER"}
 # Never retried: a manual block, a deleted portal, bad credentials.
@@ -29,6 +31,44 @@ class Bitrix24Error(RuntimeError):
         text = f"Bitrix24 {method}: {where}{code or 'error'}: {description}"
         super().__init__(f"{text}. {hint}".rstrip(". ") if hint else text)
         self.method, self.code, self.status = method, code, status
+
+
+# Waiting heals these (bounded retries or waits): the request limit, the operating-time limit
+# and server errors. Every other error a method answers is deterministic (an
+# ``expired_token`` that reaches the caller survived the transport's token refresh).
+HEALING_CODES = RETRIABLE_CODES | {"OPERATION_TIME_LIMIT"}
+
+
+class Bitrix24PermanentError(PermanentApiError, Bitrix24Error):
+    """A Bitrix24 error that waiting cannot heal (a 4xx but 429, a manual block, a method's
+    refusal inside ``batch``): the orchestration layer does not retry it."""
+
+    def __init__(self, method: str, code: Any, description: str, status: int | None = None):
+        hint = FATAL_HINTS.get(str(code)) or (
+            "the portal refused the request; retrying will not change that. Check the webhook's "
+            "scopes and the method's mandatory parameters in the Bitrix24 REST docs"
+        )
+        detail = f"{code or 'error'}: {description}".strip(": ")
+        PermanentApiError.__init__(self, "Bitrix24", method, status, hint, detail)
+        self.method, self.code = method, code
+
+
+def is_permanent(code: Any, status: int | None) -> bool:
+    """Whether an error answer is deterministic (see ``Bitrix24PermanentError``)."""
+    if str(code) in FATAL_HINTS:
+        return True
+    if str(code) in HEALING_CODES or code == "NOT_JSON":
+        return False
+    if status is None:  # an error inside a batch answer, e.g. a refused filter
+        return True
+    return 400 <= status < 500 and status != 429
+
+
+def api_error(method: str, code: Any, description: str, status: int | None) -> Bitrix24Error:
+    """The error to raise for an error answer: permanent or not (see ``is_permanent``)."""
+    if is_permanent(code, status):
+        return Bitrix24PermanentError(method, code, description, status)
+    return Bitrix24Error(method, code, description, status)
 
 
 def error_code(response: Response) -> str | None:

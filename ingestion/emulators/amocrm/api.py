@@ -102,6 +102,9 @@ class AmoApi(DictionaryEndpoints, EntityEndpoints, TimelineEndpoints, IncomingEn
                 return problem(400, str(error))
         if request.method != "GET":
             return problem(405, "This emulator serves GET requests and POST /api/v4/calls only")
+        override = dict(self.options.status_overrides).get(route)
+        if override is not None:
+            return problem(override, f"Injected answer {override} for {request.path}")
         if ADMIN_ONLY.fullmatch(route) and not self._is_admin(request):
             return problem(403, "Access denied: the users list is for account admins only")
         for pattern, handler in self._routes:

@@ -56,6 +56,25 @@ class EmulatorOptions:
         user_tokens: extra long-lived tokens as ``(token, user_id)`` pairs: each acts as that
             user, so a token of a non-admin user gets 403 on ``/users``. The main (static)
             token and OAuth tokens act as the account's admin.
+        account_currency: ``GET /account`` carries ``currency``/``currency_symbol``. Off by
+            default: the official ``/account`` example (amocrm.ru/developers, copied verbatim in
+            oGi4i/amocrm-client ``client/account_test.go``) has no ``currency``; only Kommo's
+            HTTP-codes page example shows one.
+        owner_as_note_responsible: call notes carry the caller in ``created_by`` and the
+            lead's owner in ``responsible_user_id`` (they differ when a colleague covers). The
+            docs list both fields (SDK ``NoteModel``); that a note takes its lead's responsible
+            user is a guess from real accounts (issue 10), not documented.
+        robot_notes: every 20th lead gets a ``common`` note from a robot (Salesbot):
+            ``created_by`` 0 (0 = robot or integration, as in events) and
+            ``responsible_user_id`` the account id. Guess: seen on real accounts, not in docs.
+        comma_note_types: what ``filter[note_type]=call_in,call_out`` (comma-joined, not the
+            documented array ``filter[note_type][]=call_in&filter[note_type][]=call_out``)
+            does: ``literal`` one type named "call_in,call_out" (nothing matches: 204),
+            ``reject`` a 400, ``split`` the same as the array. Undocumented: a guess.
+        status_overrides: ``(route, status)`` pairs: a GET of that route (relative to
+            ``/api/v4/``, e.g. ``leads/tags``) answers that status with a problem+json body
+            instead (fault injection: a 404 on an endpoint the account lacks, a 400 the API
+            refuses).
     """
 
     default_limit: int = 50
@@ -84,3 +103,8 @@ class EmulatorOptions:
     redirect_uri: str = "https://example.test/oauth/callback"
     access_token_ttl: int = 86400
     user_tokens: tuple[tuple[str, int], ...] = ()
+    account_currency: bool = False
+    owner_as_note_responsible: bool = True
+    robot_notes: bool = True
+    comma_note_types: Literal["literal", "reject", "split"] = "literal"
+    status_overrides: tuple[tuple[str, int], ...] = ()

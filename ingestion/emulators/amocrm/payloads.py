@@ -26,6 +26,7 @@ from ingestion.synthetic import (
 )
 
 from . import identifiers as ids
+from .options import EmulatorOptions
 
 Json = dict[str, Any]
 
@@ -48,14 +49,17 @@ CALL_RESULTS = {
     CallStatus.BUSY: "Занято",
 }
 CALL_SOURCE = "Телефония (демо)"
+ROBOT_NOTE_EVERY = 20
+ROBOT_NOTE_ID_BASE = 900_000_000
 STATUS_COLORS = ("#99ccff", "#ffff99", "#ffcc66", "#ffcccc", "#ccff66", "#deff81", "#87f2c0")
 
 
 class Renderer:
     """Turns synthetic records into amoCRM objects for one account."""
 
-    def __init__(self, static: CompanyStatic) -> None:
+    def __init__(self, static: CompanyStatic, options: EmulatorOptions | None = None) -> None:
         self.static = static
+        self.options = options or EmulatorOptions()
         self.account_id = static.account.id
         self._team_of = {m.id: m.team_id for m in static.managers}
         self._status_of = {
@@ -288,6 +292,9 @@ class Renderer:
         else:
             note_type, params = "common", {"text": activity.text}
         entity_type, entity_id = note_entity(activity)
+        responsible = activity.manager_id
+        if isinstance(activity, Call) and self.options.owner_as_note_responsible:
+            responsible = activity.owner_id or activity.manager_id
         return {
             "id": activity.id,
             "entity_id": entity_id,
@@ -296,10 +303,31 @@ class Renderer:
             "updated_by": activity.manager_id,
             "created_at": activity.at,
             "updated_at": activity.at,
-            "responsible_user_id": activity.manager_id,
+            "responsible_user_id": responsible,
             "group_id": self.group_id(activity.manager_id),
             "note_type": note_type,
             "params": params,
+            "is_pinned": False,
+            "account_id": self.account_id,
+        }
+
+    def robot_note(self, deal: Deal) -> Json | None:
+        """The robot's note on every 20th lead (``EmulatorOptions.robot_notes``)."""
+        if not self.options.robot_notes or deal.id % ROBOT_NOTE_EVERY:
+            return None
+        at = deal.created_at + 60
+        return {
+            "id": ROBOT_NOTE_ID_BASE + deal.id,
+            "entity_id": deal.id,
+            "entity_type": "leads",
+            "created_by": 0,
+            "updated_by": 0,
+            "created_at": at,
+            "updated_at": at,
+            "responsible_user_id": self.account_id,
+            "group_id": 0,
+            "note_type": "common",
+            "params": {"text": "Сделка создана автоматически (Salesbot)"},
             "is_pinned": False,
             "account_id": self.account_id,
         }
@@ -319,8 +347,6 @@ class Renderer:
             "updated_by": admin_id,
             "current_user_id": admin_id,
             "country": account.country,
-            "currency": account.currency,
-            "currency_symbol": "₽" if account.currency == "RUB" else account.currency,
             "customers_mode": "disabled",
             "is_unsorted_on": True,
             "is_loss_reason_enabled": True,
@@ -329,6 +355,9 @@ class Renderer:
             "contact_name_display_order": 1,
             "mobile_feature_version": 0,
         }
+        if self.options.account_currency:
+            payload["currency"] = account.currency
+            payload["currency_symbol"] = "₽" if account.currency == "RUB" else account.currency
         if "amojo_id" in with_:
             payload["amojo_id"] = f"{account.id:08x}-0000-4000-8000-{account.id:012x}"
         if "uuid" in with_:

@@ -119,7 +119,7 @@ class AmoCrmEmulator:
             handle, path = tempfile.mkstemp(prefix="amocrm-emulator-", suffix=".sqlite")
             os.close(handle)
             self._temp_path = path
-        self._store = Store(Renderer(self.static), path)
+        self._store = Store(Renderer(self.static, self.options), path)
         self._store.apply(self.company.days())
         self.build_seconds = time.perf_counter() - started
         clock = Clock(now=lambda: self.company.now, days_lived=lambda: self.days_lived)

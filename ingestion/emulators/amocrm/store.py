@@ -18,7 +18,7 @@ from typing import Any
 from ingestion.synthetic import DayChanges
 
 from .events import EventRow, call_event, day_events, lead_bin_event
-from .payloads import Renderer, note_entity
+from .payloads import Renderer
 
 POSTED_NOTE_BASE = 990_000_000  # + sequence: notes of calls posted to POST /api/v4/calls
 
@@ -198,22 +198,24 @@ class Store:
                 for payload in (r.task(task),)
             ],
         )
+        notes = [r.note(activity) for activity in day.activities]
+        robots = [note for deal in day.deals if (note := r.robot_note(deal)) is not None]
         db.executemany(
-            "insert into notes values (?,?,?,?,?,?,?,?,?,?)",
+            "insert or ignore into notes values (?,?,?,?,?,?,?,?,?,?)",
             [
                 (
-                    activity.id,
-                    *note_entity(activity),
-                    payload["note_type"],
-                    activity.at,
-                    activity.at,
-                    activity.manager_id,
-                    activity.manager_id,
-                    activity.manager_id,
-                    _dump(payload),
+                    note["id"],
+                    note["entity_type"],
+                    note["entity_id"],
+                    note["note_type"],
+                    note["created_at"],
+                    note["updated_at"],
+                    note["responsible_user_id"],
+                    note["created_by"],
+                    note["updated_by"],
+                    _dump(note),
                 )
-                for activity in day.activities
-                for payload in (r.note(activity),)
+                for note in (*notes, *robots)
             ],
         )
         self._insert_events(day_events(day, r))

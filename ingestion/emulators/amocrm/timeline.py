@@ -37,7 +37,7 @@ class TimelineEndpoints(EndpointBase):
             selection.add("entity_id = ?", int(entity_id))
         self._common_filters(query, selection, ("created_at", "updated_at"))
         if self._filters_on():
-            note_types = query.values("note_type")
+            note_types = self._note_types(query)
             if note_types:
                 selection.any_of("note_type", note_types)
             entity_ids = query.int_values("entity_id")
@@ -52,6 +52,27 @@ class TimelineEndpoints(EndpointBase):
             links,
             lambda items: self._note_links(items, links),
         )
+
+    def _note_types(self, query: Query) -> list[str] | None:
+        """``filter[note_type]``: the docs and the official SDK send an array
+        (``filter[note_type][]=call_in&...``; SDK ``NotesFilter::buildFilter`` puts a PHP array
+        there, which http_build_query sends as ``filter[note_type][0]=...``). A comma-joined
+        single value is undocumented: ``EmulatorOptions.comma_note_types`` says what it does
+        (a guess; default: one literal type, so nothing matches).
+        """
+        joined = [
+            value for name, value in query.pairs if name == "filter[note_type]" and "," in value
+        ]
+        if joined and self.options.comma_note_types == "reject":
+            raise BadRequest("filter[note_type] must be an array: filter[note_type][]=<type>")
+        if joined and self.options.comma_note_types == "literal":
+            others = [
+                value
+                for name, value in query.pairs
+                if name.startswith("filter[note_type]") and name != "filter[note_type]"
+            ]
+            return [*joined, *others]
+        return query.values("note_type")
 
     def _note_links(self, items: list[Item], links: Links) -> None:
         for item in items:

@@ -67,6 +67,9 @@ LIST_METHODS = {
 }
 STAGEHISTORY_TABLES = {"1": "lead_history", "2": "deal_history"}
 ERROR_NOT_FOUND = MethodError(404, "ERROR_METHOD_NOT_FOUND", "Method not found!")
+# Error codes of injected status overrides (a guess at a typical code per status).
+OVERRIDE_CODES = {400: "INVALID_ARG_VALUE", 401: "NO_AUTH_FOUND", 403: "insufficient_scope",
+                  404: "ERROR_METHOD_NOT_FOUND"}  # fmt: skip
 
 
 class PortalApi:
@@ -93,6 +96,10 @@ class PortalApi:
     def call(self, method: str, params: Json, credential: str) -> MethodResult:
         """Run one method (not ``batch``) for a credential, enforcing its operating budget."""
         method = method.lower().removesuffix(".json")
+        override = dict(self.options.status_overrides).get(method)
+        if override is not None:
+            code = OVERRIDE_CODES.get(override, "ERROR")
+            raise MethodError(override, code, f"Injected answer {override} for {method}")
         if self.budget.blocked(credential, method):
             raise MethodError(
                 429, "OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit."
@@ -104,6 +111,8 @@ class PortalApi:
         return result
 
     def _dispatch(self, method: str, params: Json) -> MethodResult:
+        if method == "crm.timeline.comment.list":
+            _require_comment_owner(params)
         if method in LIST_METHODS:
             return self._list(LIST_METHODS[method], params)
         if method == "crm.stagehistory.list":
@@ -162,6 +171,10 @@ class PortalApi:
         if filters:
             keep = matcher(filters, self.compare, field_of)
             rows = [row for row in rows if keep(row)]
+            if spec.table == "comment":
+                # Comments are listed per entity (mandatory ENTITY_TYPE/ENTITY_ID): counting
+                # them scans that entity's comments only, as an index would (a guess).
+                scanned = len(rows)
         rows = self._ordered(rows, spec, params, field_of)
         start = int(params.get("start") or 0)
         page = [
@@ -205,6 +218,7 @@ class PortalApi:
             order = dict([spec.default_order])
         if [(str(k).upper(), str(v).upper()) for k, v in order.items()] == [("ID", "ASC")]:
             return rows  # the store keeps every table in ascending id order already
+        rows = list(rows)  # never sort the store's cached list in place (keyset bisects it)
         for name, direction in reversed(list(order.items())):
             field = field_of(str(name))
             rows.sort(
@@ -290,6 +304,22 @@ class PortalApi:
         if reset_at is not None:
             block["operating_reset_at"] = reset_at
         return block
+
+
+def _require_comment_owner(params: Json) -> None:
+    """``crm.timeline.comment.list`` without ``filter[ENTITY_TYPE]`` and ``filter[ENTITY_ID]``.
+
+    The docs make both mandatory ("The filter works on two mandatory fields", apidocs.bitrix24
+    .com/api-reference/crm/timeline/comments/crm-timeline-comment-list.html; "обязательные
+    поля", dev.1c-bitrix.ru/rest_help/crm/timeline/comment/crm_timeline_comment_list.php). The
+    docs' error example is HTTP 400 with ``"error": ""``; the description text here is a guess.
+    """
+    filters = params.get("filter")
+    keys = {str(key).upper() for key in filters} if isinstance(filters, dict) else set()
+    if not {"ENTITY_TYPE", "ENTITY_ID"} <= keys:
+        raise MethodError(
+            400, "", "Required fields are missing in filter: ENTITY_TYPE and ENTITY_ID."
+        )
 
 
 _REFERENCE = re.compile(r"\$result((?:\[[^\]]*\])+)")

@@ -32,6 +32,21 @@ class Bitrix24Options:
         webhook_user_id, webhook_code: the incoming webhook (``/rest/{user}/{code}/``).
         client_id, client_secret: the OAuth application.
         access_token_ttl: OAuth access-token lifetime in seconds (Bitrix24: 3600).
+        timezone: IANA zone of the portal's timestamps (``Asia/Novosibirsk`` serves
+            ``+07:00``); ``None``: the synthetic company's zone. The docs: "at the API level all
+            dates and times are stored according to the server parameters" (crm data-types),
+            and their examples carry +02:00, +03:00 and +00:00.
+        blank_strings: every 11th deal (and its lead) sends ``SOURCE_ID: ""``,
+            ``SOURCE_DESCRIPTION: ""`` and ``COMMENTS: ""``: classic lists send empty values as
+            ``null`` or ``""`` (docs' examples: ``"DESCRIPTION": ""``, ``"UF_CRM_...": ""``).
+        unmatched_calls: every 29th call has a telephony record but no CRM call activity (a
+            call the CRM could not bind), and every 29th answered call offset by 14 has a CRM
+            call activity but no telephony record (logged by hand). The docs link the two only
+            through ``CRM_ACTIVITY_ID``, which may be empty; the shares are a guess.
+        status_overrides: ``(method, status)`` pairs: that method answers an error with that
+            status instead (inside ``batch`` the error lands in ``result_error``). The error
+            code per status is a guess at a typical one (400 ``INVALID_ARG_VALUE``, 403
+            ``insufficient_scope``, 404 ``ERROR_METHOD_NOT_FOUND``).
     """
 
     drain_per_second: float = 2.0
@@ -58,3 +73,7 @@ class Bitrix24Options:
     client_id: str = "local.demo-app"
     client_secret: str = "demo-client-secret"
     access_token_ttl: int = 3600
+    timezone: str | None = None
+    blank_strings: bool = True
+    unmatched_calls: bool = True
+    status_overrides: tuple[tuple[str, int], ...] = ()

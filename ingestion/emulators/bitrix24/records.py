@@ -29,6 +29,8 @@ from ingestion.synthetic import (
 )
 from ingestion.synthetic.static import MEETING
 
+from .options import Bitrix24Options
+
 Json = dict[str, Any]
 
 BASE_CURRENCY = "RUB"
@@ -68,12 +70,17 @@ def _yn(flag: bool) -> str:
     return "Y" if flag else "N"
 
 
+BLANK_EVERY = 11
+UNMATCHED_EVERY = 29
+
+
 class Renderer:
     """Turns synthetic records into Bitrix24 payloads for one portal."""
 
-    def __init__(self, static: CompanyStatic) -> None:
+    def __init__(self, static: CompanyStatic, options: Bitrix24Options | None = None) -> None:
         self.static = static
-        self.zone = ZoneInfo(static.account.timezone)
+        self.options = options or Bitrix24Options()
+        self.zone = ZoneInfo(self.options.timezone or static.account.timezone)
         self.category_of = {p.id: index for index, p in enumerate(static.pipelines)}
         self.stage_code = {
             stage.id: self._stage_code(stage) for p in static.pipelines for stage in p.stages
@@ -87,6 +94,19 @@ class Renderer:
         if epoch is None:
             return None
         return dt.datetime.fromtimestamp(epoch, self.zone).isoformat()
+
+    def _blank(self, deal_id: int, value: str | None) -> str | None:
+        """``""`` instead of ``value`` for every 11th deal (``Bitrix24Options.blank_strings``)."""
+        return "" if self.options.blank_strings and deal_id % BLANK_EVERY == 0 else value
+
+    def has_activity(self, call: Call) -> bool:
+        """Whether a call has a CRM call activity (``Bitrix24Options.unmatched_calls``)."""
+        return not (self.options.unmatched_calls and call.id % UNMATCHED_EVERY == 0)
+
+    def has_telephony(self, call: Call) -> bool:
+        """Whether a call has a telephony record (``Bitrix24Options.unmatched_calls``)."""
+        by_hand = call.id % UNMATCHED_EVERY == UNMATCHED_EVERY // 2 and call.status.is_answered
+        return not (self.options.unmatched_calls and by_hand)
 
     def _stage_code(self, stage: Stage) -> str:
         code = {StageKind.WON: "WON", StageKind.LOST: "LOSE"}.get(stage.kind, stage.code)
@@ -265,9 +285,9 @@ class Renderer:
             "DATE_MODIFY": self.time(deal.updated_at),
             "OPENED": "Y",
             "CLOSED": _yn(closed),
-            "COMMENTS": None,
-            "SOURCE_ID": deal.lead_source.upper(),
-            "SOURCE_DESCRIPTION": None,
+            "COMMENTS": self._blank(deal.id, None),
+            "SOURCE_ID": self._blank(deal.id, deal.lead_source.upper()),
+            "SOURCE_DESCRIPTION": self._blank(deal.id, None),
             "UTM_SOURCE": deal.lead_source,
             "UTM_MEDIUM": None,
             "MOVED_BY_ID": str(deal.updated_by),
@@ -287,7 +307,7 @@ class Renderer:
             "LAST_NAME": None,
             "STATUS_ID": status,
             "STATUS_SEMANTIC_ID": semantic,
-            "SOURCE_ID": deal.lead_source.upper(),
+            "SOURCE_ID": self._blank(deal.id, deal.lead_source.upper()),
             "UTM_SOURCE": deal.lead_source,
             "CURRENCY_ID": currency,
             "OPPORTUNITY": "0.00",
@@ -515,6 +535,6 @@ class Renderer:
             "CALL_FAILED_REASON": reason,
             "CRM_ENTITY_TYPE": "CONTACT" if call.contact_id is not None else None,
             "CRM_ENTITY_ID": _s(call.contact_id),
-            "CRM_ACTIVITY_ID": str(call.id),
+            "CRM_ACTIVITY_ID": str(call.id) if self.has_activity(call) else None,
             "CALL_TYPE": "2" if inbound else "1",
         }

@@ -69,7 +69,9 @@ class Bitrix24Emulator:
         self.bucket = LeakyBucket(self.options, self.clock)
         self.budget = OperatingBudget(self.options, self.clock)
         self.faults = FaultInjector(self.options)
-        self.store = PortalStore(Renderer(self.company.static), self.options.stagehistory_typed)
+        self.store = PortalStore(
+            Renderer(self.company.static, self.options), self.options.stagehistory_typed
+        )
         self.api = PortalApi(
             self.store, self.options, self.budget, self.clock, lambda: self.company.next_day_index
         )

@@ -85,8 +85,10 @@ class PortalStore:
                 self._put("task", task.id, r.task(task))
         for item in day.activities:
             if isinstance(item, Call):
-                self._put("activity", item.id, r.activity(item), item.deal_id)
-                self._put("call", item.id, r.call_record(item), item.deal_id)
+                if r.has_activity(item):
+                    self._put("activity", item.id, r.activity(item), item.deal_id)
+                if r.has_telephony(item):
+                    self._put("call", item.id, r.call_record(item), item.deal_id)
             elif isinstance(item, Email):
                 self._put("activity", item.id, r.activity(item), item.deal_id)
             elif isinstance(item, Note):
