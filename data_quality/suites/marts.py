@@ -345,10 +345,30 @@ SUITES = [
         "marts.mart_revenue_forecast",
         _contract(
             ("pipeline_id", "month_start"),
-            columns=("won_to_date", "weighted_open_pipeline", "forecast_revenue", "backtest_mape"),
-            counts=("won_to_date", "weighted_open_pipeline", "forecast_revenue", "backtest_mape"),
+            columns=(
+                "won_to_date",
+                "weighted_open_pipeline",
+                "expected_in_month",
+                "forecast_revenue",
+                "is_complete_period",
+                "backtest_mape",
+                "naive_mape",
+            ),
+            counts=(
+                "won_to_date",
+                "weighted_open_pipeline",
+                "expected_in_month",
+                "forecast_revenue",
+                "backtest_mape",
+                "naive_mape",
+            ),
+            nullable_grain=("pipeline_id",),
+            extra=lambda: [
+                gxe.ExpectColumnValuesToNotBeNull(column="forecast_revenue"),
+                gxe.ExpectColumnValuesToNotBeNull(column="is_complete_period"),
+            ],
         ),
-        description="grain, non-negative money and error",
+        description="grain (pipeline NULL = account), forecast never NULL, money and errors >= 0",
     ),
     _mart(
         "marts.mart_deal_scores",

@@ -86,7 +86,8 @@ CATALOGUE = {
     ],
     "mart_revenue_forecast": [
         "account_key", "pipeline_id", "month_start", "won_to_date", "weighted_open_pipeline",
-        "forecast_revenue", "backtest_mape",
+        "expected_in_month", "forecast_revenue", "is_complete_period", "backtest_mape",
+        "naive_mape",
     ],
     "mart_deal_scores": [
         "account_key", "deal_id", "stage_win_probability", "days_open", "days_in_current_stage",
