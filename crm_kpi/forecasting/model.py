@@ -1,10 +1,11 @@
 """Train, evaluate out of time and score the deal win-probability model of one account.
 
 A logistic regression on the features of ``features.prepare`` (scaled numbers, one-hot stage
-and lead source), calibrated with Platt scaling on cross-validated predictions
-(``CalibratedClassifierCV(method="sigmoid", ensemble=False)``: one model on all the training
-rows, so its coefficients explain each score). Deterministic: no random state is involved
-(lbfgs, unshuffled stratified folds).
+and lead source), calibrated with Platt scaling (``CalibratedClassifierCV(method="sigmoid")``
+on the frozen regression) on the latest ``CALIBRATION_SHARE`` of its training rows, by closing
+date: calibrated on deals later than those it learnt from, as it will be used. Its
+coefficients explain each score (the calibration is monotonic). Deterministic: no random state
+is involved (lbfgs), rows are ordered by closing date and deal id.
 
 Out-of-time evaluation: the cut-off is the first day of the month holding the 75th
 percentile of the closing dates; the model is trained on the snapshots of deals closed before
@@ -19,20 +20,22 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
+from sklearn.frozen import FrozenEstimator
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import StandardScaler
 
 from crm_kpi.forecasting.features import CATEGORICAL_FEATURES, group_of, numeric_columns, prepare
 
 MIN_CLOSED_DEALS = 200
 MIN_TEST_ROWS = 30
 TEST_SHARE = 0.25
-CALIBRATION_FOLDS = 3
+CALIBRATION_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,51 @@ class Evaluation:
         return self.model_auc > self.baseline_auc and self.model_brier < self.baseline_brier  # type: ignore[operator]
 
 
-def build_estimator() -> CalibratedClassifierCV:
-    """The untrained, calibrated model."""
+class Categories(TransformerMixin, BaseEstimator):
+    """One-hot columns for the categories seen at least ``min_count`` times (fast on text)."""
+
+    def __init__(self, min_count: int = 10, max_categories: int = 60) -> None:
+        self.min_count = min_count
+        self.max_categories = max_categories
+
+    def fit(self, frame: pd.DataFrame, y: object = None) -> Categories:
+        self.columns_ = list(frame.columns)
+        self.categories_ = {}
+        for column in self.columns_:
+            counts = frame[column].astype(str).value_counts()
+            kept = counts[counts >= self.min_count].head(self.max_categories)
+            self.categories_[column] = sorted(kept.index)
+        return self
+
+    def transform(self, frame: pd.DataFrame) -> np.ndarray:
+        blocks = []
+        for column in self.columns_:
+            categories = self.categories_[column]
+            codes = pd.Categorical(frame[column].astype(str), categories=categories).codes
+            block = np.zeros((len(frame), len(categories)))
+            known = codes >= 0
+            block[np.flatnonzero(known), codes[known]] = 1.0
+            blocks.append(block)
+        return np.hstack(blocks) if blocks else np.zeros((len(frame), 0))
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        return np.array(
+            [f"{column}_{value}" for column in self.columns_ for value in self.categories_[column]],
+            dtype=object,
+        )
+
+
+@dataclass
+class TrainedModel:
+    """The regression (explains), its calibration (scores) and the mean training row."""
+
+    regression: Pipeline
+    calibration: CalibratedClassifierCV
+    centre: np.ndarray
+
+
+def build_regression() -> Pipeline:
+    """The untrained logistic regression with its preprocessing."""
     preprocess = ColumnTransformer(
         [
             (
@@ -65,19 +111,11 @@ def build_estimator() -> CalibratedClassifierCV:
                 make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
                 numeric_columns(),
             ),
-            (
-                "cat",
-                OneHotEncoder(handle_unknown="ignore", min_frequency=10, sparse_output=False),
-                list(CATEGORICAL_FEATURES),
-            ),
+            ("cat", Categories(), list(CATEGORICAL_FEATURES)),
         ]
     )
-    logistic = LogisticRegression(C=0.5, max_iter=1000)
-    return CalibratedClassifierCV(
-        Pipeline([("prepare", preprocess), ("logistic", logistic)]),
-        method="sigmoid",
-        cv=CALIBRATION_FOLDS,
-        ensemble=False,
+    return Pipeline(
+        [("prepare", preprocess), ("logistic", LogisticRegression(C=0.5, max_iter=1000))]
     )
 
 
@@ -86,14 +124,26 @@ def labels(frame: pd.DataFrame) -> np.ndarray:
     return frame["is_won"].astype(bool).to_numpy().astype(int)
 
 
-def fit(frame: pd.DataFrame) -> CalibratedClassifierCV:
-    """The calibrated model trained on ``frame`` (closed deals' snapshots)."""
-    return build_estimator().fit(prepare(frame), labels(frame))
+def fit(frame: pd.DataFrame) -> TrainedModel:
+    """Train on the earlier rows of ``frame`` (closed deals' snapshots, oldest first) and
+    calibrate on the latest ``CALIBRATION_SHARE`` of them."""
+    split = int(len(frame) * (1 - CALIBRATION_SHARE))
+    learn, calibrate = frame.iloc[:split], frame.iloc[split:]
+    if (
+        labels(calibrate).min() == labels(calibrate).max()
+        or labels(learn).min() == labels(learn).max()
+    ):
+        learn = calibrate = frame  # too few rows of one outcome to split: calibrate in-sample
+    regression = build_regression().fit(prepare(learn), labels(learn))
+    calibration = CalibratedClassifierCV(FrozenEstimator(regression), method="sigmoid")
+    calibration.fit(prepare(calibrate), labels(calibrate))
+    centre = regression.named_steps["prepare"].transform(prepare(learn)).mean(axis=0)
+    return TrainedModel(regression, calibration, centre)
 
 
-def predict(estimator: CalibratedClassifierCV, frame: pd.DataFrame) -> np.ndarray:
-    """Win probabilities of the rows of ``frame``."""
-    return estimator.predict_proba(prepare(frame))[:, 1]
+def predict(model: TrainedModel, frame: pd.DataFrame) -> np.ndarray:
+    """Calibrated win probabilities of the rows of ``frame``."""
+    return model.calibration.predict_proba(prepare(frame))[:, 1]
 
 
 def closed_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -125,7 +175,7 @@ def evaluate(frame: pd.DataFrame, cutoff: pd.Timestamp | None) -> list[Evaluatio
         return [Evaluation(None, 0, 0, None, None, None, None)]
     closed_at = pd.to_datetime(closed["closed_date"])
     train, test = closed[closed_at < cutoff], closed[closed_at >= cutoff]
-    trainable = train["is_won"].astype(bool).nunique() == 2 and len(train) >= CALIBRATION_FOLDS * 2
+    trainable = train["is_won"].astype(bool).nunique() == 2 and len(train) >= MIN_TEST_ROWS
     testable = len(test) >= MIN_TEST_ROWS
     if not (trainable and testable):
         return [Evaluation(None, len(train), len(test), None, None, None, None)]
@@ -158,27 +208,16 @@ def evaluate(frame: pd.DataFrame, cutoff: pd.Timestamp | None) -> list[Evaluatio
     return results
 
 
-def contributions(estimator: CalibratedClassifierCV, frame: pd.DataFrame) -> pd.DataFrame:
-    """Per row and factor group: how much the feature moves the logit away from the average."""
-    pipeline: Pipeline = estimator.calibrated_classifiers_[0].estimator
-    preprocess: ColumnTransformer = pipeline.named_steps["prepare"]
-    coef = pipeline.named_steps["logistic"].coef_[0]
+def contributions(model: TrainedModel, frame: pd.DataFrame) -> pd.DataFrame:
+    """Per row and factor group: how much the feature moves the logit away from the average
+    training row (coefficient x difference, one-hot columns summed into their feature)."""
+    preprocess: ColumnTransformer = model.regression.named_steps["prepare"]
+    coef = model.regression.named_steps["logistic"].coef_[0]
     names = preprocess.get_feature_names_out()
-    transformed = preprocess.transform(prepare(frame))
-    centre = getattr(estimator, "_crm_kpi_centre", None)
-    if centre is None:
-        centre = np.zeros(len(coef))
-    effect = (transformed - centre) * coef
+    effect = (preprocess.transform(prepare(frame)) - model.centre) * coef
     groups = [_group(name) for name in names]
     table = pd.DataFrame(effect, columns=names, index=frame.index)
     return table.T.groupby(groups, sort=False).sum().T
-
-
-def remember_centre(estimator: CalibratedClassifierCV, frame: pd.DataFrame) -> None:
-    """Keep the mean transformed training row: contributions are measured from it."""
-    pipeline: Pipeline = estimator.calibrated_classifiers_[0].estimator
-    transformed = pipeline.named_steps["prepare"].transform(prepare(frame))
-    estimator._crm_kpi_centre = transformed.mean(axis=0)  # type: ignore[attr-defined]
 
 
 def _group(name: str) -> str:

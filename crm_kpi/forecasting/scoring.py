@@ -76,10 +76,9 @@ def score_account(frame: pd.DataFrame, account_key: str, trained_at: object) -> 
     open_now = frame[frame["is_horizon"].astype(bool)].copy()
     effects = None
     if source == "model" and not open_now.empty:
-        estimator = model.fit(closed)
-        model.remember_centre(estimator, closed)
-        open_now["win_probability"] = model.predict(estimator, open_now)
-        effects = model.contributions(estimator, open_now)
+        trained = model.fit(closed)
+        open_now["win_probability"] = model.predict(trained, open_now)
+        effects = model.contributions(trained, open_now)
     else:
         open_now["win_probability"] = pd.to_numeric(open_now["stage_win_probability"])
     open_now["win_probability_source"] = source
