@@ -23,6 +23,7 @@ def synthetic_features(deals: int, seed: int = 7) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     open_deals = max(100, deals // 20)
     snapshots = rng.integers(1, 5, deals + open_deals)
+    snapshots[deals:] = 1  # an open deal has one row: the horizon's
     deal_index = np.repeat(np.arange(deals + open_deals), snapshots)
     rows = len(deal_index)
     closed_day = rng.integers(0, 365, deals + open_deals)
