@@ -80,7 +80,7 @@ activity_features as (
         on
             snapshots.account_key = activities.account_key
             and snapshots.deal_id = activities.deal_id
-            and activities.occurred_date < snapshots.known_before
+            and snapshots.known_before > activities.occurred_date
     group by snapshots.account_key, snapshots.known_before, snapshots.deal_id
 
 ),
@@ -125,8 +125,8 @@ manager_features as (
         on
             manager_cutoffs.account_key = manager_closings.account_key
             and manager_cutoffs.manager_id = manager_closings.manager_id
-            and manager_closings.closed_date < manager_cutoffs.known_before
-            and manager_closings.closed_date >= {{ add_days('manager_cutoffs.known_before', -90) }}
+            and manager_cutoffs.known_before > manager_closings.closed_date
+            and {{ add_days('manager_cutoffs.known_before', -90) }} <= manager_closings.closed_date
     group by manager_cutoffs.account_key, manager_cutoffs.known_before, manager_cutoffs.manager_id
 
 ),
@@ -154,7 +154,7 @@ select
     deals.deal_name,
     snapshots.pipeline_id,
     snapshots.stage_id,
-    stages.stage_name,
+    stage_rows.stage_name,
     deals.manager_id,
     snapshots.amount,
     coalesce(deals.lead_source, '(not set)') as lead_source,
@@ -175,7 +175,7 @@ select
     cast({{ dbt.datediff('activity_features.last_activity_date', 'snapshots.known_before', 'day') }} as integer)
         as days_since_last_activity,
     case
-        when {{ to_local_date('deals.first_response_at', 'accounts.timezone') }} < snapshots.known_before
+        when {{ to_local_date('deals.first_response_at', 'account_rows.timezone') }} < snapshots.known_before
             then deals.first_response_minutes / 60.0
     end as first_response_hours,
     manager_features.manager_win_rate_90d,
@@ -191,13 +191,13 @@ inner join deals
     on
         snapshots.account_key = deals.account_key
         and snapshots.deal_id = deals.deal_id
-left join {{ ref('int_accounts') }} as accounts
-    on snapshots.account_key = accounts.account_key
-left join {{ ref('dim_pipeline_stages') }} as stages
+left join {{ ref('int_accounts') }} as account_rows
+    on snapshots.account_key = account_rows.account_key
+left join {{ ref('dim_pipeline_stages') }} as stage_rows
     on
-        snapshots.account_key = stages.account_key
-        and snapshots.pipeline_id = stages.pipeline_id
-        and snapshots.stage_id = stages.stage_id
+        snapshots.account_key = stage_rows.account_key
+        and snapshots.pipeline_id = stage_rows.pipeline_id
+        and snapshots.stage_id = stage_rows.stage_id
 left join stage_medians
     on
         snapshots.account_key = stage_medians.account_key

@@ -108,10 +108,10 @@ planned_close_dates as (
     select
         bitrix24_deals.account_key,
         bitrix24_deals.deal_id,
-        {{ to_local_date('bitrix24_deals.close_date_at', 'accounts.timezone') }} as planned_close_date
+        {{ to_local_date('bitrix24_deals.close_date_at', 'account_rows.timezone') }} as planned_close_date
     from {{ ref('stg_bitrix24__deals') }} as bitrix24_deals
-    inner join {{ ref('int_accounts') }} as accounts
-        on bitrix24_deals.account_key = accounts.account_key
+    inner join {{ ref('int_accounts') }} as account_rows
+        on bitrix24_deals.account_key = account_rows.account_key
     where not coalesce(bitrix24_deals.is_closed, false) and bitrix24_deals.close_date_at is not null
 
 ),
@@ -135,11 +135,11 @@ snapshots as (
         case when open_intervals.is_horizon then planned_close_dates.planned_close_date end as planned_close_date,
         case
             when stage_medians.median_days_to_close is not null
-                then {{ add_days('deals.created_date', 'cast(round(stage_medians.median_days_to_close) as integer)') }}
+                then {{ add_days('deals.created_date', 'cast(round(stage_medians.median_days_to_close) as int)') }}
         end as stage_median_close_date,
         case
             when pipeline_medians.median_days_to_close is not null
-                then {{ add_days('deals.created_date', 'cast(round(pipeline_medians.median_days_to_close) as integer)') }}
+                then {{ add_days('deals.created_date', 'cast(round(pipeline_medians.median_days_to_close) as int)') }}
         end as pipeline_median_close_date
     from open_intervals
     inner join deals
