@@ -49,7 +49,7 @@ def report(warehouse: Path) -> str:
             lines.append(
                 f"{account}: win model out of time (cut-off {cutoff}, {closed} closed deals, "
                 f"{n_train} train / {n_test} test snapshots): AUC {_figure(m_auc)} vs stage "
-                f"{_figure(b_auc)}, Brier {_figure(m_brier)} vs stage {_figure(b_brier)} "
+                f"{_figure(b_auc)}, Brier {_figure(m_brier, 4)} vs stage {_figure(b_brier, 4)} "
                 f"-> {source} ({decision})"
             )
         for row in connection.execute(FORECAST_QUERY).fetchall():

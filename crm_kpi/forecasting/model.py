@@ -1,10 +1,11 @@
 """Train, evaluate out of time and score the deal win-probability model of one account.
 
 A logistic regression on the features of ``features.prepare`` (scaled numbers, one-hot stage
-and lead source), calibrated with Platt scaling (``CalibratedClassifierCV(method="sigmoid")``
-on the frozen regression) on the latest ``CALIBRATION_SHARE`` of its training rows, by closing
-date: calibrated on deals later than those it learnt from, as it will be used. Its
-coefficients explain each score (the calibration is monotonic). Deterministic: no random state
+and lead source), fitted by maximum likelihood (log loss): its probabilities are calibrated by
+construction, and its coefficients explain each score. Platt scaling on top, on the latest
+training rows or on cross-validated predictions, made the out-of-time Brier score worse on the
+12-month synthetic company (0.191 and 0.178 against 0.177 without it): those rows are the most
+censored (only deals that closed quickly), so it is not used. Deterministic: no random state
 is involved (lbfgs), rows are ordered by closing date and deal id.
 
 Out-of-time evaluation: the cut-off is the first day of the month holding the 75th
@@ -21,9 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
-from sklearn.frozen import FrozenEstimator
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
@@ -35,7 +34,6 @@ from crm_kpi.forecasting.features import CATEGORICAL_FEATURES, group_of, numeric
 MIN_CLOSED_DEALS = 200
 MIN_TEST_ROWS = 30
 TEST_SHARE = 0.25
-CALIBRATION_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -95,10 +93,9 @@ class Categories(TransformerMixin, BaseEstimator):
 
 @dataclass
 class TrainedModel:
-    """The regression (explains), its calibration (scores) and the mean training row."""
+    """The fitted regression and the mean transformed training row (effects start from it)."""
 
     regression: Pipeline
-    calibration: CalibratedClassifierCV
     centre: np.ndarray
 
 
@@ -125,25 +122,15 @@ def labels(frame: pd.DataFrame) -> np.ndarray:
 
 
 def fit(frame: pd.DataFrame) -> TrainedModel:
-    """Train on the earlier rows of ``frame`` (closed deals' snapshots, oldest first) and
-    calibrate on the latest ``CALIBRATION_SHARE`` of them."""
-    split = int(len(frame) * (1 - CALIBRATION_SHARE))
-    learn, calibrate = frame.iloc[:split], frame.iloc[split:]
-    if (
-        labels(calibrate).min() == labels(calibrate).max()
-        or labels(learn).min() == labels(learn).max()
-    ):
-        learn = calibrate = frame  # too few rows of one outcome to split: calibrate in-sample
-    regression = build_regression().fit(prepare(learn), labels(learn))
-    calibration = CalibratedClassifierCV(FrozenEstimator(regression), method="sigmoid")
-    calibration.fit(prepare(calibrate), labels(calibrate))
-    centre = regression.named_steps["prepare"].transform(prepare(learn)).mean(axis=0)
-    return TrainedModel(regression, calibration, centre)
+    """The model trained on ``frame`` (closed deals' snapshots)."""
+    regression = build_regression().fit(prepare(frame), labels(frame))
+    centre = regression.named_steps["prepare"].transform(prepare(frame)).mean(axis=0)
+    return TrainedModel(regression, centre)
 
 
 def predict(model: TrainedModel, frame: pd.DataFrame) -> np.ndarray:
-    """Calibrated win probabilities of the rows of ``frame``."""
-    return model.calibration.predict_proba(prepare(frame))[:, 1]
+    """Win probabilities of the rows of ``frame``."""
+    return model.regression.predict_proba(prepare(frame))[:, 1]
 
 
 def closed_rows(frame: pd.DataFrame) -> pd.DataFrame:
