@@ -73,16 +73,27 @@ def score_account(frame: pd.DataFrame, account_key: str, trained_at: object) -> 
     cutoff = model.cutoff_date(closed)
     evaluations = model.evaluate(frame, cutoff)
     source, reason = _decide(closed_deals, evaluations[0])
+    # A pipeline whose own test rows say the model loses to its stage baseline keeps the stage.
+    pipeline_source = {
+        e.pipeline_id: "stage" if e.model_auc is not None and not e.model_beats_baseline else source
+        for e in evaluations[1:]
+    }
     open_now = frame[frame["is_horizon"].astype(bool)].copy()
-    effects = None
-    if source == "model" and not open_now.empty:
+    stage_probability = pd.to_numeric(open_now["stage_win_probability"])
+    open_now["win_probability_source"] = [
+        pipeline_source.get(str(pipeline_id), source) for pipeline_id in open_now["pipeline_id"]
+    ]
+    by_model = (open_now["win_probability_source"] == "model").to_numpy()
+    open_now["win_probability"] = stage_probability
+    stage_en, stage_ru = describe_frame(open_now, None)
+    open_now["top_factors"], open_now["top_factors_ru"] = stage_en, stage_ru
+    if by_model.any():
         trained = model.fit(closed)
-        open_now["win_probability"] = model.predict(trained, open_now)
-        effects = model.contributions(trained, open_now)
-    else:
-        open_now["win_probability"] = pd.to_numeric(open_now["stage_win_probability"])
-    open_now["win_probability_source"] = source
-    open_now["top_factors"], open_now["top_factors_ru"] = describe_frame(open_now, effects)
+        scored = open_now[by_model]
+        open_now.loc[by_model, "win_probability"] = model.predict(trained, scored)
+        model_en, model_ru = describe_frame(scored, model.contributions(trained, scored))
+        open_now.loc[by_model, "top_factors"] = model_en
+        open_now.loc[by_model, "top_factors_ru"] = model_ru
     open_now["expected_value"] = pd.to_numeric(open_now["amount"]) * open_now["win_probability"]
     open_now = open_now.rename(columns={"days_in_stage": "days_in_current_stage"})
     quality = pd.DataFrame(
@@ -99,8 +110,14 @@ def score_account(frame: pd.DataFrame, account_key: str, trained_at: object) -> 
                 "model_brier": e.model_brier,
                 "baseline_auc": e.baseline_auc,
                 "baseline_brier": e.baseline_brier,
-                "win_probability_source": source,
-                "decision": reason,
+                "win_probability_source": (
+                    source if e.pipeline_id is None else pipeline_source[e.pipeline_id]
+                ),
+                "decision": (
+                    "the model does not beat the stage baseline on this pipeline's test rows"
+                    if e.pipeline_id is not None and pipeline_source[e.pipeline_id] != source
+                    else reason
+                ),
             }
             for e in evaluations
         ]
