@@ -114,10 +114,10 @@ SOURCE_WARMTH = {
     "cold_call": 0.7,
 }
 # The client's own interest, fixed per deal: also scales how often they call or write.
-INTEREST_RANGE = (0.5, 1.5)
+INTEREST_RANGE = (0.6, 1.4)
 # A first conversation later than this after the deal was created finds a cooler lead.
 SLOW_RESPONSE_HOURS = 4
 SLOW_RESPONSE_WARMTH = 0.55
 # Deals older than this cool down by this factor per further 30 days.
-STALE_AFTER_DAYS = 40
-STALE_WARMTH_PER_30_DAYS = 0.8
+STALE_AFTER_DAYS = 60
+STALE_WARMTH_PER_30_DAYS = 0.9
