@@ -140,11 +140,19 @@ def contract_check(suite: Suite, asset_key: AssetKey | None = None) -> AssetChec
 
 
 def default_asset_keys() -> set[AssetKey]:
-    """The assets of this code location that suites may check: raw tables and dbt models."""
+    """The assets of this code location that suites may check: raw tables, dbt models and the
+    marts the win model writes."""
     from orchestration.assets.bitrix24_ingestion import bitrix24_raw
     from orchestration.assets.inputs_ingestion import inputs_raw
+    from orchestration.assets.win_model import win_model
 
-    return {*amocrm_raw.keys, *bitrix24_raw.keys, *inputs_raw.keys, *crm_kpi_dbt.keys}
+    return {
+        *amocrm_raw.keys,
+        *bitrix24_raw.keys,
+        *inputs_raw.keys,
+        *crm_kpi_dbt.keys,
+        *win_model.keys,
+    }
 
 
 def build_checks(asset_keys: Iterable[AssetKey] | None = None) -> list[AssetChecksDefinition]:

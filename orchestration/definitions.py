@@ -9,6 +9,7 @@ from orchestration.assets.crm_ingestion import amocrm_raw
 from orchestration.assets.dbt_models import crm_kpi_dbt
 from orchestration.assets.inputs_ingestion import inputs_raw
 from orchestration.assets.serving import build_serving_assets, published_upstream_keys
+from orchestration.assets.win_model import win_model
 from orchestration.checks import build_checks
 from orchestration.freshness import with_freshness
 from orchestration.jobs import full_refresh_job, nightly_job, nightly_schedule
@@ -21,7 +22,8 @@ defs = Definitions(
         bitrix24_raw,
         inputs_raw,
         crm_kpi_dbt,
-        *build_serving_assets(published_upstream_keys(crm_kpi_dbt.keys)),
+        win_model,
+        *build_serving_assets(published_upstream_keys([*crm_kpi_dbt.keys, *win_model.keys])),
     ],
     asset_checks=build_checks(),
     jobs=[nightly_job, full_refresh_job],

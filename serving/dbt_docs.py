@@ -30,8 +30,12 @@ def load_table_docs(manifest_path: Path) -> dict[str, TableDoc]:
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     dimensions = {name for _, name in DIMENSIONS}
     docs: dict[str, TableDoc] = {}
-    for node in manifest.get("nodes", {}).values():
-        if node.get("resource_type") != "model":
+    # Sources in the marts schema are marts written outside dbt (the win model's).
+    nodes = [*manifest.get("nodes", {}).values(), *manifest.get("sources", {}).values()]
+    for node in nodes:
+        if node.get("resource_type") not in ("model", "source"):
+            continue
+        if node.get("resource_type") == "source" and node.get("schema") != MARTS_SCHEMA:
             continue
         schema = node.get("config", {}).get("schema") or node.get("schema", "")
         if schema != MARTS_SCHEMA and node["name"] not in dimensions:

@@ -100,3 +100,24 @@ LATE_LOSS_REASONS = (
     ("Нет бюджета", 1),
 )
 SKILL_RANGE = (0.75, 1.25)  # managers differ: multiplies advance, divides lose odds
+
+# Win chances beyond the stage, so that a win model has something to learn (as in real sales:
+# warm sources, interested clients, fast responses and fresh deals close more often). Each
+# multiplies the advance odds of a conversation and divides its lose odds. Guesses, not
+# measurements of any real company.
+SOURCE_WARMTH = {
+    "referral": 1.4,
+    "exhibition": 1.15,
+    "seo": 1.0,
+    "google": 0.9,
+    "yandex_direct": 0.85,
+    "cold_call": 0.7,
+}
+# The client's own interest, fixed per deal: also scales how often they call or write.
+INTEREST_RANGE = (0.6, 1.4)
+# A first conversation later than this after the deal was created finds a cooler lead.
+SLOW_RESPONSE_HOURS = 4
+SLOW_RESPONSE_WARMTH = 0.55
+# Deals older than this cool down by this factor per further 30 days.
+STALE_AFTER_DAYS = 60
+STALE_WARMTH_PER_30_DAYS = 0.9

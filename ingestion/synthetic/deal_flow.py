@@ -25,7 +25,7 @@ from .model import (
     Stage,
     StageKind,
 )
-from .randomness import pick_weighted
+from .randomness import pick_weighted, unit_draw
 from .state import DealState
 from .static import FOLLOW_UP, MEETING, SEND_PROPOSAL
 from .world import Kind, World
@@ -158,15 +158,35 @@ def plan_touch(
     _maybe_inbound(world, deal, at, touch_at)
 
 
+def interest(world: World, deal: DealState) -> float:
+    """The client's own interest in the deal, fixed per deal (``behaviour.INTEREST_RANGE``)."""
+    low, high = b.INTEREST_RANGE
+    return low + (high - low) * unit_draw(world.config.seed, "interest", deal.id)
+
+
+def warmth(world: World, deal: DealState, at: int, first_stage: bool) -> float:
+    """How much more (> 1) or less likely than usual a conversation moves the deal forward:
+    lead source, the client's interest, a slow first response, the deal's age."""
+    value = b.SOURCE_WARMTH.get(deal.lead_source, 1.0) * interest(world, deal)
+    age_hours = (at - deal.created_at) / HOUR
+    if first_stage and age_hours > b.SLOW_RESPONSE_HOURS:
+        value *= b.SLOW_RESPONSE_WARMTH
+    stale_days = age_hours / 24 - b.STALE_AFTER_DAYS
+    if stale_days > 0:
+        value *= b.STALE_WARMTH_PER_30_DAYS ** (stale_days / 30)
+    return value
+
+
 def _maybe_inbound(world: World, deal: DealState, after: int, before: int) -> None:
-    """The client may call or write on their own before the next planned touch."""
+    """The client may call or write on their own before the next planned touch (more often
+    the more interested they are)."""
     rng, cal = world.rng, world.calendar
     first, last = world.day, cal.day_of(before)
     for kind, share in (
         (Kind.INBOUND_CALL, b.INBOUND_CALL_BETWEEN_TOUCHES),
         (Kind.INBOUND_EMAIL, b.INBOUND_EMAIL_BETWEEN_TOUCHES),
     ):
-        if rng.random() < share:
+        if rng.random() < share * interest(world, deal):
             day = first + int(rng.random() * (last - first + 1))
             at = cal.slot(rng, deal.responsible_id, day, not_before=after + 10 * MINUTE)
             if at < before:
@@ -247,8 +267,8 @@ def converse(world: World, deal: DealState, at: int, by: int) -> None:
     index = deal.stage_index
     code = stages[index].code
     advance, lose, back = b.STAGE_ODDS.get(code, (0.4, 0.08, 0.03))
-    skill = world.skill[deal.responsible_id]
-    advance, lose = min(0.95, advance * skill), lose / skill
+    odds = world.skill[deal.responsible_id] * warmth(world, deal, at, first_stage=index == 0)
+    advance, lose = min(0.95, advance * odds), min(0.9, lose / odds)
     last = index == len(stages) - 1
     if deal.reopened and last:
         advance, lose = b.REOPENED_WIN, 0.05

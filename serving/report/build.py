@@ -186,8 +186,15 @@ def build_report(
     """Write ``kpi_report_<as of date>.html`` into ``output_dir`` (replaced atomically)."""
     labels = Labels(language)
     now = now or dt.datetime.now(dt.UTC)
+    from serving.report.forecast_section import (  # imports this module's Section and Table
+        forecast_sections,
+        forecast_summary,
+        load_forecast,
+    )
+
     data = load_report_data(snapshot_file)
-    sections = _sections(data, labels)
+    forecast = load_forecast(snapshot_file)
+    sections = _sections(data, labels) + forecast_sections(forecast, labels)
     html = render_html(data, labels, now, sections)
     output_dir.mkdir(parents=True, exist_ok=True)
     stamp = (data.as_of or now.date()).isoformat()
@@ -195,8 +202,8 @@ def build_report(
     temporary = output_dir / f".{path.name}.tmp"
     temporary.write_text(html, encoding="utf-8")
     os.replace(temporary, path)
-    sections = {s.id: s.has_data for s in _sections(data, labels)}
+    summary = "\n".join([summarize(data, labels), *forecast_summary(forecast, labels)])
     logger.info("report: %s (%d KB)", path, len(html.encode()) // 1024)
     return ReportResult(
-        path=path, as_of=data.as_of, sections=sections, summary=summarize(data, labels)
+        path=path, as_of=data.as_of, sections={s.id: s.has_data for s in sections}, summary=summary
     )

@@ -1,19 +1,21 @@
 {#
-    Revenue forecast per pipeline and local calendar month, from the first month of data to
-    two months after the month of the data horizon (as_of_date, never the build date).
-    Two methods: the weighted open pipeline (horizon month) and a seasonal model of monthly
-    revenue (mean of the up to three previous closed months x month-of-year index), whose
-    error on the closed months (backtest, each month forecast from earlier months only) is
-    reported as backtest_mape.
+    Revenue forecast per pipeline (and the account: pipeline_id NULL) and local calendar month,
+    from the first month of data to two months after the month of the data horizon.
+    Complete months: the actual revenue. Other months: won to date + amount x stage win
+    probability of the deals open at the horizon whose expected close date falls in the month
+    (int_deal_snapshots). The backtest runs the same method as of the first day of each of the
+    last 12 complete months (snapshots of that day: open deals, probabilities and medians from
+    earlier closings only) against the month's revenue; the naive baseline forecasts last
+    month's revenue. Months with 0 revenue are left out; both errors NULL under 3 months.
 #}
-with accounts as (
+with horizons as (
 
     select
         account_key,
         as_of_date,
-        {{ period_start('month', 'as_of_date') }} as horizon_month
-    from {{ ref('int_accounts') }}
-    where as_of_date is not null
+        horizon_month
+    from {{ ref('int_forecast_cutoffs') }}
+    where is_horizon
 
 ),
 
@@ -21,15 +23,6 @@ deals as (
 
     select * from {{ ref('fct_deals') }}
     where not is_deleted
-
-),
-
-pipelines as (
-
-    select distinct
-        account_key,
-        pipeline_id
-    from {{ ref('dim_pipeline_stages') }}
 
 ),
 
@@ -52,14 +45,43 @@ month_numbers as (
 months as (
 
     select
-        accounts.account_key,
-        accounts.horizon_month,
+        horizons.account_key,
+        horizons.horizon_month,
+        first_months.first_month,
         cast({{ dbt.dateadd('month', 'month_numbers.n', 'first_months.first_month') }} as date) as month_start
-    from accounts
+    from horizons
     inner join first_months
-        on accounts.account_key = first_months.account_key
+        on horizons.account_key = first_months.account_key
     inner join month_numbers
-        on month_numbers.n <= {{ dbt.datediff('first_months.first_month', 'accounts.horizon_month', 'month') }} + 2
+        on month_numbers.n <= {{ dbt.datediff('first_months.first_month', 'horizons.horizon_month', 'month') }} + 2
+
+),
+
+scopes as (
+
+    select distinct
+        account_key,
+        pipeline_id
+    from {{ ref('dim_pipeline_stages') }}
+
+    union all
+
+    select
+        account_key,
+        null as pipeline_id
+    from horizons
+
+),
+
+won_deals as (
+
+    select
+        account_key,
+        pipeline_id,
+        {{ period_start('month', 'closed_date') }} as month_start,
+        coalesce(amount, 0) as amount
+    from deals
+    where status = 'won' and closed_date is not null
 
 ),
 
@@ -68,185 +90,230 @@ won_by_month as (
     select
         account_key,
         pipeline_id,
-        {{ period_start('month', 'closed_date') }} as month_start,
-        sum(coalesce(amount, 0)) as revenue
-    from deals
-    where status = 'won' and closed_date is not null
-    group by account_key, pipeline_id, {{ period_start('month', 'closed_date') }}
+        month_start,
+        sum(amount) as revenue
+    from won_deals
+    group by account_key, pipeline_id, month_start
 
-),
-
-open_weighted as (
+    union all
 
     select
-        deals.account_key,
-        deals.pipeline_id,
-        sum(coalesce(deals.amount, 0) * coalesce(probabilities.stage_win_probability, 0)) as weighted_open_pipeline
-    from deals
-    left join {{ ref('dim_stage_win_probabilities') }} as probabilities
-        on
-            deals.account_key = probabilities.account_key
-            and deals.pipeline_id = probabilities.pipeline_id
-            and deals.stage_id = probabilities.stage_id
-    where deals.status = 'open'
-    group by deals.account_key, deals.pipeline_id
+        account_key,
+        null as pipeline_id,
+        month_start,
+        sum(amount) as revenue
+    from won_deals
+    group by account_key, month_start
 
 ),
 
-pipeline_months as (
+{# Expected revenue of each open deal, in the month it is expected to close. #}
+expected_deals as (
 
     select
-        months.account_key,
-        pipelines.pipeline_id,
-        months.month_start,
-        months.horizon_month,
-        case
-            when months.month_start < months.horizon_month then months.month_start
-            else months.horizon_month
-        end as base_end,
-        coalesce(won_by_month.revenue, 0) as won_to_date
-    from months
-    inner join pipelines
-        on months.account_key = pipelines.account_key
-    left join won_by_month
-        on
-            months.account_key = won_by_month.account_key
-            and pipelines.pipeline_id = won_by_month.pipeline_id
-            and months.month_start = won_by_month.month_start
+        account_key,
+        is_horizon,
+        pipeline_id,
+        {{ period_start('month', 'as_of_date') }} as cutoff_month,
+        {{ period_start('month', 'expected_close_date') }} as expected_month,
+        coalesce(amount, 0) * coalesce(stage_win_probability, 0) as expected_amount
+    from {{ ref('int_deal_snapshots') }}
 
 ),
 
-{# Closed months only (before the horizon month): the history the model may use. #}
-closed_months as (
+expected_scoped as (
+
+    select
+        account_key,
+        is_horizon,
+        pipeline_id,
+        cutoff_month,
+        expected_month,
+        expected_amount
+    from expected_deals
+
+    union all
+
+    select
+        account_key,
+        is_horizon,
+        null as pipeline_id,
+        cutoff_month,
+        expected_month,
+        expected_amount
+    from expected_deals
+
+),
+
+horizon_expected as (
 
     select
         account_key,
         pipeline_id,
-        month_start,
-        won_to_date as revenue
-    from pipeline_months
-    where month_start < horizon_month
+        expected_month as month_start,
+        sum(expected_amount) as expected_in_month
+    from expected_scoped
+    where is_horizon and expected_month is not null
+    group by account_key, pipeline_id, expected_month
 
 ),
 
-model_inputs as (
+horizon_weighted as (
 
     select
-        pipeline_months.account_key,
-        pipeline_months.pipeline_id,
-        pipeline_months.month_start,
-        avg(
-            case
-                when history.month_start >= {{ dbt.dateadd('month', -3, 'pipeline_months.base_end') }}
-                    then history.revenue
-            end
-        ) as base_revenue,
-        sum(
-            case
-                when history.month_start >= {{ dbt.dateadd('month', -12, 'pipeline_months.base_end') }}
-                    then 1
-                else 0
-            end
-        ) as year_months,
-        avg(
-            case
-                when history.month_start >= {{ dbt.dateadd('month', -12, 'pipeline_months.base_end') }}
-                    then history.revenue
-            end
-        ) as year_mean_revenue,
-        max(
-            case
-                when history.month_start = {{ dbt.dateadd('month', -12, 'pipeline_months.month_start') }}
-                    then history.revenue
-            end
-        ) as year_ago_revenue
-    from pipeline_months
-    inner join closed_months as history
-        on
-            pipeline_months.account_key = history.account_key
-            and pipeline_months.pipeline_id = history.pipeline_id
-            and pipeline_months.base_end > history.month_start
-    group by pipeline_months.account_key, pipeline_months.pipeline_id, pipeline_months.month_start
+        account_key,
+        pipeline_id,
+        sum(expected_amount) as weighted_open_pipeline
+    from expected_scoped
+    where is_horizon
+    group by account_key, pipeline_id
 
 ),
 
-modelled as (
+{# The backtest: as of the first day of a past month, what was expected to close in it. #}
+backtest_expected as (
 
     select
-        pipeline_months.account_key,
-        pipeline_months.pipeline_id,
-        pipeline_months.month_start,
-        pipeline_months.horizon_month,
-        pipeline_months.won_to_date,
-        model_inputs.base_revenue
-        * case
-            when
-                model_inputs.year_months = 12
-                and model_inputs.year_ago_revenue is not null
-                and model_inputs.year_mean_revenue > 0
-                then model_inputs.year_ago_revenue / model_inputs.year_mean_revenue
-            else 1
-        end as model_forecast
-    from pipeline_months
-    left join model_inputs
+        account_key,
+        pipeline_id,
+        cutoff_month as month_start,
+        sum(expected_amount) as backtest_forecast
+    from expected_scoped
+    where not is_horizon and expected_month = cutoff_month
+    group by account_key, pipeline_id, cutoff_month
+
+),
+
+grid as (
+
+    select
+        months.account_key,
+        scopes.pipeline_id,
+        months.month_start,
+        months.horizon_month,
+        months.first_month,
+        coalesce(won_by_month.revenue, 0) as won_to_date
+    from months
+    inner join scopes
+        on months.account_key = scopes.account_key
+    left join won_by_month
         on
-            pipeline_months.account_key = model_inputs.account_key
-            and pipeline_months.pipeline_id = model_inputs.pipeline_id
-            and pipeline_months.month_start = model_inputs.month_start
+            months.account_key = won_by_month.account_key
+            and months.month_start = won_by_month.month_start
+            and (
+                months.month_start <= months.horizon_month
+                and (
+                    scopes.pipeline_id = won_by_month.pipeline_id
+                    or (scopes.pipeline_id is null and won_by_month.pipeline_id is null)
+                )
+            )
+
+),
+
+backtest_months as (
+
+    select
+        grid.account_key,
+        grid.pipeline_id,
+        grid.month_start,
+        grid.won_to_date as actual_revenue,
+        coalesce(backtest_expected.backtest_forecast, 0) as backtest_forecast,
+        lag(grid.won_to_date) over (
+            partition by grid.account_key, grid.pipeline_id order by grid.month_start
+        ) as naive_forecast
+    from grid
+    left join backtest_expected
+        on
+            grid.account_key = backtest_expected.account_key
+            and grid.month_start = backtest_expected.month_start
+            and (
+                grid.pipeline_id = backtest_expected.pipeline_id
+                or (grid.pipeline_id is null and backtest_expected.pipeline_id is null)
+            )
+    where grid.month_start < grid.horizon_month
 
 ),
 
 backtest as (
 
     select
-        account_key,
-        pipeline_id,
-        avg(
-            case
-                when won_to_date > model_forecast then won_to_date - model_forecast else model_forecast - won_to_date
-            end
-            / won_to_date
-        ) as backtest_mape,
-        count(*) as backtest_months
-    from modelled
-    where month_start < horizon_month and model_forecast is not null and won_to_date > 0
-    group by account_key, pipeline_id
+        backtest_months.account_key,
+        backtest_months.pipeline_id,
+        count(*) as backtest_months,
+        avg(abs(backtest_months.backtest_forecast - backtest_months.actual_revenue) / backtest_months.actual_revenue)
+            as backtest_mape,
+        avg(abs(backtest_months.naive_forecast - backtest_months.actual_revenue) / backtest_months.actual_revenue)
+            as naive_mape
+    from backtest_months
+    inner join horizons
+        on backtest_months.account_key = horizons.account_key
+    where
+        backtest_months.actual_revenue > 0
+        and backtest_months.naive_forecast is not null
+        and backtest_months.month_start >= {{ dbt.dateadd('month', -12, 'horizons.horizon_month') }}
+    group by backtest_months.account_key, backtest_months.pipeline_id
+
+),
+
+forecast as (
+
+    select
+        grid.account_key,
+        grid.pipeline_id,
+        grid.month_start,
+        grid.horizon_month,
+        grid.won_to_date,
+        case
+            when grid.month_start = grid.horizon_month then coalesce(horizon_weighted.weighted_open_pipeline, 0)
+            else 0
+        end as weighted_open_pipeline,
+        case
+            when grid.month_start >= grid.horizon_month then coalesce(horizon_expected.expected_in_month, 0)
+            else 0
+        end as expected_in_month
+    from grid
+    left join horizon_expected
+        on
+            grid.account_key = horizon_expected.account_key
+            and grid.month_start = horizon_expected.month_start
+            and (
+                grid.pipeline_id = horizon_expected.pipeline_id
+                or (grid.pipeline_id is null and horizon_expected.pipeline_id is null)
+            )
+    left join horizon_weighted
+        on
+            grid.account_key = horizon_weighted.account_key
+            and (
+                grid.pipeline_id = horizon_weighted.pipeline_id
+                or (grid.pipeline_id is null and horizon_weighted.pipeline_id is null)
+            )
 
 )
 
 select
-    modelled.account_key,
-    modelled.pipeline_id,
-    modelled.month_start,
+    forecast.account_key,
+    forecast.pipeline_id,
+    forecast.month_start,
     case
-        when modelled.month_start < modelled.horizon_month then 'closed'
-        when modelled.month_start = modelled.horizon_month then 'current'
+        when forecast.month_start < forecast.horizon_month then 'closed'
+        when forecast.month_start = forecast.horizon_month then 'current'
         else 'future'
     end as month_status,
-    cast(modelled.won_to_date as {{ type_money() }}) as won_to_date,
-    cast(
-        case
-            when modelled.month_start = modelled.horizon_month then coalesce(open_weighted.weighted_open_pipeline, 0)
-            else 0
-        end as {{ type_money() }}
-    ) as weighted_open_pipeline,
-    cast(modelled.model_forecast as {{ type_money() }}) as model_forecast,
-    cast(
-        case
-            when modelled.month_start < modelled.horizon_month then modelled.won_to_date
-            when modelled.month_start = modelled.horizon_month
-                then modelled.won_to_date + coalesce(open_weighted.weighted_open_pipeline, 0)
-            else modelled.model_forecast
-        end as {{ type_money() }}
-    ) as forecast_revenue,
-    cast(backtest.backtest_mape as {{ type_double() }}) as backtest_mape,
+    forecast.month_start < forecast.horizon_month as is_complete_period,
+    cast(forecast.won_to_date as {{ type_money() }}) as won_to_date,
+    cast(forecast.weighted_open_pipeline as {{ type_money() }}) as weighted_open_pipeline,
+    cast(forecast.expected_in_month as {{ type_money() }}) as expected_in_month,
+    cast(forecast.won_to_date + forecast.expected_in_month as {{ type_money() }}) as forecast_revenue,
+    cast(case when backtest.backtest_months >= 3 then backtest.backtest_mape end as {{ type_double() }})
+        as backtest_mape,
+    cast(case when backtest.backtest_months >= 3 then backtest.naive_mape end as {{ type_double() }})
+        as naive_mape,
     cast(coalesce(backtest.backtest_months, 0) as {{ dbt.type_bigint() }}) as backtest_months
-from modelled
-left join open_weighted
-    on
-        modelled.account_key = open_weighted.account_key
-        and modelled.pipeline_id = open_weighted.pipeline_id
+from forecast
 left join backtest
     on
-        modelled.account_key = backtest.account_key
-        and modelled.pipeline_id = backtest.pipeline_id
+        forecast.account_key = backtest.account_key
+        and (
+            forecast.pipeline_id = backtest.pipeline_id
+            or (forecast.pipeline_id is null and backtest.pipeline_id is null)
+        )
