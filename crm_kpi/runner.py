@@ -13,6 +13,7 @@ from dagster import (
     DagsterInstance,
     EventLogEntry,
     ExecuteInProcessResult,
+    JobDefinition,
 )
 
 from crm_kpi.logs import RunLog, run_log
@@ -63,6 +64,11 @@ def run_nightly(selection: Selection | None = None, log_path: Path | None = None
         job = job.get_subset(
             asset_selection=set(selection.assets), asset_check_selection=set(selection.checks)
         )
+    return run_job(job, log_path)
+
+
+def run_job(job: JobDefinition, log_path: Path | None = None) -> RunSummary:
+    """Execute ``job`` in this process with the run log and summary of ``run_nightly``."""
     with run_log(log_path) as log, _instance() as instance:
         result = job.execute_in_process(
             run_config=RUN_CONFIG, instance=instance, raise_on_error=False

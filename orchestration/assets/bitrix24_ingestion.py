@@ -15,6 +15,7 @@ from orchestration.assets.crm_ingestion import (
     WAREHOUSE_POOL,
     RawTableTranslator,
 )
+from orchestration.assets.source_guard import guarded_load
 
 logger = logging.getLogger("crm_kpi.orchestration")
 
@@ -41,9 +42,12 @@ def bitrix24_raw(context: AssetExecutionContext, dlt: DagsterDltResource) -> Ite
         return
     settings = export_warehouse_env()
     logger.info("loading Bitrix24 into raw_bitrix24 (dlt) ...")
-    yield from dlt.run(
-        context=context,
-        dlt_source=bitrix24_source(),
-        dlt_pipeline=crm_pipeline("bitrix24", settings),
-        loader_file_format=LOADER_FILE_FORMAT,
+    yield from guarded_load(
+        context,
+        lambda: dlt.run(
+            context=context,
+            dlt_source=bitrix24_source(),
+            dlt_pipeline=crm_pipeline("bitrix24", settings),
+            loader_file_format=LOADER_FILE_FORMAT,
+        ),
     )

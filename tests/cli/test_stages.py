@@ -37,3 +37,6 @@ def test_unconfigured_crm_and_skipped_quality_are_left_out() -> None:
     assert "raw_amocrm" in schemas and "raw_bitrix24" not in schemas
     assert SNAPSHOT_KEY in chosen.assets and REPORT_KEY in chosen.assets
     assert not chosen.checks
+    checked = selection_for(_job(), ["ingestion", "quality"], ["amocrm"]).checks
+    assert {check.asset_key.path[0] for check in checked} >= {"raw_amocrm", "marts"}
+    assert "raw_bitrix24" not in {check.asset_key.path[0] for check in checked}

@@ -15,7 +15,8 @@ from crm_kpi.cli import main
 from ingestion.emulators.amocrm import AmoCrmEmulator
 from ingestion.synthetic import CompanyConfig
 
-pytestmark = pytest.mark.slow
+# The whole job on a shared two-core machine takes minutes.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 TOKEN = "run-command-token"
 COMPANY = CompanyConfig(seed=11, start_date=dt.date(2026, 6, 1), days=45, managers=3, teams=1)
