@@ -118,6 +118,33 @@ def _write_files(
             fsync_path(path)
 
 
+def clean_leftovers(serving_dir: Path) -> list[Path]:
+    """Remove what an interrupted publish left: half-built snapshot files and version folders.
+
+    A publish killed mid-way (SIGKILL, power loss) never reaches its own clean-up; the live
+    snapshot and ``files/current`` were not touched, so everything named ``*.tmp`` (and its
+    DuckDB ``.wal``) is garbage. One writer per serving folder, so no other publish is running.
+    """
+    removed: list[Path] = []
+    if not serving_dir.exists():
+        return removed
+    for leftover in serving_dir.glob(f".{SNAPSHOT_FILE}.*.tmp*"):
+        leftover.unlink(missing_ok=True)
+        removed.append(leftover)
+    versions_dir = serving_dir / FILES_DIR / "versions"
+    if versions_dir.exists():
+        for building in versions_dir.glob("*.tmp"):
+            shutil.rmtree(building, ignore_errors=True)
+            removed.append(building)
+    staging_link = serving_dir / FILES_DIR / f".{CURRENT_LINK}.new"
+    if staging_link.is_symlink():
+        staging_link.unlink()
+        removed.append(staging_link)
+    for path in removed:
+        logger.info("publish: removed %s, left by an interrupted publish", path.name)
+    return removed
+
+
 def publish_snapshot(
     warehouse: Path,
     serving_dir: Path,
@@ -134,6 +161,7 @@ def publish_snapshot(
         raise FileNotFoundError(f"warehouse {warehouse} does not exist: run the pipeline first")
     now = dt.datetime.now(dt.UTC)
     version = now.strftime("%Y%m%dT%H%M%S%fZ")
+    clean_leftovers(serving_dir)
     serving_dir.mkdir(parents=True, exist_ok=True)
     versions_dir = serving_dir / FILES_DIR / "versions"
     versions_dir.mkdir(parents=True, exist_ok=True)
