@@ -14,7 +14,7 @@ import pandas as pd
 from great_expectations.expectations.expectation import Expectation
 
 from data_quality.data_docs import build_docs, docs_index, file_context
-from data_quality.history import RowCountHistory, band
+from data_quality.history import ALL_ACCOUNTS, RowCountHistory, band
 from data_quality.suite import Suite, columns_used
 from data_quality.validation import FailedExpectation, ValidationOutcome, validate_frame
 from data_quality.warehouse import columns_of, read_columns, read_only
@@ -33,6 +33,7 @@ class SuiteOutcome:
     docs_index: Path | None = None
     previous_rows: int | None = None
     docs_page: Path | None = None
+    rows_by_account: dict[str, int] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[FailedExpectation]:
@@ -86,31 +87,65 @@ def _missing_table(table: str, warehouse_path: Path) -> ValidationOutcome:
     )
 
 
+def _rows_by_account(connection: duckdb.DuckDBPyConnection, table: str, columns: list[str]):
+    if "account_key" not in columns:
+        (rows,) = connection.execute(f"select count(*) from {table}").fetchone()
+        return {ALL_ACCOUNTS: int(rows)}
+    found = connection.execute(f"select account_key, count(*) from {table} group by 1").fetchall()
+    return {str(account): int(rows) for account, rows in found}
+
+
+def _band_outcome(
+    table: str, counts: dict[str, int], previous: dict[str, int], share: float
+) -> ValidationOutcome:
+    """Each account's row count against its own last passing count (new accounts pass)."""
+    failures = []
+    for account, last in sorted(previous.items()):
+        rows = counts.get(account, 0)
+        low, high = band(last, share)
+        if not low <= rows <= high:
+            failures.append(
+                FailedExpectation(
+                    expectation="expect_table_row_count_to_be_between",
+                    column=None,
+                    failed_rows=rows,
+                    sample=[account],
+                    observed=f"{account}: {rows} rows, expected {low}–{high} "
+                    f"(last passing check: {last})",
+                )
+            )
+    return ValidationOutcome(
+        table=f"{table} · row counts per account",
+        rows=sum(counts.values()),
+        evaluated=len(previous),
+        failures=failures,
+    )
+
+
 def check_suite(
     suite: Suite,
     warehouse_path: Path,
     data_dir: Path,
     run_name: str | None = None,
 ) -> SuiteOutcome:
-    """Validate ``suite.table`` and its derived frames; rebuild the Data Docs.
+    """Validate ``suite.table`` and its derived frames; rebuild the Data Docs (under ``data_dir``).
 
-    The row-count band compares with the last passing check recorded under ``data_dir``;
-    a passing check records its row count.
+    The row-count band compares each account with its last passing check recorded in the
+    warehouse (``quality.row_count_history``); a passing check records its counts.
     """
-    history = RowCountHistory.in_data_dir(data_dir)
-    previous = history.previous(suite.table) if suite.row_count_band is not None else None
+    history = RowCountHistory(warehouse_path)
+    previous = history.previous(suite.table) if suite.row_count_band is not None else {}
+    previous_total = sum(previous.values()) if previous else None
     context = file_context(data_dir)
     with read_only(warehouse_path) as connection:
         columns = columns_of(connection, suite.table)
         if not columns:
             return SuiteOutcome(
-                suite.table, 0, [_missing_table(suite.table, warehouse_path)], None, previous
+                suite.table, 0, [_missing_table(suite.table, warehouse_path)], None, previous_total
             )
         frame = read_columns(connection, suite.table, suite.columns)
+        counts = _rows_by_account(connection, suite.table, columns)
         expectations = suite.expectations()
-        if previous is not None and suite.row_count_band is not None:
-            low, high = band(previous, suite.row_count_band)
-            expectations.append(gxe.ExpectTableRowCountToBeBetween(min_value=low, max_value=high))
         outcomes = [
             validate_frame(
                 suite.table,
@@ -121,6 +156,8 @@ def check_suite(
                 key_columns=_key_columns(expectations),
             )
         ]
+        if previous and suite.row_count_band is not None:
+            outcomes.append(_band_outcome(suite.table, counts, previous, suite.row_count_band))
         for derived in suite.frames:
             name = f"{suite.table} · {derived.name}"
             try:
@@ -143,10 +180,16 @@ def check_suite(
             )
     page = build_docs(context, [o.result_id for o in outcomes if o.result_id is not None])
     outcome = SuiteOutcome(
-        suite.table, len(frame), outcomes, docs_index(data_dir), previous, docs_page=page
+        suite.table,
+        len(frame),
+        outcomes,
+        docs_index(data_dir),
+        previous_total,
+        docs_page=page,
+        rows_by_account=counts,
     )
-    if outcome.success:
-        history.record(suite.table, outcome.rows)
+    if outcome.success and suite.row_count_band is not None:
+        history.record(suite.table, counts)
     return outcome
 
 

@@ -79,14 +79,38 @@ def test_null_ratio_on_zero_denominator_passes(warehouse: Path) -> None:
 def test_row_count_band_against_previous_successful_run(warehouse: Path) -> None:
     write_marts(warehouse)
     assert _check(warehouse).success
-    history = RowCountHistory.in_data_dir(warehouse.parent.parent / "data")
-    assert history.previous(MONTHLY.table) == 4
-    history.record(MONTHLY.table, 40)  # as if the mart had 40 rows last night
+    history = RowCountHistory(warehouse)  # kept in the warehouse itself, per account
+    counts = history.previous(MONTHLY.table)
+    assert sum(counts.values()) == 4 and "*" not in counts
+    [account] = counts
+    history.record(MONTHLY.table, {account: 40})  # as if the mart had 40 rows last night
     outcome = _check(warehouse)
-    assert ("expect_table_row_count_to_be_between", None) in _failed(outcome)
+    [band_failure] = [
+        f for f in outcome.failures if f.expectation == "expect_table_row_count_to_be_between"
+    ]
+    assert band_failure.observed.startswith(f"{account}: 4 rows, expected")
     assert outcome.previous_rows == 40
-    assert history.previous(MONTHLY.table) == 40  # a failing check records nothing
+    assert history.previous(MONTHLY.table) == {account: 40}  # a failing check records nothing
     assert band(100, 0.5) == (50, 201)
+
+
+def test_row_count_history_is_per_warehouse_and_per_account(warehouse: Path, tmp_path) -> None:
+    write_marts(warehouse)
+    assert _check(warehouse).success
+    # the same data directory, a new warehouse: no spurious band failure
+    other = tmp_path / "other" / "crm_kpi.duckdb"
+    other.parent.mkdir()
+    write_marts(other)
+    assert RowCountHistory(other).previous(MONTHLY.table) == {}
+    # a new account in a warehouse is not compared with the others' counts
+    history = RowCountHistory(warehouse)
+    [account] = history.previous(MONTHLY.table)
+    history.record(MONTHLY.table, {"bitrix24:new": 1000})
+    outcome = _check(warehouse)
+    [failure] = [
+        f for f in outcome.failures if f.expectation == "expect_table_row_count_to_be_between"
+    ]
+    assert failure.sample == ["bitrix24:new"] and "0 rows" in failure.observed
 
 
 def test_missing_contract_column_is_reported_by_name(warehouse: Path) -> None:
