@@ -32,7 +32,7 @@ from serving.dbt_docs import TableDoc, load_table_docs, render_markdown
 from serving.digest import SmtpSettings, send_digest
 from serving.pbids import write_pbids
 from serving.postgres import PostgresTarget, publish_to_postgres
-from serving.report import build_report
+from serving.report import build_reports
 from serving.report.labels import Labels
 from serving.snapshot import publish_snapshot, snapshot_path
 from serving.tables import DIMENSIONS, MARTS_SCHEMA
@@ -129,23 +129,26 @@ def build_serving_assets(upstream: Sequence[AssetKey]) -> list[AssetsDefinition]
         deps=[SNAPSHOT_KEY],
         group_name=SERVING_GROUP,
         kinds={"html"},
-        description="A self-contained offline HTML KPI report of the published snapshot "
-        "(leaderboard, trends, funnel, plan vs fact, alerts), in CRM_KPI_REPORT_LANGUAGE.",
+        description="A self-contained offline HTML KPI report per account of the published "
+        "snapshot (leaderboard, trends, funnel, plan vs fact, alerts; partial periods marked), "
+        "in CRM_KPI_REPORT_LANGUAGE.",
     )
     def kpi_report() -> MaterializeResult:
         serving = get_serving_settings()
-        logger.info("writing the HTML KPI report ...")
-        result = build_report(
+        logger.info("writing the HTML KPI report, one per account ...")
+        results = build_reports(
             snapshot_path(serving.serving_dir),
             serving.serving_dir / REPORTS_DIR,
             language=serving.report_language,
         )
+        first = results[0]
         return MaterializeResult(
             metadata={
-                "path": MetadataValue.path(str(result.path)),
-                "as_of": str(result.as_of),
-                "sections_with_data": MetadataValue.json(result.sections),
-                "summary": MetadataValue.text(result.summary),
+                "path": MetadataValue.path(str(first.path)),
+                "reports": MetadataValue.json([str(r.path) for r in results]),
+                "as_of": str(max((r.as_of for r in results if r.as_of), default=None)),
+                "sections_with_data": MetadataValue.json(first.sections),
+                "summary": MetadataValue.text("\n\n".join(r.summary for r in results)),
             }
         )
 
