@@ -59,8 +59,8 @@ def published_lines(result: ExecuteInProcessResult) -> list[str]:
         lines.append(f"Parquet/CSV files: {snapshot['files']}")
         for key, (title, rows, tables) in account_rows(Path(str(snapshot["snapshot"]))).items():
             lines.append(f"  account {key} — {title}: {rows} rows in {tables} tables")
-        for failed in snapshot.get("withheld_accounts") or []:
-            lines.append(f"  account {failed}: NOT published (failed a blocking check)")
+        for account, reason in (snapshot.get("withheld_accounts") or {}).items():
+            lines.append(f"  account {account}: NOT published, a blocking check failed: {reason}")
     postgres = _metadata(result, POSTGRES_KEY)
     if postgres is not None:
         where = (

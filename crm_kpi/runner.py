@@ -75,7 +75,7 @@ def run_job(job: JobDefinition, log_path: Path | None = None) -> RunSummary:
         )
         _write_event_log(log, instance.all_logs(result.run_id))
         failures, warnings = _failures(result), _warnings(result)
-        published = published_lines(result) if result.success else []
+        published = published_lines(result)  # also when an account was withheld
         summary = RunSummary(
             success=result.success,
             failures=failures,

@@ -52,7 +52,13 @@ def stage_assets(crms: Iterable[str]) -> dict[str, set[AssetKey]]:
     from orchestration.assets.crm_ingestion import amocrm_raw
     from orchestration.assets.dbt_models import crm_kpi_dbt
     from orchestration.assets.inputs_ingestion import inputs_raw
-    from orchestration.assets.serving import DIGEST_KEY, POSTGRES_KEY, REPORT_KEY, SNAPSHOT_KEY
+    from orchestration.assets.serving import (
+        DIGEST_KEY,
+        GATE_KEY,
+        POSTGRES_KEY,
+        REPORT_KEY,
+        SNAPSHOT_KEY,
+    )
 
     raw = {"amocrm": amocrm_raw, "bitrix24": bitrix24_raw}
     return {
@@ -61,7 +67,7 @@ def stage_assets(crms: Iterable[str]) -> dict[str, set[AssetKey]]:
         "transform": set(crm_kpi_dbt.keys),
         "quality": set(),
         "publish": {SNAPSHOT_KEY, POSTGRES_KEY},
-        "report": {REPORT_KEY, DIGEST_KEY},
+        "report": {REPORT_KEY, DIGEST_KEY, GATE_KEY},
     }
 
 

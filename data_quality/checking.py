@@ -34,6 +34,8 @@ class SuiteOutcome:
     previous_rows: int | None = None
     docs_page: Path | None = None
     rows_by_account: dict[str, int] = field(default_factory=dict)
+    # account_key -> why it failed; None: the failures cannot be pinned on accounts
+    failed_accounts: dict[str, str] | None = field(default_factory=dict)
 
     @property
     def failures(self) -> list[FailedExpectation]:
@@ -122,6 +124,39 @@ def _band_outcome(
     )
 
 
+def _failed_accounts(
+    outcomes: list[ValidationOutcome],
+    validated: list[tuple[pd.DataFrame, list[Expectation]] | None],
+) -> dict[str, str] | None:
+    """Which accounts break the suite, and why (issue 10: one broken account must not stop
+    the others). Each failing frame is validated again per ``account_key``; a failing frame
+    without that column (or a failed query) cannot be pinned on accounts: None."""
+    failed: dict[str, list[str]] = {}
+    for outcome, inputs in zip(outcomes, validated, strict=True):
+        if outcome.success:
+            continue
+        if inputs is None:  # the per-account row-count band names its accounts
+            for failure in outcome.failures:
+                failed.setdefault(str(failure.sample[0]), []).append(failure.observed or "")
+            continue
+        frame, expectations = inputs
+        if "account_key" not in frame.columns or not expectations:
+            return None
+        attributed = False
+        for account, rows in frame.groupby("account_key", dropna=False):
+            copies = [e.copy(update={"id": None}) for e in expectations]
+            again = validate_frame(outcome.table, rows.reset_index(drop=True), copies)
+            attributed = attributed or not again.success
+            for failure in again.failures:
+                where = f" on {failure.column}" if failure.column else ""
+                failed.setdefault(str(account), []).append(
+                    f"{outcome.table}: {failure.expectation}{where} ({failure.failed_rows} rows)"
+                )
+        if not attributed:
+            return None  # the frame fails as a whole (e.g. a missing column), not per account
+    return {account: "; ".join(reasons) for account, reasons in sorted(failed.items())}
+
+
 def check_suite(
     suite: Suite,
     warehouse_path: Path,
@@ -141,23 +176,33 @@ def check_suite(
         columns = columns_of(connection, suite.table)
         if not columns:
             return SuiteOutcome(
-                suite.table, 0, [_missing_table(suite.table, warehouse_path)], None, previous_total
+                suite.table,
+                0,
+                [_missing_table(suite.table, warehouse_path)],
+                None,
+                previous_total,
+                failed_accounts=None,
             )
-        frame = read_columns(connection, suite.table, suite.columns)
+        wanted = [*suite.columns, "account_key"] if suite.columns else []
+        frame = read_columns(connection, suite.table, wanted)
         counts = _rows_by_account(connection, suite.table, columns)
+        validated: list[tuple[pd.DataFrame, list[Expectation]] | None] = []
         expectations = suite.expectations()
+        applicable = _applicable(expectations, list(frame.columns))
         outcomes = [
             validate_frame(
                 suite.table,
                 frame,
-                _applicable(expectations, list(frame.columns)),
+                applicable,
                 context=context,
                 run_name=run_name,
                 key_columns=_key_columns(expectations),
             )
         ]
+        validated.append((frame, applicable))
         if previous and suite.row_count_band is not None:
             outcomes.append(_band_outcome(suite.table, counts, previous, suite.row_count_band))
+            validated.append(None)
         for derived in suite.frames:
             name = f"{suite.table} · {derived.name}"
             try:
@@ -166,8 +211,12 @@ def check_suite(
                 ).df()
             except duckdb.Error as error:
                 outcomes.append(_query_failed(name, error))
+                validated.append((pd.DataFrame(), []))
                 continue
             derived_expectations = derived.expectations()
+            validated.append(
+                (derived_frame, _applicable(derived_expectations, list(derived_frame.columns)))
+            )
             outcomes.append(
                 validate_frame(
                     name,
@@ -187,6 +236,7 @@ def check_suite(
         previous_total,
         docs_page=page,
         rows_by_account=counts,
+        failed_accounts=_failed_accounts(outcomes, validated),
     )
     if outcome.success and suite.row_count_band is not None:
         history.record(suite.table, counts)

@@ -14,6 +14,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
+    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -26,6 +27,7 @@ from crm_kpi.config import (
     get_serving_settings,
     get_settings,
 )
+from data_quality.withheld import withheld_in_run
 from orchestration.assets.crm_ingestion import WAREHOUSE_POOL
 from orchestration.assets.dbt_models import dbt_project
 from serving.dbt_docs import TableDoc, load_table_docs, render_markdown
@@ -44,6 +46,7 @@ SNAPSHOT_KEY = AssetKey(["serving", "published_snapshot"])
 POSTGRES_KEY = AssetKey(["serving", "postgres_marts"])
 REPORT_KEY = AssetKey(["serving", "kpi_report"])
 DIGEST_KEY = AssetKey(["serving", "email_digest"])
+GATE_KEY = AssetKey(["serving", "account_gate"])
 PBIDS_FILE = "powerbi/crm_kpi_postgresql.pbids"
 REPORTS_DIR = "reports"
 
@@ -73,13 +76,23 @@ def build_serving_assets(upstream: Sequence[AssetKey]) -> list[AssetsDefinition]
         description="Every mart and BI dimension, published to a read-only DuckDB file and "
         "Parquet/CSV files, swapped in atomically after the mart checks pass.",
     )
-    def published_snapshot() -> MaterializeResult:
+    def published_snapshot(context: AssetExecutionContext) -> MaterializeResult:
         settings, serving = get_settings(), get_serving_settings()
+        withheld = withheld_in_run(settings.warehouse_path, context.run.run_id)
         logger.info("publishing the marts to %s ...", serving.serving_dir)
+        for account, reason in withheld.items():
+            logger.error("publish: account %s left out (failed a blocking check: %s)", account,
+                         reason)  # fmt: skip
         readme = render_markdown(_table_docs())
-        result = publish_snapshot(settings.warehouse_path, serving.serving_dir, readme=readme)
+        result = publish_snapshot(
+            settings.warehouse_path,
+            serving.serving_dir,
+            readme=readme,
+            exclude_accounts=set(withheld),
+        )
         return MaterializeResult(
             metadata={
+                "withheld_accounts": MetadataValue.json(withheld),
                 "version": result.version,
                 "snapshot": MetadataValue.path(str(result.snapshot_path)),
                 "files": MetadataValue.path(str(result.files_dir)),
@@ -195,4 +208,23 @@ def build_serving_assets(upstream: Sequence[AssetKey]) -> list[AssetsDefinition]
             }
         )
 
-    return [published_snapshot, postgres_marts, kpi_report, email_digest]
+    @asset(
+        key=GATE_KEY,
+        deps=[SNAPSHOT_KEY, POSTGRES_KEY, REPORT_KEY],
+        group_name=SERVING_GROUP,
+        description="Fails the run, after the healthy accounts are published, when a blocking "
+        "mart check withheld an account (issue 10): the run-failure alert names it.",
+    )
+    def account_gate(context: AssetExecutionContext) -> MaterializeResult:
+        withheld = withheld_in_run(get_settings().warehouse_path, context.run.run_id)
+        if withheld:
+            lines = "; ".join(f"{account} ({reason})" for account, reason in withheld.items())
+            raise Failure(
+                description=f"accounts NOT published, a blocking check failed on their rows: "
+                f"{lines}. The other accounts were published.",
+                metadata={"withheld_accounts": MetadataValue.json(withheld)},
+                allow_retries=False,
+            )
+        return MaterializeResult(metadata={"withheld_accounts": 0})
+
+    return [published_snapshot, postgres_marts, kpi_report, email_digest, account_gate]

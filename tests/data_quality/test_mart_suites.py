@@ -137,3 +137,22 @@ def test_mart_without_a_grain_column_is_blocked(warehouse: Path) -> None:
         f for f in outcome.failures if f.expectation == "expect_table_columns_to_match_set"
     ]
     assert failure.observed == "missing columns: manager_id"
+
+
+def test_a_failing_mart_check_names_the_broken_account_only(warehouse: Path) -> None:
+    good = daily_frame()
+    other = good.assign(account_key="bitrix24:broken")
+    daily = pd.concat([good, other], ignore_index=True)
+    monthly = monthly_frame(daily)
+    broken = monthly["account_key"] == "bitrix24:broken"
+    monthly.loc[broken, "win_rate"] = 7.0  # a rate above 1: broken, on that account's rows only
+    outcome = _check(write_marts(warehouse, daily, monthly))
+    assert not outcome.success
+    assert outcome.failed_accounts is not None
+    assert list(outcome.failed_accounts) == ["bitrix24:broken"]
+    assert "win_rate" in outcome.failed_accounts["bitrix24:broken"]
+
+
+def test_clean_marts_have_no_failed_accounts(warehouse: Path) -> None:
+    outcome = _check(write_marts(warehouse))
+    assert outcome.success and outcome.failed_accounts == {}
