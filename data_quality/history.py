@@ -43,6 +43,8 @@ class RowCountHistory:
 
     def record(self, table: str, counts: dict[str, int]) -> None:
         """Remember ``counts`` (per account) for ``table``; accounts not in ``counts`` stay."""
+        if not counts:
+            return  # an empty table: nothing to compare with next time
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         with duckdb.connect(str(self.warehouse)) as connection:
             connection.execute(f"create schema if not exists {SCHEMA}")

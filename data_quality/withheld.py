@@ -17,6 +17,8 @@ TABLE = "quality.withheld_accounts"
 
 def withhold(warehouse: Path, run_id: str, table: str, accounts: dict[str, str]) -> None:
     """Record that ``accounts`` (account_key -> reason) failed the check of ``table``."""
+    if not accounts:
+        return
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute("create schema if not exists quality")

@@ -156,3 +156,8 @@ def test_a_failing_mart_check_names_the_broken_account_only(warehouse: Path) -> 
 def test_clean_marts_have_no_failed_accounts(warehouse: Path) -> None:
     outcome = _check(write_marts(warehouse))
     assert outcome.success and outcome.failed_accounts == {}
+
+
+def test_an_empty_mart_records_no_history(warehouse: Path) -> None:
+    RowCountHistory(write_marts(warehouse)).record(MONTHLY.table, {})  # no error, nothing kept
+    assert RowCountHistory(warehouse).previous(MONTHLY.table) == {}
