@@ -101,6 +101,10 @@ def inputs_source(
         return ParsedInput(rows=kept, rejections=[Rejection(str(path), 0, reason)])
 
     def read(table: str, path: Path) -> ParsedInput:
+        if not path.exists() and previous is not None and not previous(table):
+            # never loaded: a project without this input (not a file that went missing)
+            logger.info("%s: no file at %s, nothing to load", table, path)
+            return ParsedInput()
         if not path.is_file():
             what = "a directory" if path.is_dir() else "no file"
             return keep_last_good(table, path, f"{what} at {path}")

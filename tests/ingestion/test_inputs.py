@@ -272,3 +272,12 @@ def test_thousands_separators_and_unknown_accounts_are_rejected_rows(tmp_path: P
     reasons = {rejection.line: rejection.reason for rejection in parsed.rejections}
     assert "ambiguous" in reasons[3] and "'1,000'" in reasons[3]
     assert "unknown account 'amocrm:404'" in reasons[5]
+
+
+def test_an_input_never_loaded_and_absent_is_not_a_warning(tmp_path: Path, caplog) -> None:
+    with caplog.at_level("WARNING", logger="crm_kpi.ingestion.inputs"):
+        warehouse = _load(tmp_path, tmp_path / "absent.csv", None, None, previous=lambda _: [])
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        tables = {row[0] for row in connection.execute("show all tables").fetchall()}
+    assert "input_rejections" not in tables or _count(warehouse, "input_rejections") == 0
