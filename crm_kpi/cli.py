@@ -8,8 +8,8 @@ import sys
 from collections.abc import Sequence
 
 from crm_kpi.config import export_warehouse_env
-
-CRMS = ("amocrm", "bitrix24")
+from crm_kpi.logs import configure_logging
+from crm_kpi.stages import STAGE_HELP, chosen_stages
 
 
 def _quiet_telemetry() -> None:
@@ -25,41 +25,40 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from crm_kpi.runner import run_nightly
-    from ingestion.amocrm.helpers.accounts import missing_settings as amocrm_missing_settings
-    from ingestion.pipelines import missing_settings
-    from orchestration.assets.bitrix24_ingestion import bitrix24_missing_settings, bitrix24_raw
-    from orchestration.assets.crm_ingestion import amocrm_raw
-    from orchestration.assets.dbt_models import crm_kpi_dbt
+    """The nightly job, or the stages chosen with --select/--skip; 0 ok, 1 failed, 2 unusable."""
+    from crm_kpi.preflight import settings_errors, source_status
 
-    settings = export_warehouse_env()
-    raw_assets = {"amocrm": amocrm_raw, "bitrix24": bitrix24_raw}
-    selection = list(crm_kpi_dbt.keys)
-    configured = []
-    for crm in CRMS:
-        if crm == "bitrix24":
-            missing = bitrix24_missing_settings()
-        elif crm == "amocrm":  # one account or several, long-lived token or OAuth
-            missing = amocrm_missing_settings()
-        else:
-            missing = missing_settings(crm)
-        if missing:
-            print(f"[crm-kpi] skipping {crm}: not configured (set {', '.join(missing)})")
-        else:
-            configured.append(crm)
-            selection += list(raw_assets[crm].keys)
-    if not configured:
-        print("[crm-kpi] no CRM is configured; see README.md, 'Point it at your amoCRM account'.")
+    errors = settings_errors()
+    if errors:
+        print("[crm-kpi] bad settings, nothing was run:")
+        for error in errors:
+            print(f"  - {error}")
         return 2
+    try:
+        stages = chosen_stages(args.select, args.skip)
+    except ValueError as error:
+        print(f"[crm-kpi] {error}")
+        return 2
+    status = source_status()
+    for crm, missing in status.missing.items():
+        print(f"[crm-kpi] skipping {crm}: not configured (set {', '.join(missing)})")
+    if not status.configured and "ingestion" in stages:
+        print("[crm-kpi] no CRM is configured; see README.md, 'Point it at your amoCRM account'.")
+        print("[crm-kpi] (to rebuild from what is already loaded: crm-kpi run --skip ingestion)")
+        return 2
+    settings = export_warehouse_env()
+    print(f"[crm-kpi] running: {', '.join(stages)} (CRMs: {', '.join(status.configured) or '-'})")
+    from crm_kpi.runner import format_summary, run_nightly
+    from crm_kpi.stages import selection_for
+    from orchestration.definitions import defs
+    from orchestration.jobs import NIGHTLY_JOB_NAME
+
+    selection = selection_for(defs.resolve_job_def(NIGHTLY_JOB_NAME), stages, status.configured)
     summary = run_nightly(selection, log_path=settings.data_dir / "logs" / "last_run.log")
-    if not summary.success:
-        print("[crm-kpi] the run failed:")
-        for failure in summary.failures:
-            print(f"  - {failure}")
-        print(f"[crm-kpi] full log: {summary.log_path}")
-        return 1
-    print(f"[crm-kpi] done. Warehouse: {settings.warehouse_path}")
-    return 0
+    print(format_summary(summary))
+    if summary.success:
+        print(f"[crm-kpi] warehouse: {settings.warehouse_path}")
+    return 0 if summary.success else 1
 
 
 def cmd_emulate(args: argparse.Namespace) -> int:
@@ -91,7 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42, help="seed of the synthetic company")
     demo.set_defaults(handler=cmd_demo)
 
-    run = commands.add_parser("run", help="run the nightly job against the configured CRMs")
+    run = commands.add_parser(
+        "run",
+        help="run the nightly job against the configured CRMs",
+        description="Run the job the schedule runs: "
+        + "; ".join(f"{name}: {text}" for name, text in STAGE_HELP.items()),
+    )
+    run.add_argument("--select", nargs="+", metavar="STAGE", help="run only these stages")
+    run.add_argument("--skip", nargs="+", metavar="STAGE", help="run every stage but these")
     run.set_defaults(handler=cmd_run)
 
     emulate = commands.add_parser("emulate", help="serve an emulated CRM API")
@@ -109,8 +115,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     _quiet_telemetry()
     args = build_parser().parse_args(argv)
-    from crm_kpi.runner import configure_logging
-
     configure_logging()
     try:
         return args.handler(args)

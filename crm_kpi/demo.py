@@ -13,7 +13,7 @@ import duckdb
 
 from crm_kpi.config import MARKETING_SPEND_ENV, SALES_PLAN_ENV, Settings
 from crm_kpi.report import format_table, last_full_month, monthly_kpis
-from crm_kpi.runner import run_nightly
+from crm_kpi.runner import format_summary, run_nightly
 
 DEMO_TOKEN = "demo-long-lived-token"
 DEMO_DAYS = 120
@@ -76,14 +76,10 @@ def run_demo(settings: Settings, days: int = DEMO_DAYS, seed: int = 42) -> int:
         with _environment(environment):
             summary = run_nightly(log_path=settings.data_dir / "logs" / "last_run.log")
         requests = len(emulator.request_log) + len(bitrix24.request_log)
+    print(format_summary(summary), flush=True)
     if not summary.success:
-        _say("the run failed:")
-        for failure in summary.failures:
-            print(f"  - {failure}", flush=True)
-        _say(f"full log: {summary.log_path}")
         return 1
     _say(f"done in {time.monotonic() - started:.0f} s ({requests} API requests)")
-    _say(f"full log of the run: {summary.log_path}")
     month = last_full_month(today)
     frame = monthly_kpis(settings.warehouse_path, month)
     print(f"\nKPIs per manager for {month:%B %Y} (mart_manager_monthly):\n", flush=True)

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-import contextlib
+import datetime as dt
 import logging
 import os
-import sys
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster import AssetCheckSeverity, AssetKey, DagsterInstance, ExecuteInProcessResult
+from dagster import (
+    AssetCheckSeverity,
+    DagsterInstance,
+    EventLogEntry,
+    ExecuteInProcessResult,
+    JobDefinition,
+)
+
+from crm_kpi.logs import RunLog, run_log
+from crm_kpi.publication import published_lines
+from crm_kpi.stages import Selection
 
 # Dagster's own event log stays quiet on the console; progress comes from the crm_kpi loggers.
 RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+progress = logging.getLogger("crm_kpi.runner")
 
 
 @dataclass(frozen=True)
@@ -21,7 +30,9 @@ class RunSummary:
     """What a run did, for the command line.
 
     ``failures``: failed steps and failed blocking checks (the run failed, nothing was
-    published); ``warnings``: failed non-blocking checks (raw and core tables, mart columns).
+    published); ``warnings``: failed non-blocking checks (raw and core tables, mart columns);
+    ``ingestion_warnings``: what the sources skipped (optional endpoints); ``published``:
+    where the marts went, per account.
     """
 
     success: bool
@@ -29,16 +40,8 @@ class RunSummary:
     log_path: Path | None = None
     warnings: list[str] = field(default_factory=list)
     data_docs: Path | None = None
-
-
-def configure_logging() -> None:
-    """Show our own progress lines (rows loaded, steps, checks) on stderr."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
-    project_logger = logging.getLogger("crm_kpi")
-    project_logger.addHandler(handler)
-    project_logger.setLevel(logging.INFO)
-    project_logger.propagate = False
+    ingestion_warnings: list[str] = field(default_factory=list)
+    published: list[str] = field(default_factory=list)
 
 
 def _instance() -> DagsterInstance:
@@ -46,44 +49,84 @@ def _instance() -> DagsterInstance:
     return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
 
 
-def run_nightly(
-    asset_selection: Sequence[AssetKey] | None = None, log_path: Path | None = None
-) -> RunSummary:
-    """Execute the nightly job (or a subset of its assets) in this process.
+def run_nightly(selection: Selection | None = None, log_path: Path | None = None) -> RunSummary:
+    """Execute the nightly job (or the assets and checks of ``selection``) in this process.
 
-    With ``log_path``, what the tools print on stdout (dbt's log of every node) goes to that
-    file instead of the console; progress lines still go to stderr.
+    With ``log_path``, the whole run goes to that file: progress, what the tools print on
+    stdout (dbt's log of every node), Dagster's event log and the traceback of any failure.
+    The console keeps the progress lines only.
     """
     from orchestration.definitions import defs
     from orchestration.jobs import NIGHTLY_JOB_NAME
 
     job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
-    with contextlib.ExitStack() as stack:
-        if log_path is not None:
-            log_path.parent.mkdir(parents=True, exist_ok=True)
-            log_file = stack.enter_context(log_path.open("w", encoding="utf-8"))
-            stack.enter_context(contextlib.redirect_stdout(log_file))
-        instance = stack.enter_context(_instance())
-        result = job.execute_in_process(
-            run_config=RUN_CONFIG,
-            instance=instance,
-            asset_selection=list(asset_selection) if asset_selection else None,
-            raise_on_error=False,
+    if selection is not None:
+        job = job.get_subset(
+            asset_selection=set(selection.assets), asset_check_selection=set(selection.checks)
         )
-    failures, warnings = _failures(result), _warnings(result)
-    data_docs = _data_docs()
-    progress = logging.getLogger("crm_kpi.runner")
+    return run_job(job, log_path)
+
+
+def run_job(job: JobDefinition, log_path: Path | None = None) -> RunSummary:
+    """Execute ``job`` in this process with the run log and summary of ``run_nightly``."""
+    with run_log(log_path) as log, _instance() as instance:
+        result = job.execute_in_process(
+            run_config=RUN_CONFIG, instance=instance, raise_on_error=False
+        )
+        _write_event_log(log, instance.all_logs(result.run_id))
+        failures, warnings = _failures(result), _warnings(result)
+        published = published_lines(result)  # also when an account was withheld
+        summary = RunSummary(
+            success=result.success,
+            failures=failures,
+            log_path=log_path,
+            warnings=warnings,
+            data_docs=_data_docs(),
+            ingestion_warnings=list(log.ingestion_warnings),
+            published=published,
+        )
+        _write_tracebacks(log, result)
+        log.write(format_summary(summary))
     for warning in warnings:
         progress.warning("data quality warning: %s", warning)
-    if data_docs is not None:
-        progress.info("data quality report (Great Expectations Data Docs): %s", data_docs)
-    return RunSummary(
-        success=result.success,
-        failures=failures,
-        log_path=log_path,
-        warnings=warnings,
-        data_docs=data_docs,
-    )
+    if summary.data_docs is not None:
+        progress.info("data quality report (Great Expectations Data Docs): %s", summary.data_docs)
+    return summary
+
+
+def format_summary(summary: RunSummary) -> str:
+    """The run summary as the console and the log file show it."""
+    lines = ["[crm-kpi] " + ("the run succeeded" if summary.success else "the run FAILED:")]
+    lines += [f"  - {failure}" for failure in summary.failures]
+    if summary.ingestion_warnings:
+        lines.append("[crm-kpi] warnings from the sources:")
+        lines += [f"  - {warning}" for warning in summary.ingestion_warnings]
+    if summary.warnings:
+        lines.append("[crm-kpi] data quality warnings:")
+        lines += [f"  - {warning}" for warning in summary.warnings]
+    if summary.published:
+        lines.append("[crm-kpi] published:")
+        lines += [f"  {line}" for line in summary.published]
+    if summary.log_path is not None:
+        lines.append(f"[crm-kpi] full log: {summary.log_path}")
+    return "\n".join(lines)
+
+
+def _write_event_log(log: RunLog, entries: list[EventLogEntry]) -> None:
+    lines = ["", "==== Dagster event log of the run ===="]
+    for entry in entries:
+        when = dt.datetime.fromtimestamp(entry.timestamp).strftime("%H:%M:%S")
+        step = entry.step_key or "-"
+        message = entry.dagster_event.message if entry.dagster_event else entry.user_message
+        lines.append(f"{when} {logging.getLevelName(entry.level):7s} {step}: {message or ''}")
+    log.write("\n".join(lines))
+
+
+def _write_tracebacks(log: RunLog, result: ExecuteInProcessResult) -> None:
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+            log.write(f"\n==== {event.step_key} failed ====\n")
+            log.write(event.step_failure_data.error.to_string())
 
 
 def _data_docs() -> Path | None:

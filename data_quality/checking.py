@@ -14,7 +14,7 @@ import pandas as pd
 from great_expectations.expectations.expectation import Expectation
 
 from data_quality.data_docs import build_docs, docs_index, file_context
-from data_quality.history import RowCountHistory, band
+from data_quality.history import ALL_ACCOUNTS, RowCountHistory, band
 from data_quality.suite import Suite, columns_used
 from data_quality.validation import FailedExpectation, ValidationOutcome, validate_frame
 from data_quality.warehouse import columns_of, read_columns, read_only
@@ -33,6 +33,9 @@ class SuiteOutcome:
     docs_index: Path | None = None
     previous_rows: int | None = None
     docs_page: Path | None = None
+    rows_by_account: dict[str, int] = field(default_factory=dict)
+    # account_key -> why it failed; None: the failures cannot be pinned on accounts
+    failed_accounts: dict[str, str] | None = field(default_factory=dict)
 
     @property
     def failures(self) -> list[FailedExpectation]:
@@ -86,41 +89,120 @@ def _missing_table(table: str, warehouse_path: Path) -> ValidationOutcome:
     )
 
 
+def _rows_by_account(connection: duckdb.DuckDBPyConnection, table: str, columns: list[str]):
+    if "account_key" not in columns:
+        (rows,) = connection.execute(f"select count(*) from {table}").fetchone()
+        return {ALL_ACCOUNTS: int(rows)}
+    found = connection.execute(f"select account_key, count(*) from {table} group by 1").fetchall()
+    return {str(account): int(rows) for account, rows in found}
+
+
+def _band_outcome(
+    table: str, counts: dict[str, int], previous: dict[str, int], share: float
+) -> ValidationOutcome:
+    """Each account's row count against its own last passing count (new accounts pass)."""
+    failures = []
+    for account, last in sorted(previous.items()):
+        rows = counts.get(account, 0)
+        low, high = band(last, share)
+        if not low <= rows <= high:
+            failures.append(
+                FailedExpectation(
+                    expectation="expect_table_row_count_to_be_between",
+                    column=None,
+                    failed_rows=rows,
+                    sample=[account],
+                    observed=f"{account}: {rows} rows, expected {low}–{high} "
+                    f"(last passing check: {last})",
+                )
+            )
+    return ValidationOutcome(
+        table=f"{table} · row counts per account",
+        rows=sum(counts.values()),
+        evaluated=len(previous),
+        failures=failures,
+    )
+
+
+def _failed_accounts(
+    outcomes: list[ValidationOutcome],
+    validated: list[tuple[pd.DataFrame, list[Expectation]] | None],
+) -> dict[str, str] | None:
+    """Which accounts break the suite, and why (issue 10: one broken account must not stop
+    the others). Each failing frame is validated again per ``account_key``; a failing frame
+    without that column (or a failed query) cannot be pinned on accounts: None."""
+    failed: dict[str, list[str]] = {}
+    for outcome, inputs in zip(outcomes, validated, strict=True):
+        if outcome.success:
+            continue
+        if inputs is None:  # the per-account row-count band names its accounts
+            for failure in outcome.failures:
+                failed.setdefault(str(failure.sample[0]), []).append(failure.observed or "")
+            continue
+        frame, expectations = inputs
+        if "account_key" not in frame.columns or not expectations:
+            return None
+        attributed = False
+        for account, rows in frame.groupby("account_key", dropna=False):
+            copies = [e.copy(update={"id": None}) for e in expectations]
+            again = validate_frame(outcome.table, rows.reset_index(drop=True), copies)
+            attributed = attributed or not again.success
+            for failure in again.failures:
+                where = f" on {failure.column}" if failure.column else ""
+                failed.setdefault(str(account), []).append(
+                    f"{outcome.table}: {failure.expectation}{where} ({failure.failed_rows} rows)"
+                )
+        if not attributed:
+            return None  # the frame fails as a whole (e.g. a missing column), not per account
+    return {account: "; ".join(reasons) for account, reasons in sorted(failed.items())}
+
+
 def check_suite(
     suite: Suite,
     warehouse_path: Path,
     data_dir: Path,
     run_name: str | None = None,
 ) -> SuiteOutcome:
-    """Validate ``suite.table`` and its derived frames; rebuild the Data Docs.
+    """Validate ``suite.table`` and its derived frames; rebuild the Data Docs (under ``data_dir``).
 
-    The row-count band compares with the last passing check recorded under ``data_dir``;
-    a passing check records its row count.
+    The row-count band compares each account with its last passing check recorded in the
+    warehouse (``quality.row_count_history``); a passing check records its counts.
     """
-    history = RowCountHistory.in_data_dir(data_dir)
-    previous = history.previous(suite.table) if suite.row_count_band is not None else None
+    history = RowCountHistory(warehouse_path)
+    previous = history.previous(suite.table) if suite.row_count_band is not None else {}
+    previous_total = sum(previous.values()) if previous else None
     context = file_context(data_dir)
     with read_only(warehouse_path) as connection:
         columns = columns_of(connection, suite.table)
         if not columns:
             return SuiteOutcome(
-                suite.table, 0, [_missing_table(suite.table, warehouse_path)], None, previous
+                suite.table,
+                0,
+                [_missing_table(suite.table, warehouse_path)],
+                None,
+                previous_total,
+                failed_accounts=None,
             )
-        frame = read_columns(connection, suite.table, suite.columns)
+        wanted = [*suite.columns, "account_key"] if suite.columns else []
+        frame = read_columns(connection, suite.table, wanted)
+        counts = _rows_by_account(connection, suite.table, columns)
+        validated: list[tuple[pd.DataFrame, list[Expectation]] | None] = []
         expectations = suite.expectations()
-        if previous is not None and suite.row_count_band is not None:
-            low, high = band(previous, suite.row_count_band)
-            expectations.append(gxe.ExpectTableRowCountToBeBetween(min_value=low, max_value=high))
+        applicable = _applicable(expectations, list(frame.columns))
         outcomes = [
             validate_frame(
                 suite.table,
                 frame,
-                _applicable(expectations, list(frame.columns)),
+                applicable,
                 context=context,
                 run_name=run_name,
                 key_columns=_key_columns(expectations),
             )
         ]
+        validated.append((frame, applicable))
+        if previous and suite.row_count_band is not None:
+            outcomes.append(_band_outcome(suite.table, counts, previous, suite.row_count_band))
+            validated.append(None)
         for derived in suite.frames:
             name = f"{suite.table} · {derived.name}"
             try:
@@ -129,8 +211,12 @@ def check_suite(
                 ).df()
             except duckdb.Error as error:
                 outcomes.append(_query_failed(name, error))
+                validated.append((pd.DataFrame(), []))
                 continue
             derived_expectations = derived.expectations()
+            validated.append(
+                (derived_frame, _applicable(derived_expectations, list(derived_frame.columns)))
+            )
             outcomes.append(
                 validate_frame(
                     name,
@@ -143,10 +229,17 @@ def check_suite(
             )
     page = build_docs(context, [o.result_id for o in outcomes if o.result_id is not None])
     outcome = SuiteOutcome(
-        suite.table, len(frame), outcomes, docs_index(data_dir), previous, docs_page=page
+        suite.table,
+        len(frame),
+        outcomes,
+        docs_index(data_dir),
+        previous_total,
+        docs_page=page,
+        rows_by_account=counts,
+        failed_accounts=_failed_accounts(outcomes, validated),
     )
-    if outcome.success:
-        history.record(suite.table, outcome.rows)
+    if outcome.success and suite.row_count_band is not None:
+        history.record(suite.table, counts)
     return outcome
 
 

@@ -1,10 +1,14 @@
 """Great Expectations suites run as Dagster asset checks.
 
 How a bad mart is kept from BI: every mart check is ``blocking`` with ERROR severity. When
-one fails, its step fails, Dagster does not start the assets downstream of that mart in the
-same run (the serving assets depend on every mart), and the run fails, which triggers the
-run-failure alert (``orchestration.sensors``). Checks on raw and core tables, and the column
-contracts of the marts, report WARN and block nothing.
+its failures sit on some accounts' rows only, those accounts are withheld instead (recorded
+in ``quality.withheld_accounts``; the check reports WARN, the publish leaves them out, and
+``serving/account_gate`` fails the run naming them): one broken account does not stop the
+others. Otherwise, when a mart check fails, its step fails, Dagster does not start the
+assets downstream of that mart in the same run (the serving assets depend on every mart),
+and the run fails, which triggers the run-failure alert (``orchestration.sensors``).
+Checks on raw and core tables, and the column contracts of the marts, report WARN and block
+nothing.
 
 Checks read the warehouse over read-only connections and share the ``warehouse`` pool with
 the writers (dlt, dbt), so they never meet a writer holding the DuckDB file.
@@ -12,6 +16,7 @@ the writers (dlt, dbt), so they never meet a writer holding the DuckDB file.
 
 import logging
 from collections.abc import Iterable
+from pathlib import Path
 
 from dagster import (
     AssetCheckExecutionContext,
@@ -28,6 +33,7 @@ from data_quality.checking import SuiteOutcome, check_contract, check_suite
 from data_quality.suite import Suite
 from data_quality.suites import all_suites
 from data_quality.validation import FailedExpectation, ValidationOutcome
+from data_quality.withheld import withhold
 from orchestration.assets.crm_ingestion import WAREHOUSE_POOL, amocrm_raw
 from orchestration.assets.dbt_models import crm_kpi_dbt
 
@@ -104,6 +110,8 @@ def gx_check(suite: Suite, asset_key: AssetKey | None = None) -> AssetChecksDefi
         outcome = check_suite(
             suite, settings.warehouse_path, settings.data_dir, run_name=context.run.run_id
         )
+        if suite.blocking and _only_some_accounts_failed(outcome):
+            return _withhold(context, suite, outcome, settings.warehouse_path)
         logger.info(
             "GX %s: %d rows, %d expectations, %s",
             suite.table,
@@ -116,6 +124,32 @@ def gx_check(suite: Suite, asset_key: AssetKey | None = None) -> AssetChecksDefi
         )
 
     return _check
+
+
+def _only_some_accounts_failed(outcome: SuiteOutcome) -> bool:
+    """The failures sit on some accounts' rows, and at least one other account passes."""
+    failed = outcome.failed_accounts
+    if outcome.success or not failed:
+        return False
+    return bool(set(outcome.rows_by_account) - set(failed))
+
+
+def _withhold(
+    context: AssetCheckExecutionContext, suite: Suite, outcome: SuiteOutcome, warehouse: Path
+) -> AssetCheckResult:
+    """Keep the broken accounts out of the publish, let the healthy ones through (issue 10).
+
+    The check reports WARN (so it does not stop the run) and records the accounts; the
+    snapshot leaves their rows out and ``serving/account_gate`` fails the run, naming them.
+    """
+    failed = outcome.failed_accounts or {}
+    withhold(warehouse, context.run.run_id, suite.table, failed)
+    for account, reason in failed.items():
+        logger.error("GX %s: account %s is withheld from publishing: %s", suite.table, account,
+                     reason)  # fmt: skip
+    metadata = suite_metadata(outcome)
+    metadata["withheld_accounts"] = MetadataValue.json(failed)
+    return AssetCheckResult(passed=False, severity=AssetCheckSeverity.WARN, metadata=metadata)
 
 
 def contract_check(suite: Suite, asset_key: AssetKey | None = None) -> AssetChecksDefinition:

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import logging
 import shutil
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,8 +62,14 @@ def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _build_snapshot_file(warehouse: Path, new_file: Path, version: str, now: dt.datetime) -> dict:
-    """Copy the published tables into a fresh DuckDB file; return ``{table: rows}``."""
+def _build_snapshot_file(
+    warehouse: Path, new_file: Path, version: str, now: dt.datetime, exclude: Collection[str] = ()
+) -> dict:
+    """Copy the published tables into a fresh DuckDB file; return ``{table: rows}``.
+
+    Rows of the accounts in ``exclude`` (withheld: a blocking check failed on them) are left
+    out of every table that has an ``account_key``.
+    """
     row_counts: dict[str, int] = {}
     with duckdb.connect(str(new_file)) as connection:
         connection.execute(f"attach {_sql_string(str(warehouse))} as warehouse (read_only)")
@@ -76,6 +83,11 @@ def _build_snapshot_file(warehouse: Path, new_file: Path, version: str, now: dt.
             connection.execute(
                 f'create table main."{table.name}" as select * from warehouse.{table.qualified}'
             )
+            if exclude and _has_account_key(connection, table.name):
+                connection.execute(
+                    f'delete from main."{table.name}" where account_key in '
+                    f"({', '.join(_sql_string(key) for key in sorted(exclude))})"
+                )
             rows = connection.execute(f'select count(*) from main."{table.name}"').fetchone()
             row_counts[table.name] = int(rows[0]) if rows else 0
             logger.info(
@@ -92,6 +104,15 @@ def _build_snapshot_file(warehouse: Path, new_file: Path, version: str, now: dt.
         connection.execute("detach warehouse")
         connection.execute("checkpoint")
     return row_counts
+
+
+def _has_account_key(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
+    found = connection.execute(
+        "select count(*) from information_schema.columns where table_catalog = current_database()"
+        " and table_schema = 'main' and table_name = ? and column_name = 'account_key'",
+        [table],
+    ).fetchone()
+    return bool(found and found[0])
 
 
 def _write_files(
@@ -118,15 +139,46 @@ def _write_files(
             fsync_path(path)
 
 
+def clean_leftovers(serving_dir: Path) -> list[Path]:
+    """Remove what an interrupted publish left: half-built snapshot files and version folders.
+
+    A publish killed mid-way (SIGKILL, power loss) never reaches its own clean-up; the live
+    snapshot and ``files/current`` were not touched, so everything named ``*.tmp`` (and its
+    DuckDB ``.wal``) is garbage. One writer per serving folder, so no other publish is running.
+    """
+    removed: list[Path] = []
+    if not serving_dir.exists():
+        return removed
+    for leftover in serving_dir.glob(f".{SNAPSHOT_FILE}.*.tmp*"):
+        leftover.unlink(missing_ok=True)
+        removed.append(leftover)
+    versions_dir = serving_dir / FILES_DIR / "versions"
+    if versions_dir.exists():
+        for building in versions_dir.glob("*.tmp"):
+            shutil.rmtree(building, ignore_errors=True)
+            removed.append(building)
+    staging_link = serving_dir / FILES_DIR / f".{CURRENT_LINK}.new"
+    if staging_link.is_symlink():
+        staging_link.unlink()
+        removed.append(staging_link)
+    for path in removed:
+        logger.info("publish: removed %s, left by an interrupted publish", path.name)
+    return removed
+
+
 def publish_snapshot(
     warehouse: Path,
     serving_dir: Path,
     keep_versions: int = KEEP_VERSIONS,
     readme: str | None = None,
+    exclude_accounts: Collection[str] = (),
 ) -> PublishedSnapshot:
     """Publish every mart and BI dimension of ``warehouse`` into ``serving_dir``, atomically.
 
     ``readme`` (the data dictionary) is written beside the Parquet and CSV files.
+    ``exclude_accounts`` are published with no rows at all (not their last good rows: BI
+    sees the account missing rather than stale figures; the previous ``KEEP_VERSIONS``
+    versions of the files stay on disk for anyone who needs yesterday's numbers).
 
     On any error the previous snapshot and files stay live and the half-built copies are removed.
     """
@@ -134,13 +186,14 @@ def publish_snapshot(
         raise FileNotFoundError(f"warehouse {warehouse} does not exist: run the pipeline first")
     now = dt.datetime.now(dt.UTC)
     version = now.strftime("%Y%m%dT%H%M%S%fZ")
+    clean_leftovers(serving_dir)
     serving_dir.mkdir(parents=True, exist_ok=True)
     versions_dir = serving_dir / FILES_DIR / "versions"
     versions_dir.mkdir(parents=True, exist_ok=True)
     new_file = serving_dir / f".{SNAPSHOT_FILE}.{version}.tmp"
     building_dir = versions_dir / f"{version}.tmp"
     try:
-        row_counts = _build_snapshot_file(warehouse, new_file, version, now)
+        row_counts = _build_snapshot_file(warehouse, new_file, version, now, exclude_accounts)
         manifest = {"version": version, "published_at": now.isoformat(), "tables": row_counts}
         _write_files(new_file, building_dir, manifest, readme)
         version_dir = building_dir.rename(versions_dir / version)

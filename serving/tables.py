@@ -10,7 +10,13 @@ from dataclasses import dataclass
 import duckdb
 
 MARTS_SCHEMA = "marts"
-DIMENSIONS = (("core", "dim_managers"), ("core", "dim_pipeline_stages"), ("core", "dim_dates"))
+# dim_accounts (account name, CRM, time zone, data horizon) is published once dbt builds it.
+DIMENSIONS = (
+    ("core", "dim_accounts"),
+    ("core", "dim_managers"),
+    ("core", "dim_pipeline_stages"),
+    ("core", "dim_dates"),
+)
 
 
 @dataclass(frozen=True)

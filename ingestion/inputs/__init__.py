@@ -4,14 +4,15 @@ Two CSV files, the sales plan and the marketing spend, validated row by row
 (``validation.py``): good rows load into ``raw_inputs.sales_plan`` and
 ``raw_inputs.marketing_spend``, rejected rows into ``raw_inputs.input_rejections`` with file,
 line and reason (and into the log). Each run replaces the tables: the files are the whole
-truth. A file that does not exist is skipped with a message; a file without the required
-header columns fails the load.
+truth. A file that cannot be read as a whole (missing, a directory at its path, no required
+header columns, a line the csv module refuses) never empties its table: the last good load
+is kept (``previous``), a warning names the file (and line), and the rejections say why.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dlt
@@ -19,7 +20,14 @@ from dlt.sources import DltResource
 
 from .managers import KnownManagers, managers_from_warehouse
 from .settings import MARKETING_SPEND_TABLE, REJECTIONS_TABLE, SALES_PLAN_TABLE
-from .validation import ParsedInput, Rejection, parse_marketing_spend, parse_sales_plan
+from .validation import (
+    InputFileError,
+    ParsedInput,
+    Rejection,
+    Row,
+    parse_marketing_spend,
+    parse_sales_plan,
+)
 
 __all__ = ["Rejection", "inputs_source", "managers_from_warehouse"]
 
@@ -68,28 +76,57 @@ def inputs_source(
     sales_plan_path: str | Path | None = None,
     marketing_spend_path: str | Path | None = None,
     managers: KnownManagers | None = None,
+    previous: Callable[[str], list[Row]] | None = None,
 ) -> list[DltResource]:
     """The sales plan, the marketing spend and the rejected lines of both.
 
     Args:
-        sales_plan_path: the sales-plan CSV; None or a missing file loads no plan.
-        marketing_spend_path: the marketing-spend CSV; None or a missing file loads no spend.
-        managers: the managers a plan row may name; None skips that check.
+        sales_plan_path: the sales-plan CSV; None loads no plan.
+        marketing_spend_path: the marketing-spend CSV; None loads no spend.
+        managers: the managers a plan row may name (and the accounts a spend row may name);
+            None skips those checks.
+        previous: the rows of the last good load of a table, kept when its file is missing
+            or unreadable; None keeps nothing.
     """
     parsed: dict[str, ParsedInput] = {}
+
+    def keep_last_good(table: str, path: Path, reason: str) -> ParsedInput:
+        kept = previous(table) if previous is not None else []
+        logger.warning(
+            "%s: %s; keeping the last good load (%d rows) until the file is fixed",
+            table,
+            reason,
+            len(kept),
+        )
+        return ParsedInput(rows=kept, rejections=[Rejection(str(path), 0, reason)])
+
+    def read(table: str, path: Path) -> ParsedInput:
+        if not path.exists() and previous is not None and not previous(table):
+            # never loaded: a project without this input (not a file that went missing)
+            logger.info("%s: no file at %s, nothing to load", table, path)
+            return ParsedInput()
+        if not path.is_file():
+            what = "a directory" if path.is_dir() else "no file"
+            return keep_last_good(table, path, f"{what} at {path}")
+        try:
+            if table == SALES_PLAN_TABLE:
+                result = parse_sales_plan(path, managers)
+            else:
+                accounts = set(managers.ids) if managers is not None else None
+                result = parse_marketing_spend(path, accounts)
+        except InputFileError as error:
+            return keep_last_good(table, path, str(error))
+        _report(table, path, result)
+        return result
 
     def parse(table: str) -> ParsedInput:
         if table not in parsed:
             path = sales_plan_path if table == SALES_PLAN_TABLE else marketing_spend_path
-            if path is None or not Path(path).is_file():
-                logger.info("%s: no file at %s, nothing to load", table, path)
+            if path is None:
+                logger.info("%s: no file configured, nothing to load", table)
                 parsed[table] = ParsedInput()
-            elif table == SALES_PLAN_TABLE:
-                parsed[table] = parse_sales_plan(Path(path), managers)
-                _report(table, Path(path), parsed[table])
             else:
-                parsed[table] = parse_marketing_spend(Path(path))
-                _report(table, Path(path), parsed[table])
+                parsed[table] = read(table, Path(path))
         return parsed[table]
 
     @dlt.resource(name=SALES_PLAN_TABLE, write_disposition="replace", columns=SALES_PLAN_COLUMNS)

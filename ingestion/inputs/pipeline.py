@@ -6,8 +6,10 @@ import dlt
 
 from crm_kpi.config import RAW_SCHEMAS, Settings, get_settings
 
-from . import inputs_source
+from . import MARKETING_SPEND_COLUMNS, SALES_PLAN_COLUMNS, inputs_source
 from .managers import managers_from_warehouse
+from .previous import last_good_rows
+from .settings import MARKETING_SPEND_TABLE, SALES_PLAN_TABLE
 
 # parquet: see ingestion/pipelines.py (DuckDB loads it much faster than insert_values).
 LOADER_FILE_FORMAT = "parquet"
@@ -31,6 +33,13 @@ def configured_inputs_source(settings: Settings | None = None) -> dlt.sources.Dl
         sales_plan_path=settings.sales_plan_path,
         marketing_spend_path=settings.marketing_spend_path,
         managers=managers_from_warehouse(settings.warehouse_path),
+        previous=last_good_rows(
+            settings.warehouse_path,
+            {
+                SALES_PLAN_TABLE: list(SALES_PLAN_COLUMNS),
+                MARKETING_SPEND_TABLE: list(MARKETING_SPEND_COLUMNS),
+            },
+        ),
     )
 
 

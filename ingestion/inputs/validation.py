@@ -68,7 +68,14 @@ def _read(path: Path, required: Iterable[str]) -> Iterable[tuple[int, dict[str, 
                 f"{path}: missing column(s) {', '.join(missing)} in the header line"
             )
         reader.fieldnames = header
-        for record in reader:
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:  # e.g. a field over csv.field_size_limit() (128 KB)
+                # the failing line is not counted in line_num yet
+                raise InputFileError(f"{path}, line {reader.line_num + 1}: {error}") from None
             cleaned = {key: (value or "").strip() for key, value in record.items() if key}
             if not any(cleaned.values()):
                 continue  # blank line
@@ -82,9 +89,20 @@ def _month(value: str) -> str:
     return value
 
 
+# A comma is read as the decimal separator only when that is unambiguous ("1000,5"):
+# "1,000" or "1,000.50" could be a thousands separator and is rejected, never guessed.
+AMBIGUOUS_COMMA = re.compile(r"(,\d{3}(?!\d)|,.*[.,]|\..*,)")
+
+
 def _amount(value: str, name: str) -> Decimal:
+    compact = value.replace(" ", "").replace("\u00a0", "")
+    if AMBIGUOUS_COMMA.search(compact):
+        raise ValueError(
+            f"{name} {value!r} is ambiguous (thousands separator?): write it without one, "
+            "e.g. 1000 or 1000.50"
+        )
     try:
-        amount = Decimal(value.replace(" ", "").replace(",", "."))
+        amount = Decimal(compact.replace(",", "."))
     except InvalidOperation:
         raise ValueError(f"{name} {value!r} is not a number") from None
     if not amount.is_finite():
@@ -149,17 +167,20 @@ def parse_sales_plan(path: Path, managers: KnownManagers | None = None) -> Parse
     return parsed
 
 
-def parse_marketing_spend(path: Path) -> ParsedInput:
+def parse_marketing_spend(path: Path, accounts: set[str] | None = None) -> ParsedInput:
     """Read and validate the marketing-spend CSV (``account_key, lead_source, month, spend``).
 
-    Rejected: empty lead source, unparsable month, negative or non-numeric spend, a second
-    row for the same account, source and month.
+    Rejected: an account not in ``accounts`` (when given), empty lead source, unparsable
+    month, negative, non-numeric or ambiguous spend (``1,000``), a second row for the same
+    account, source and month.
     """
     parsed = ParsedInput()
     seen: dict[tuple[str, str, str], int] = {}
     for line, record in _read(path, MARKETING_SPEND_REQUIRED):
         try:
             account_key = _account_key(record["account_key"])
+            if accounts is not None and account_key not in accounts:
+                raise ValueError(f"unknown account {account_key!r} (no such account loaded)")
             lead_source = record["lead_source"]
             if not lead_source:
                 raise ValueError("empty lead_source")

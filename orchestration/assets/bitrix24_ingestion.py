@@ -4,40 +4,20 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-import dlt as dlt_lib
 from dagster import AssetExecutionContext, MaterializeResult
 from dagster_dlt import DagsterDltResource, dlt_assets
-from dlt.common.configuration.exceptions import ConfigFieldMissingException
 
 from crm_kpi.config import RAW_SCHEMAS, export_warehouse_env
+from crm_kpi.preflight import bitrix24_missing_settings
 from ingestion.bitrix24 import bitrix24_source
 from ingestion.pipelines import LOADER_FILE_FORMAT, crm_pipeline
 from orchestration.assets.crm_ingestion import (
     WAREHOUSE_POOL,
     RawTableTranslator,
 )
+from orchestration.assets.source_guard import guarded_load
 
 logger = logging.getLogger("crm_kpi.orchestration")
-
-
-def _setting(key: str, secret: bool) -> Any:
-    provider = dlt_lib.secrets if secret else dlt_lib.config
-    try:
-        return provider.get(key)
-    except ConfigFieldMissingException:
-        return None
-
-
-def bitrix24_missing_settings() -> list[str]:
-    """Environment variables still needed before Bitrix24 can be loaded (empty: ready)."""
-    missing = [] if _setting("sources.bitrix24.portal", False) else ["SOURCES__BITRIX24__PORTAL"]
-    webhook = _setting("sources.bitrix24.webhook_url", True)
-    oauth = _setting("sources.bitrix24.token_file", False) and _setting(
-        "sources.bitrix24.client_secret", True
-    )
-    if not webhook and not oauth:
-        missing.append("SOURCES__BITRIX24__WEBHOOK_URL (or CLIENT_ID, CLIENT_SECRET, TOKEN_FILE)")
-    return missing
 
 
 # The source object given here only describes the resources; no HTTP happens at load time.
@@ -62,9 +42,12 @@ def bitrix24_raw(context: AssetExecutionContext, dlt: DagsterDltResource) -> Ite
         return
     settings = export_warehouse_env()
     logger.info("loading Bitrix24 into raw_bitrix24 (dlt) ...")
-    yield from dlt.run(
-        context=context,
-        dlt_source=bitrix24_source(),
-        dlt_pipeline=crm_pipeline("bitrix24", settings),
-        loader_file_format=LOADER_FILE_FORMAT,
+    yield from guarded_load(
+        context,
+        lambda: dlt.run(
+            context=context,
+            dlt_source=bitrix24_source(),
+            dlt_pipeline=crm_pipeline("bitrix24", settings),
+            loader_file_format=LOADER_FILE_FORMAT,
+        ),
     )

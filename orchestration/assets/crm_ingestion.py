@@ -12,6 +12,7 @@ from crm_kpi.config import RAW_SCHEMAS, export_warehouse_env
 from ingestion.amocrm import amocrm_source
 from ingestion.amocrm.helpers.accounts import missing_settings as amocrm_missing_settings
 from ingestion.pipelines import LOADER_FILE_FORMAT, crm_pipeline, missing_settings
+from orchestration.assets.source_guard import guarded_load
 
 WAREHOUSE_POOL = "warehouse"
 logger = logging.getLogger("crm_kpi.orchestration")
@@ -63,9 +64,12 @@ def amocrm_raw(context: AssetExecutionContext, dlt: DagsterDltResource) -> Itera
     _require_configured("amocrm")
     settings = export_warehouse_env()
     logger.info("loading amoCRM into raw_amocrm (dlt) ...")
-    yield from dlt.run(
-        context=context,
-        dlt_source=amocrm_source(),
-        dlt_pipeline=crm_pipeline("amocrm", settings),
-        loader_file_format=LOADER_FILE_FORMAT,
+    yield from guarded_load(
+        context,
+        lambda: dlt.run(
+            context=context,
+            dlt_source=amocrm_source(),
+            dlt_pipeline=crm_pipeline("amocrm", settings),
+            loader_file_format=LOADER_FILE_FORMAT,
+        ),
     )

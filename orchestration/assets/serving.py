@@ -14,6 +14,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
+    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -26,13 +27,14 @@ from crm_kpi.config import (
     get_serving_settings,
     get_settings,
 )
+from data_quality.withheld import withheld_in_run
 from orchestration.assets.crm_ingestion import WAREHOUSE_POOL
 from orchestration.assets.dbt_models import dbt_project
 from serving.dbt_docs import TableDoc, load_table_docs, render_markdown
 from serving.digest import SmtpSettings, send_digest
 from serving.pbids import write_pbids
 from serving.postgres import PostgresTarget, publish_to_postgres
-from serving.report import build_report
+from serving.report import build_reports
 from serving.report.labels import Labels
 from serving.snapshot import publish_snapshot, snapshot_path
 from serving.tables import DIMENSIONS, MARTS_SCHEMA
@@ -44,6 +46,7 @@ SNAPSHOT_KEY = AssetKey(["serving", "published_snapshot"])
 POSTGRES_KEY = AssetKey(["serving", "postgres_marts"])
 REPORT_KEY = AssetKey(["serving", "kpi_report"])
 DIGEST_KEY = AssetKey(["serving", "email_digest"])
+GATE_KEY = AssetKey(["serving", "account_gate"])
 PBIDS_FILE = "powerbi/crm_kpi_postgresql.pbids"
 REPORTS_DIR = "reports"
 
@@ -73,13 +76,23 @@ def build_serving_assets(upstream: Sequence[AssetKey]) -> list[AssetsDefinition]
         description="Every mart and BI dimension, published to a read-only DuckDB file and "
         "Parquet/CSV files, swapped in atomically after the mart checks pass.",
     )
-    def published_snapshot() -> MaterializeResult:
+    def published_snapshot(context: AssetExecutionContext) -> MaterializeResult:
         settings, serving = get_settings(), get_serving_settings()
+        withheld = withheld_in_run(settings.warehouse_path, context.run.run_id)
         logger.info("publishing the marts to %s ...", serving.serving_dir)
+        for account, reason in withheld.items():
+            logger.error("publish: account %s left out (failed a blocking check: %s)", account,
+                         reason)  # fmt: skip
         readme = render_markdown(_table_docs())
-        result = publish_snapshot(settings.warehouse_path, serving.serving_dir, readme=readme)
+        result = publish_snapshot(
+            settings.warehouse_path,
+            serving.serving_dir,
+            readme=readme,
+            exclude_accounts=set(withheld),
+        )
         return MaterializeResult(
             metadata={
+                "withheld_accounts": MetadataValue.json(withheld),
                 "version": result.version,
                 "snapshot": MetadataValue.path(str(result.snapshot_path)),
                 "files": MetadataValue.path(str(result.files_dir)),
@@ -129,23 +142,26 @@ def build_serving_assets(upstream: Sequence[AssetKey]) -> list[AssetsDefinition]
         deps=[SNAPSHOT_KEY],
         group_name=SERVING_GROUP,
         kinds={"html"},
-        description="A self-contained offline HTML KPI report of the published snapshot "
-        "(leaderboard, trends, funnel, plan vs fact, alerts), in CRM_KPI_REPORT_LANGUAGE.",
+        description="A self-contained offline HTML KPI report per account of the published "
+        "snapshot (leaderboard, trends, funnel, plan vs fact, alerts; partial periods marked), "
+        "in CRM_KPI_REPORT_LANGUAGE.",
     )
     def kpi_report() -> MaterializeResult:
         serving = get_serving_settings()
-        logger.info("writing the HTML KPI report ...")
-        result = build_report(
+        logger.info("writing the HTML KPI report, one per account ...")
+        results = build_reports(
             snapshot_path(serving.serving_dir),
             serving.serving_dir / REPORTS_DIR,
             language=serving.report_language,
         )
+        first = results[0]
         return MaterializeResult(
             metadata={
-                "path": MetadataValue.path(str(result.path)),
-                "as_of": str(result.as_of),
-                "sections_with_data": MetadataValue.json(result.sections),
-                "summary": MetadataValue.text(result.summary),
+                "path": MetadataValue.path(str(first.path)),
+                "reports": MetadataValue.json([str(r.path) for r in results]),
+                "as_of": str(max((r.as_of for r in results if r.as_of), default=None)),
+                "sections_with_data": MetadataValue.json(first.sections),
+                "summary": MetadataValue.text("\n\n".join(r.summary for r in results)),
             }
         )
 
@@ -192,4 +208,23 @@ def build_serving_assets(upstream: Sequence[AssetKey]) -> list[AssetsDefinition]
             }
         )
 
-    return [published_snapshot, postgres_marts, kpi_report, email_digest]
+    @asset(
+        key=GATE_KEY,
+        deps=[SNAPSHOT_KEY, POSTGRES_KEY, REPORT_KEY],
+        group_name=SERVING_GROUP,
+        description="Fails the run, after the healthy accounts are published, when a blocking "
+        "mart check withheld an account (issue 10): the run-failure alert names it.",
+    )
+    def account_gate(context: AssetExecutionContext) -> MaterializeResult:
+        withheld = withheld_in_run(get_settings().warehouse_path, context.run.run_id)
+        if withheld:
+            lines = "; ".join(f"{account} ({reason})" for account, reason in withheld.items())
+            raise Failure(
+                description=f"accounts NOT published, a blocking check failed on their rows: "
+                f"{lines}. The other accounts were published.",
+                metadata={"withheld_accounts": MetadataValue.json(withheld)},
+                allow_retries=False,
+            )
+        return MaterializeResult(metadata={"withheld_accounts": 0})
+
+    return [published_snapshot, postgres_marts, kpi_report, email_digest, account_gate]

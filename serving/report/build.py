@@ -12,7 +12,7 @@ import jinja2
 import pandas as pd
 
 from serving.report import charts
-from serving.report.data import ReportData, load_report_data
+from serving.report.data import ReportData, load_report_data, report_accounts
 from serving.report.labels import Labels
 from serving.report.template import PAGE
 
@@ -117,7 +117,10 @@ def _sections(data: ReportData, labels: Labels) -> list[Section]:
     trends = Section("trends", labels("trends"))
     if data.revenue_trend is not None:
         trends.charts.append(
-            Chart(labels("revenue_by_month"), charts.revenue_by_month(data.revenue_trend, labels))
+            Chart(
+                labels("revenue_by_month"),
+                charts.revenue_by_month(data.revenue_trend, labels, data.partial_month),
+            )
         )
     if data.activity_trend is not None:
         trends.charts.append(
@@ -134,7 +137,10 @@ def _sections(data: ReportData, labels: Labels) -> list[Section]:
             labels,
         )  # fmt: skip
 
-    plan = Section("plan_vs_fact", _title(labels("plan_vs_fact"), labels.month(data.plan_month)))
+    plan_period = labels.month(data.plan_month)
+    if data.plan_month is not None and data.plan_month == data.partial_month:
+        plan_period += f" ({labels('partial_period')})"
+    plan = Section("plan_vs_fact", _title(labels("plan_vs_fact"), plan_period))
     if data.plan_vs_fact is not None:
         plan.charts.append(
             Chart(labels("plan_vs_fact"), charts.plan_vs_fact(data.plan_vs_fact, labels))
@@ -167,23 +173,41 @@ def summarize(data: ReportData, labels: Labels) -> str:
 
 
 def render_html(
-    data: ReportData, labels: Labels, generated: dt.datetime, sections: list[Section]
+    data: ReportData,
+    labels: Labels,
+    generated: dt.datetime,
+    sections: list[Section],
+    account: str | None = None,
 ) -> str:
-    """The whole report as one HTML string."""
+    """The whole report as one HTML string (``account``: its name and CRM, in the title)."""
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return environment.from_string(PAGE).render(
         lang=labels.language,
         t=labels,
+        title=f"{labels('title')} — {account}" if account else labels("title"),
         as_of=labels.date(data.as_of) or labels("no_data"),
         generated=generated.strftime("%Y-%m-%d %H:%M UTC"),
         sections=sections,
     )
 
 
+def _slug(account_key: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in account_key)
+
+
 def build_report(
-    snapshot_file: Path, output_dir: Path, language: str = "ru", now: dt.datetime | None = None
+    snapshot_file: Path,
+    output_dir: Path,
+    language: str = "ru",
+    now: dt.datetime | None = None,
+    account_key: str | None = None,
+    account_title: str | None = None,
 ) -> ReportResult:
-    """Write ``kpi_report_<as of date>.html`` into ``output_dir`` (replaced atomically)."""
+    """Write ``kpi_report_<as of date>.html`` into ``output_dir`` (replaced atomically).
+
+    With ``account_key``: that account's rows only, its name and CRM (``account_title``) in
+    the title, and the file ``kpi_report_<account>_<as of date>.html``.
+    """
     labels = Labels(language)
     now = now or dt.datetime.now(dt.UTC)
     from serving.report.forecast_section import (  # imports this module's Section and Table
@@ -192,18 +216,36 @@ def build_report(
         load_forecast,
     )
 
-    data = load_report_data(snapshot_file)
-    forecast = load_forecast(snapshot_file)
+    data = load_report_data(snapshot_file, account_key)
+    forecast = load_forecast(snapshot_file, account_key)
     sections = _sections(data, labels) + forecast_sections(forecast, labels)
-    html = render_html(data, labels, now, sections)
+    account = account_title or account_key
+    html = render_html(data, labels, now, sections, account)
     output_dir.mkdir(parents=True, exist_ok=True)
     stamp = (data.as_of or now.date()).isoformat()
-    path = output_dir / f"kpi_report_{stamp}.html"
+    prefix = f"kpi_report_{_slug(account_key)}_" if account_key else "kpi_report_"
+    path = output_dir / f"{prefix}{stamp}.html"
     temporary = output_dir / f".{path.name}.tmp"
     temporary.write_text(html, encoding="utf-8")
     os.replace(temporary, path)
     summary = "\n".join([summarize(data, labels), *forecast_summary(forecast, labels)])
     logger.info("report: %s (%d KB)", path, len(html.encode()) // 1024)
     return ReportResult(
-        path=path, as_of=data.as_of, sections={s.id: s.has_data for s in sections}, summary=summary
+        path=path,
+        as_of=data.as_of,
+        sections={s.id: s.has_data for s in sections},
+        summary=f"{account}\n{summary}" if account else summary,
     )
+
+
+def build_reports(
+    snapshot_file: Path, output_dir: Path, language: str = "ru", now: dt.datetime | None = None
+) -> list[ReportResult]:
+    """One report per account of the snapshot (managers of two accounts never mix)."""
+    accounts = report_accounts(snapshot_file)
+    if not accounts:
+        return [build_report(snapshot_file, output_dir, language, now)]
+    return [
+        build_report(snapshot_file, output_dir, language, now, key, title)
+        for key, title in accounts.items()
+    ]

@@ -37,26 +37,46 @@ def _figure(width: float = 9.0, height: float = 3.2) -> tuple[Figure, object]:
     return figure, axes
 
 
-def revenue_by_month(frame: pd.DataFrame, labels: Labels) -> str:
-    """Bars of revenue per month."""
+def revenue_by_month(
+    frame: pd.DataFrame, labels: Labels, partial_month: object | None = None
+) -> str:
+    """Bars of revenue per month; the month cut by the data horizon is hatched and starred."""
     figure, axes = _figure()
-    months = [labels.month(m) for m in frame["month_start"]]
-    axes.bar(months, frame["revenue"].astype(float), color=COLOURS[0])
+    partial = [m == partial_month for m in frame["month_start"]]
+    months = [labels.month(m) + (" *" if p else "") for m, p in zip(frame["month_start"], partial,
+                                                                     strict=True)]  # fmt: skip
+    bars = axes.bar(months, frame["revenue"].astype(float), color=COLOURS[0])
+    for bar, is_partial in zip(bars, partial, strict=True):
+        if is_partial:
+            bar.set_alpha(0.45)
+            bar.set_hatch("//")
     axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: labels.number(v)))
-    axes.set_title(labels("revenue_by_month"), loc="left")
+    title = labels("revenue_by_month") + (f" (* {labels('partial_period')})" if any(partial)
+                                          else "")  # fmt: skip
+    axes.set_title(title, loc="left")
     axes.tick_params(axis="x", labelrotation=30)
     return _svg(figure)
 
 
 def activity_by_week(frame: pd.DataFrame, labels: Labels) -> str:
-    """Lines of weekly activity counts."""
+    """Lines of weekly activity counts; a week cut by the data horizon is a dashed, hollow
+    last point (it is not a collapse, only fewer days)."""
     figure, axes = _figure()
-    measures = [c for c in frame.columns if c != "week_start"]
+    partial = frame["is_partial"].fillna(False).astype(bool) if "is_partial" in frame else None
+    measures = [c for c in frame.columns if c not in ("week_start", "is_partial")]
+    full = frame if partial is None else frame[~partial]
     for colour, measure in zip(COLOURS, measures, strict=False):
-        axes.plot(frame["week_start"], frame[measure].astype(float), marker="o", markersize=3,
+        axes.plot(full["week_start"], full[measure].astype(float), marker="o", markersize=3,
                   color=colour, label=labels(measure))  # fmt: skip
+        if partial is not None and partial.any():
+            tail = frame.loc[partial | partial.shift(-1, fill_value=False)]
+            axes.plot(tail["week_start"], tail[measure].astype(float), linestyle="--",
+                      marker="o", markersize=4, markerfacecolor="white", color=colour)  # fmt: skip
     figure.legend(frameon=False, ncols=len(measures), loc="outside lower center")
-    axes.set_title(labels("activity_by_week"), loc="left")
+    title = labels("activity_by_week")
+    if partial is not None and partial.any():
+        title += f" ({labels('partial_week_dashed')})"
+    axes.set_title(title, loc="left")
     figure.autofmt_xdate()
     return _svg(figure)
 

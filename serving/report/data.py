@@ -21,6 +21,8 @@ class ReportData:
 
     as_of: dt.date | None
     month: dt.date | None
+    # the last month and week of the trends are cut by as_of: shown, but marked partial
+    partial_month: dt.date | None
     leaderboard: pd.DataFrame | None
     revenue_trend: pd.DataFrame | None
     activity_trend: pd.DataFrame | None
@@ -59,9 +61,47 @@ LEADERBOARD_COLUMNS = [
 ]  # fmt: skip
 
 
-def load_report_data(snapshot_file: Path) -> ReportData:
-    """Read every section's data over a read-only connection to the published snapshot."""
+def report_accounts(snapshot_file: Path) -> dict[str, str]:
+    """``{account_key: "<account name> (<CRM>)"}`` of every account in the published marts."""
     with duckdb.connect(str(snapshot_file), read_only=True) as con:
+        tables = _tables(con)
+        keys: set[str] = set()
+        for name, columns in tables.items():
+            if name.startswith("mart_") and "account_key" in columns:
+                found = con.execute(f'select distinct account_key from "{name}"').fetchall()
+                keys |= {row[0] for row in found}
+        titles = {key: key for key in keys if key is not None}
+        if {"account_key", "account_name", "crm"} <= tables.get("dim_accounts", set()):
+            for key, name, crm in con.execute(
+                "select account_key, account_name, crm from dim_accounts"
+            ).fetchall():
+                if key in titles:
+                    titles[key] = f"{name or key} ({crm})"
+    return dict(sorted(titles.items()))
+
+
+def _scoped(con: duckdb.DuckDBPyConnection, account_key: str | None):
+    """Views named like the marts, holding only ``account_key``'s rows (all rows: None)."""
+    if account_key is None:
+        return
+    (catalog,) = con.execute("select current_database()").fetchone()
+    for name, columns in _tables(con).items():
+        if "account_key" in columns:
+            quoted = "'" + account_key.replace("'", "''") + "'"
+            con.execute(
+                f'create temp view "{name}" as select * from "{catalog}".main."{name}"'
+                f" where account_key = {quoted}"
+            )
+
+
+def load_report_data(snapshot_file: Path, account_key: str | None = None) -> ReportData:
+    """Read every section's data over a read-only connection to the published snapshot.
+
+    With ``account_key``, only that account's rows (a report per account: managers of two
+    accounts are never ranked or summed together).
+    """
+    with duckdb.connect(str(snapshot_file), read_only=True) as con:
+        _scoped(con, account_key)
         tables = _tables(con)
         daily, monthly = tables.get("mart_manager_daily"), tables.get("mart_manager_monthly")
         as_of = None
@@ -75,6 +115,7 @@ def load_report_data(snapshot_file: Path) -> ReportData:
                 else None
             )
         month = last_full_month(as_of + dt.timedelta(days=1)) if as_of else None
+        partial_month = as_of.replace(day=1) if as_of and as_of != _month_end(as_of) else None
 
         leaderboard = revenue_trend = None
         if monthly and month:
@@ -100,8 +141,10 @@ def load_report_data(snapshot_file: Path) -> ReportData:
                 sums = ", ".join(f"sum({m}) as {m}" for m in measures)
                 activity_trend = _frame(
                     con,
-                    f"select date_trunc('week', activity_date)::date as week_start, {sums}"
+                    f"select date_trunc('week', activity_date)::date as week_start, {sums},"
+                    " date_trunc('week', activity_date)::date + 6 > ?::date as is_partial"
                     " from mart_manager_daily group by 1 order by 1",
+                    [as_of],
                 )
 
         funnel = None
@@ -167,6 +210,7 @@ def load_report_data(snapshot_file: Path) -> ReportData:
     return ReportData(
         as_of=as_of,
         month=month,
+        partial_month=partial_month,
         leaderboard=leaderboard,
         revenue_trend=revenue_trend,
         activity_trend=activity_trend,

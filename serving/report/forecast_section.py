@@ -90,15 +90,22 @@ class ForecastData:
     present: bool = True  # False: the snapshot has none of the forecast marts
 
 
-def _query(con: duckdb.DuckDBPyConnection, tables: set[str], table: str, sql: str):
+def _query(
+    con: duckdb.DuckDBPyConnection,
+    tables: set[str],
+    table: str,
+    sql: str,
+    account_key: str | None = None,
+):
     if table not in tables:
         return None
-    frame = con.execute(sql).df()
+    frame = con.execute(sql, {"account": account_key}).df()
     return None if frame.empty else frame
 
 
-def load_forecast(snapshot_file: Path) -> ForecastData:
-    """Read the forecast marts from the published snapshot (read-only)."""
+def load_forecast(snapshot_file: Path, account_key: str | None = None) -> ForecastData:
+    """Read the forecast marts from the published snapshot (read-only), of one account or all."""
+    mine = "($account is null or account_key = $account)"
     with duckdb.connect(str(snapshot_file), read_only=True) as con:
         tables = {row[0] for row in con.execute("show tables").fetchall()}
         forecast = _query(
@@ -108,8 +115,10 @@ def load_forecast(snapshot_file: Path) -> ForecastData:
             """select account_key, month_start, won_to_date, expected_in_month, forecast_revenue,
                       backtest_mape, naive_mape
                from mart_revenue_forecast
-               where pipeline_id is null and month_status = 'current'
-               order by account_key""",
+               where pipeline_id is null and month_status = 'current' and """
+            + mine
+            + " order by account_key",
+            account_key,
         )
         top = _query(
             con,
@@ -119,16 +128,20 @@ def load_forecast(snapshot_file: Path) -> ForecastData:
                        expected_value, expected_close_date, win_probability_source,
                        top_factors, top_factors_ru
                 from mart_deal_scores
-                where expected_value is not null
+                where expected_value is not null and {mine}
                 order by expected_value desc, account_key, deal_id
                 limit {TOP_DEALS}""",
+            account_key,
         )
         quality = _query(
             con,
             tables,
             "mart_win_model_quality",
             """select account_key, win_probability_source, decision
-               from mart_win_model_quality where pipeline_id is null order by account_key""",
+               from mart_win_model_quality where pipeline_id is null and """
+            + mine
+            + " order by account_key",
+            account_key,
         )
     present = bool(tables & {"mart_revenue_forecast", "mart_deal_scores"})
     return ForecastData(forecast, top, quality, present)

@@ -16,6 +16,8 @@ _RU_MONTHS = (
 TEXT = {
     "ru": {
         "title": "KPI отдела продаж",
+        "partial_period": "неполный период",
+        "partial_week_dashed": "пунктир — неполная неделя",
         "as_of": "Данные по",
         "generated": "Отчёт сформирован",
         "leaderboard": "Рейтинг менеджеров",
@@ -68,6 +70,8 @@ TEXT = {
     },
     "en": {
         "title": "Sales KPIs",
+        "partial_period": "partial period",
+        "partial_week_dashed": "dashed: partial week",
         "as_of": "Data as of",
         "generated": "Generated",
         "leaderboard": "Manager leaderboard",

@@ -7,7 +7,7 @@ PAGE = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy"
       content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>{{ t('title') }} · {{ as_of }}</title>
+<title>{{ title }} · {{ as_of }}</title>
 <style>
   body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0;
          color: #0f172a; background: #f8fafc; }
@@ -31,7 +31,7 @@ PAGE = """<!DOCTYPE html>
 </head>
 <body>
 <header>
-  <h1>{{ t('title') }}</h1>
+  <h1>{{ title }}</h1>
   <p>{{ t('as_of') }} {{ as_of }} · {{ t('generated') }} {{ generated }}</p>
 </header>
 <main>

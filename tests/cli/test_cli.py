@@ -112,3 +112,65 @@ def _settings():
     from crm_kpi.config import export_warehouse_env
 
     return export_warehouse_env()
+
+
+def _run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    """``crm-kpi`` in a fresh interpreter that reports whether Dagster got imported."""
+    code = (
+        "import sys; from crm_kpi.cli import main; rc = main(sys.argv[1:]); "
+        "print('DAGSTER_LOADED' if 'dagster' in sys.modules else 'DAGSTER_NOT_LOADED'); "
+        "sys.exit(rc)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        env=env,
+    )
+
+
+def _env_without_crms(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOURCES__")}
+    env["CRM_KPI_DATA_DIR"] = str(tmp_path / "data")
+    env["CRM_KPI_WAREHOUSE"] = str(tmp_path / "warehouse.duckdb")
+    return env
+
+
+def test_configuration_errors_are_answered_before_dagster_loads(tmp_path: Path) -> None:
+    env = _env_without_crms(tmp_path)
+    started = time.monotonic()
+    done = _run_cli(["run"], env, tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "no CRM is configured" in done.stdout and "DAGSTER_NOT_LOADED" in done.stdout
+    assert time.monotonic() - started < 30  # seconds, not a minute (62 s before)
+
+    bad = _run_cli(["run"], {**env, "CRM_KPI_RETRY_MAX": "three"}, tmp_path)
+    assert bad.returncode == 2
+    assert "CRM_KPI_RETRY_MAX='three' is not an integer" in bad.stdout
+    assert "DAGSTER_NOT_LOADED" in bad.stdout
+
+    unknown = _run_cli(["run", "--skip", "publishing"], env, tmp_path)
+    assert unknown.returncode == 2
+    assert "unknown stage 'publishing'" in unknown.stdout
+
+
+def test_settings_errors_name_each_bad_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crm_kpi.preflight import settings_errors
+
+    monkeypatch.setenv("CRM_KPI_SCHEDULE_TIMEZONE", "Mars/Olympus")
+    monkeypatch.setenv("CRM_KPI_REPORT_LANGUAGE", "de")
+    monkeypatch.setenv("CRM_KPI_SCHEDULE_CRON", "0 2 * *")
+    errors = "\n".join(settings_errors())
+    assert "Mars/Olympus" in errors and "'de'" in errors and "cron" in errors
+
+
+def test_stages_select_and_skip() -> None:
+    from crm_kpi.stages import STAGES, UnknownStage, chosen_stages
+
+    assert chosen_stages(None, None) == list(STAGES)
+    assert chosen_stages(None, ["ingestion"]) == [s for s in STAGES if s != "ingestion"]
+    assert chosen_stages(["report", "publish"], None) == ["publish", "report"]
+    with pytest.raises(UnknownStage):
+        chosen_stages(["dbt"], None)

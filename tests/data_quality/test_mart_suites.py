@@ -79,14 +79,38 @@ def test_null_ratio_on_zero_denominator_passes(warehouse: Path) -> None:
 def test_row_count_band_against_previous_successful_run(warehouse: Path) -> None:
     write_marts(warehouse)
     assert _check(warehouse).success
-    history = RowCountHistory.in_data_dir(warehouse.parent.parent / "data")
-    assert history.previous(MONTHLY.table) == 4
-    history.record(MONTHLY.table, 40)  # as if the mart had 40 rows last night
+    history = RowCountHistory(warehouse)  # kept in the warehouse itself, per account
+    counts = history.previous(MONTHLY.table)
+    assert sum(counts.values()) == 4 and "*" not in counts
+    [account] = counts
+    history.record(MONTHLY.table, {account: 40})  # as if the mart had 40 rows last night
     outcome = _check(warehouse)
-    assert ("expect_table_row_count_to_be_between", None) in _failed(outcome)
+    [band_failure] = [
+        f for f in outcome.failures if f.expectation == "expect_table_row_count_to_be_between"
+    ]
+    assert band_failure.observed.startswith(f"{account}: 4 rows, expected")
     assert outcome.previous_rows == 40
-    assert history.previous(MONTHLY.table) == 40  # a failing check records nothing
+    assert history.previous(MONTHLY.table) == {account: 40}  # a failing check records nothing
     assert band(100, 0.5) == (50, 201)
+
+
+def test_row_count_history_is_per_warehouse_and_per_account(warehouse: Path, tmp_path) -> None:
+    write_marts(warehouse)
+    assert _check(warehouse).success
+    # the same data directory, a new warehouse: no spurious band failure
+    other = tmp_path / "other" / "crm_kpi.duckdb"
+    other.parent.mkdir()
+    write_marts(other)
+    assert RowCountHistory(other).previous(MONTHLY.table) == {}
+    # a new account in a warehouse is not compared with the others' counts
+    history = RowCountHistory(warehouse)
+    [account] = history.previous(MONTHLY.table)
+    history.record(MONTHLY.table, {"bitrix24:new": 1000})
+    outcome = _check(warehouse)
+    [failure] = [
+        f for f in outcome.failures if f.expectation == "expect_table_row_count_to_be_between"
+    ]
+    assert failure.sample == ["bitrix24:new"] and "0 rows" in failure.observed
 
 
 def test_missing_contract_column_is_reported_by_name(warehouse: Path) -> None:
@@ -113,3 +137,27 @@ def test_mart_without_a_grain_column_is_blocked(warehouse: Path) -> None:
         f for f in outcome.failures if f.expectation == "expect_table_columns_to_match_set"
     ]
     assert failure.observed == "missing columns: manager_id"
+
+
+def test_a_failing_mart_check_names_the_broken_account_only(warehouse: Path) -> None:
+    good = daily_frame()
+    other = good.assign(account_key="bitrix24:broken")
+    daily = pd.concat([good, other], ignore_index=True)
+    monthly = monthly_frame(daily)
+    broken = monthly["account_key"] == "bitrix24:broken"
+    monthly.loc[broken, "win_rate"] = 7.0  # a rate above 1: broken, on that account's rows only
+    outcome = _check(write_marts(warehouse, daily, monthly))
+    assert not outcome.success
+    assert outcome.failed_accounts is not None
+    assert list(outcome.failed_accounts) == ["bitrix24:broken"]
+    assert "win_rate" in outcome.failed_accounts["bitrix24:broken"]
+
+
+def test_clean_marts_have_no_failed_accounts(warehouse: Path) -> None:
+    outcome = _check(write_marts(warehouse))
+    assert outcome.success and outcome.failed_accounts == {}
+
+
+def test_an_empty_mart_records_no_history(warehouse: Path) -> None:
+    RowCountHistory(write_marts(warehouse)).record(MONTHLY.table, {})  # no error, nothing kept
+    assert RowCountHistory(warehouse).previous(MONTHLY.table) == {}

@@ -111,7 +111,7 @@ def test_a_file_without_the_required_columns_fails_as_a_whole(tmp_path: Path) ->
         parse_sales_plan(path)
 
 
-def _load(tmp_path: Path, plan: Path | None, spend: Path | None, managers) -> Path:
+def _load(tmp_path: Path, plan: Path | None, spend: Path | None, managers, previous=None) -> Path:
     warehouse = tmp_path / "wh.duckdb"
     pipeline = dlt.pipeline(
         pipeline_name="test_inputs",
@@ -120,7 +120,9 @@ def _load(tmp_path: Path, plan: Path | None, spend: Path | None, managers) -> Pa
         pipelines_dir=str(tmp_path / "dlt"),
     )
     pipeline.run(
-        inputs_source(sales_plan_path=plan, marketing_spend_path=spend, managers=managers),
+        inputs_source(
+            sales_plan_path=plan, marketing_spend_path=spend, managers=managers, previous=previous
+        ),
         loader_file_format="parquet",
     )
     return warehouse
@@ -153,7 +155,7 @@ def test_good_rows_load_and_rejections_are_kept_and_reruns_replace(tmp_path, fil
     )
 
 
-def test_missing_files_load_nothing(tmp_path: Path) -> None:
+def test_missing_files_load_nothing_the_first_time(tmp_path: Path) -> None:
     warehouse = _load(tmp_path, tmp_path / "absent.csv", None, None)
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         tables = {
@@ -164,9 +166,11 @@ def test_missing_files_load_nothing(tmp_path: Path) -> None:
         }
         # dlt creates no table for a resource that yielded nothing; dbt staging reads a missing
         # table as an empty relation (fill_source_columns).
-        for table in {"sales_plan", "marketing_spend", "input_rejections"} & tables:
+        for table in {"sales_plan", "marketing_spend"} & tables:
             count = connection.execute(f"select count(*) from raw_inputs.{table}").fetchone()[0]
             assert count == 0, table
+        reasons = connection.execute("select reason from raw_inputs.input_rejections").fetchall()
+    assert reasons == [(f"no file at {tmp_path / 'absent.csv'}",)]
 
 
 def test_managers_are_read_from_the_warehouse(tmp_path: Path) -> None:
@@ -207,3 +211,73 @@ def test_synthetic_company_files_are_valid(tmp_path: Path) -> None:
     assert {row["lead_source"] for row in spend.rows} <= {s.code for s in static.lead_sources}
     again = write_input_files(config, tmp_path / "again", bitrix24_portal="demo.bitrix24.ru")
     assert again.sales_plan.read_text() == (written.sales_plan.read_text())
+
+
+def _previous(warehouse: Path):
+    from ingestion.inputs import MARKETING_SPEND_COLUMNS, SALES_PLAN_COLUMNS
+    from ingestion.inputs.previous import last_good_rows
+
+    columns = {"sales_plan": list(SALES_PLAN_COLUMNS)}
+    columns["marketing_spend"] = list(MARKETING_SPEND_COLUMNS)
+    return last_good_rows(warehouse, columns)
+
+
+def _count(warehouse: Path, table: str) -> int:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return connection.execute(f"select count(*) from raw_inputs.{table}").fetchone()[0]
+
+
+@pytest.mark.parametrize("broken", ["missing", "directory", "huge_field"])
+def test_an_unreadable_file_keeps_the_last_good_load_and_warns(
+    tmp_path: Path, files, managers, broken: str, caplog
+) -> None:
+    plan, spend = files
+    warehouse = _load(tmp_path, plan, spend, managers)
+    assert _count(warehouse, "sales_plan") == 3
+    plan.unlink()
+    if broken == "directory":
+        plan.mkdir()
+    elif broken == "huge_field":
+        plan.write_text(PLAN.replace("happiness", "x" * 200_000), encoding="utf-8")
+    with caplog.at_level("WARNING", logger="crm_kpi.ingestion.inputs"):
+        _load(tmp_path, plan, spend, managers, previous=_previous(warehouse))
+    assert _count(warehouse, "sales_plan") == 3  # not silently emptied
+    assert _count(warehouse, "marketing_spend") == 1
+    [warning] = [r.getMessage() for r in caplog.records if "last good" in r.getMessage()]
+    assert str(plan) in warning and "keeping the last good load (3 rows)" in warning
+    if broken == "huge_field":
+        assert "line 6" in warning and "field larger than field limit" in warning
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        reasons = connection.execute(
+            "select reason from raw_inputs.input_rejections where input_table = 'sales_plan'"
+        ).fetchall()
+    assert len(reasons) == 1 and str(plan) in reasons[0][0]
+
+
+def test_thousands_separators_and_unknown_accounts_are_rejected_rows(tmp_path: Path, managers):
+    spend = tmp_path / "spend.csv"
+    spend.write_text(
+        "account_key,lead_source,month,spend\n"
+        "amocrm:1,seo,2025-01,1000\n"
+        'amocrm:1,google,2025-01,"1,000"\n'
+        'amocrm:1,ads,2025-01,"1000,50"\n'
+        "amocrm:404,seo,2025-01,10\n",
+        encoding="utf-8",
+    )
+    parsed = parse_marketing_spend(spend, accounts=set(managers.ids))
+    assert [(r["lead_source"], r["spend"]) for r in parsed.rows] == [
+        ("seo", Decimal("1000.00")),
+        ("ads", Decimal("1000.50")),
+    ]
+    reasons = {rejection.line: rejection.reason for rejection in parsed.rejections}
+    assert "ambiguous" in reasons[3] and "'1,000'" in reasons[3]
+    assert "unknown account 'amocrm:404'" in reasons[5]
+
+
+def test_an_input_never_loaded_and_absent_is_not_a_warning(tmp_path: Path, caplog) -> None:
+    with caplog.at_level("WARNING", logger="crm_kpi.ingestion.inputs"):
+        warehouse = _load(tmp_path, tmp_path / "absent.csv", None, None, previous=lambda _: [])
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        tables = {row[0] for row in connection.execute("show all tables").fetchall()}
+    assert "input_rejections" not in tables or _count(warehouse, "input_rejections") == 0

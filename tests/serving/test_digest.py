@@ -117,7 +117,7 @@ def test_nightly_run_mails_the_report_when_configured(
     assert message["Subject"] == "Sales KPIs: 2026-09-30"
     body, name, attachment = _parts(message)
     assert "September 2026: Revenue 3,600,000" in body and "Open alerts: 2" in body
-    assert name == "kpi_report_2026-09-30.html"
+    assert name == "kpi_report_amocrm_1_2026-09-30.html"  # one report per account
     assert b"<svg" in attachment
 
 

@@ -6,6 +6,8 @@ import re
 import shutil
 from pathlib import Path
 
+import duckdb
+import pandas as pd
 import pytest
 from serving_fixtures import make_warehouse, skip_or_fail
 
@@ -96,3 +98,39 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     assert problems == []
     assert requests == [result.path.as_uri()]
     assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_one_report_per_account_with_its_name_and_partial_periods_marked(tmp_path: Path) -> None:
+    from serving.report import build_reports
+
+    snapshot = _snapshot(tmp_path)
+
+    with duckdb.connect(str(snapshot)) as connection:  # a second account in the snapshot
+        for table in ("mart_manager_monthly", "mart_manager_daily"):
+            connection.execute(
+                f"insert into {table} select * replace ('bitrix24:other' as account_key)"
+                f" from {table}"
+            )
+    results = build_reports(snapshot, tmp_path / "reports", language="en")
+    assert len(results) == 2
+    names = sorted(result.path.name for result in results)
+    assert any("bitrix24_other" in name for name in names)
+    for result in results:
+        html = result.path.read_text(encoding="utf-8")
+        account = "bitrix24:other" if "bitrix24_other" in result.path.name else None
+        if account:
+            assert f"<h1>Sales KPIs — {account}</h1>" in html
+        # each manager once: the other account's copy is not in this report's leaderboard
+        assert html.count("Вера Котова") >= 1
+        assert result.summary.count("1. ") == 1
+
+
+def test_a_week_cut_by_the_horizon_is_marked_partial(tmp_path: Path) -> None:
+    from serving.report.data import load_report_data
+
+    data = load_report_data(_snapshot(tmp_path))
+    assert data.activity_trend is not None
+    last = data.activity_trend.iloc[-1]
+    week_end = pd.Timestamp(last["week_start"]) + pd.Timedelta(days=6)
+    assert bool(last["is_partial"]) == (week_end > pd.Timestamp(data.as_of))
+    assert not data.activity_trend.iloc[:-1]["is_partial"].any()

@@ -11,6 +11,7 @@ from serving_fixtures import drop_role
 
 from orchestration.assets.serving import (
     DIGEST_KEY,
+    GATE_KEY,
     PBIDS_FILE,
     POSTGRES_KEY,
     REPORT_KEY,
@@ -123,4 +124,4 @@ def test_the_project_publishes_after_every_mart_and_bi_dimension() -> None:
     assert marts | {AssetKey(["core", "dim_managers"]), AssetKey(["core", "dim_dates"])} <= parents
     assert AssetKey(["core", "fct_deals"]) not in parents
     serving_keys = {key for key in graph.get_all_asset_keys() if key.path[0] == "serving"}
-    assert serving_keys == {SNAPSHOT_KEY, POSTGRES_KEY, REPORT_KEY, DIGEST_KEY}
+    assert serving_keys == {SNAPSHOT_KEY, POSTGRES_KEY, REPORT_KEY, DIGEST_KEY, GATE_KEY}

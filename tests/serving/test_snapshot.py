@@ -171,3 +171,19 @@ def test_nothing_published_and_the_old_snapshot_kept_when_the_warehouse_has_no_m
 def test_a_missing_warehouse_is_a_clear_error(tmp_path: Path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         publish_snapshot(tmp_path / "nope.duckdb", tmp_path / "serving")
+
+
+def test_leftovers_of_an_interrupted_publish_are_removed_by_the_next(tmp_path: Path):
+    warehouse = make_warehouse(tmp_path / "wh.duckdb", generation=1)
+    serving = tmp_path / "serving"
+    publish_snapshot(warehouse, serving)
+    # what a publish killed with SIGKILL leaves behind
+    killed = serving / ".crm_kpi.duckdb.20260101T000000000000Z.tmp"
+    killed.write_bytes(b"half a database")
+    Path(f"{killed}.wal").write_bytes(b"half a wal")
+    half_dir = serving / "files" / "versions" / "20260101T000000000000Z.tmp"
+    (half_dir / "parquet").mkdir(parents=True)
+    publish_snapshot(warehouse, serving)
+    assert not list(serving.glob(".*.tmp*"))
+    assert not half_dir.exists()
+    assert not list((serving / "files" / "versions").glob("*.tmp"))

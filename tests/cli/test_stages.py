@@ -1,0 +1,42 @@
+"""`crm-kpi run --select/--skip` chooses a subset of the very job the schedule runs."""
+
+from __future__ import annotations
+
+from crm_kpi.stages import selection_for
+from orchestration.assets.serving import REPORT_KEY, SNAPSHOT_KEY
+from orchestration.definitions import defs
+from orchestration.jobs import NIGHTLY_JOB_NAME
+
+
+def _job():
+    return defs.resolve_job_def(NIGHTLY_JOB_NAME)
+
+
+def test_every_stage_is_the_whole_scheduled_job() -> None:
+    job = _job()
+    everything = selection_for(job, ["ingestion", "inputs", "transform", "quality", "publish",
+                                     "report"], ["amocrm", "bitrix24"])  # fmt: skip
+    graph = job.asset_layer.asset_graph
+    assert everything.assets == frozenset(graph.executable_asset_keys)
+    assert everything.checks == frozenset(graph.asset_check_keys)
+    # the subset is executable: Dagster accepts it
+    job.get_subset(asset_selection=set(everything.assets), asset_check_selection=set())
+
+
+def test_skip_ingestion_rebuilds_from_what_is_loaded() -> None:
+    chosen = selection_for(_job(), ["inputs", "transform", "quality", "publish", "report"], [])
+    schemas = {key.path[0] for key in chosen.assets}
+    assert "raw_amocrm" not in schemas and "raw_bitrix24" not in schemas
+    assert {"raw_inputs", "marts", "serving"} <= schemas
+    assert chosen.checks
+
+
+def test_unconfigured_crm_and_skipped_quality_are_left_out() -> None:
+    chosen = selection_for(_job(), ["ingestion", "publish", "report"], ["amocrm"])
+    schemas = {key.path[0] for key in chosen.assets}
+    assert "raw_amocrm" in schemas and "raw_bitrix24" not in schemas
+    assert SNAPSHOT_KEY in chosen.assets and REPORT_KEY in chosen.assets
+    assert not chosen.checks
+    checked = selection_for(_job(), ["ingestion", "quality"], ["amocrm"]).checks
+    assert {check.asset_key.path[0] for check in checked} >= {"raw_amocrm", "marts"}
+    assert "raw_bitrix24" not in {check.asset_key.path[0] for check in checked}
