@@ -77,7 +77,7 @@ stage_times as (
         transitions.from_pipeline_id as pipeline_id,
         transitions.from_stage_id as stage_id,
         {{ period_start('month', 'deals.created_date') }} as cohort_month,
-        avg(transitions.hours_in_from_stage) as avg_hours_in_stage,
+        {{ stable_avg("transitions.hours_in_from_stage") }} as avg_hours_in_stage,
         {{ median('transitions.hours_in_from_stage') }} as median_hours_in_stage
     from {{ ref('fct_deal_stage_transitions') }} as transitions
     inner join {{ ref('fct_deals') }} as deals

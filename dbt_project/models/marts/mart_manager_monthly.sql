@@ -73,7 +73,7 @@ won_deal_cycles as (
         account_key,
         closing_manager_id as manager_id,
         {{ period_start('month', 'closed_date') }} as month_start,
-        avg(days_to_close) as avg_days_to_close,
+        {{ stable_avg("days_to_close") }} as avg_days_to_close,
         {{ median('days_to_close') }} as median_days_to_close
     from deals
     where status = 'won' and closed_date is not null and closing_manager_id is not null
@@ -87,7 +87,7 @@ first_responses as (
         account_key,
         creating_manager_id as manager_id,
         {{ period_start('month', 'created_date') }} as month_start,
-        avg(first_response_minutes) as avg_first_response_minutes,
+        {{ stable_avg("first_response_minutes") }} as avg_first_response_minutes,
         {{ median('first_response_minutes') }} as median_first_response_minutes,
         sum(case when first_response_at is null then 1 else 0 end) as deals_without_contact,
         count(*) as cohort_deals,

@@ -240,9 +240,9 @@ backtest as (
         backtest_months.account_key,
         backtest_months.pipeline_id,
         count(*) as backtest_months,
-        avg(abs(backtest_months.backtest_forecast - backtest_months.actual_revenue) / backtest_months.actual_revenue)
+        {{ stable_avg('abs(backtest_months.backtest_forecast - backtest_months.actual_revenue) / backtest_months.actual_revenue') }}
             as backtest_mape,
-        avg(abs(backtest_months.naive_forecast - backtest_months.actual_revenue) / backtest_months.actual_revenue)
+        {{ stable_avg('abs(backtest_months.naive_forecast - backtest_months.actual_revenue) / backtest_months.actual_revenue') }}
             as naive_mape
     from backtest_months
     inner join horizons

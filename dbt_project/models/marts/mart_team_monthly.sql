@@ -101,7 +101,7 @@ won_cycles as (
         closing_team_id as team_id,
         false as is_account_total,
         {{ period_start('month', 'closed_date') }} as month_start,
-        avg(days_to_close) as avg_days_to_close,
+        {{ stable_avg("days_to_close") }} as avg_days_to_close,
         {{ median('days_to_close') }} as median_days_to_close
     from deal_members
     where status = 'won' and closing_team_id is not null
@@ -114,7 +114,7 @@ won_cycles as (
         cast(null as {{ dbt.type_string() }}) as team_id,
         true as is_account_total,
         {{ period_start('month', 'closed_date') }} as month_start,
-        avg(days_to_close) as avg_days_to_close,
+        {{ stable_avg("days_to_close") }} as avg_days_to_close,
         {{ median('days_to_close') }} as median_days_to_close
     from deal_members
     where status = 'won' and closing_manager_id is not null
@@ -129,7 +129,7 @@ cohorts as (
         creating_team_id as team_id,
         false as is_account_total,
         {{ period_start('month', 'created_date') }} as month_start,
-        avg(first_response_minutes) as avg_first_response_minutes,
+        {{ stable_avg("first_response_minutes") }} as avg_first_response_minutes,
         {{ median('first_response_minutes') }} as median_first_response_minutes,
         count(*) as cohort_deals,
         sum(case when status = 'won' then 1 else 0 end) as cohort_deals_won
@@ -144,7 +144,7 @@ cohorts as (
         cast(null as {{ dbt.type_string() }}) as team_id,
         true as is_account_total,
         {{ period_start('month', 'created_date') }} as month_start,
-        avg(first_response_minutes) as avg_first_response_minutes,
+        {{ stable_avg("first_response_minutes") }} as avg_first_response_minutes,
         {{ median('first_response_minutes') }} as median_first_response_minutes,
         count(*) as cohort_deals,
         sum(case when status = 'won' then 1 else 0 end) as cohort_deals_won
