@@ -25,7 +25,7 @@ accounts as (
 activities as (
 
     select * from {{ ref('fct_activities') }}
-    where manager_id is not null
+    where manager_id is not null and not is_deal_deleted
 
 ),
 

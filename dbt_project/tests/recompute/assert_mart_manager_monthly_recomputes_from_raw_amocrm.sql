@@ -7,7 +7,9 @@
     closed at its last entry into 142 (stage-change events), else at the lead's closed_at;
     it belongs to the responsible user at that moment (responsible-change events); deleted
     leads are excluded; calls are call notes of leads and contacts, attributed to the note's
-    responsible user; months are local to the account's time zone. Returns the rows where
+    creator when that is a user of the account, else to its responsible user when that is
+    one (never to a robot, an account id or a deleted user), and call notes of deleted or
+    vanished leads are left out; months are local to the account's time zone. Returns the rows where
     the two computations differ (none expected); without raw amoCRM data there is nothing to
     compare.
 #}
@@ -39,6 +41,12 @@ raw_lead_notes as (
 raw_contact_notes as (
 
     {{ fill_source_columns('raw_amocrm', 'contact_notes') }}
+
+),
+
+raw_users as (
+
+    {{ fill_source_columns('raw_amocrm', 'users') }}
 
 ),
 
@@ -230,17 +238,40 @@ won_by_manager_month as (
 
 ),
 
+live_leads as (
+
+    select
+        leads.account_id,
+        leads.lead_id
+    from leads
+    left join deletion_states
+        on
+            leads.account_id = deletion_states.account_id
+            and leads.lead_id = deletion_states.lead_id
+            and deletion_states.recency = 1
+    where
+        not leads.is_deleted
+        and coalesce(deletion_states.event_type, '') <> 'lead_deleted'
+
+),
+
 call_notes as (
 
     select
-        account_id,
-        responsible_user_id,
-        created_at
+        raw_lead_notes.account_id,
+        raw_lead_notes.created_by,
+        raw_lead_notes.responsible_user_id,
+        raw_lead_notes.created_at
     from raw_lead_notes
-    where note_type in ('call_in', 'call_out')
+    inner join live_leads
+        on
+            raw_lead_notes.account_id = live_leads.account_id
+            and raw_lead_notes.entity_id = live_leads.lead_id
+    where raw_lead_notes.note_type in ('call_in', 'call_out')
     union all
     select
         account_id,
+        created_by,
         responsible_user_id,
         created_at
     from raw_contact_notes
@@ -252,11 +283,19 @@ calls_attributed as (
 
     select
         accounts.account_key,
-        cast(call_notes.responsible_user_id as {{ dbt.type_string() }}) as manager_id,
+        cast(coalesce(creators.id, responsibles.id) as {{ dbt.type_string() }}) as manager_id,
         {{ to_local_date(epoch_to_timestamp('call_notes.created_at'), 'accounts.timezone') }} as call_date
     from call_notes
     inner join accounts
         on call_notes.account_id = accounts.account_id
+    left join raw_users as creators
+        on
+            call_notes.account_id = creators.account_id
+            and call_notes.created_by = creators.id
+    left join raw_users as responsibles
+        on
+            call_notes.account_id = responsibles.account_id
+            and call_notes.responsible_user_id = responsibles.id
 
 ),
 
