@@ -10,11 +10,12 @@
       duration (END_TIME - START_TIME) from the activity, answered only when that duration is
       above 0, never `no_answer` by default (outcome NULL, or `missed` when inbound).
     - e-mails: TYPE_ID 4, direction from DIRECTION;
-    - meetings: TYPE_ID 1, occurring at (and due at) the scheduled start START_TIME, which the
-      docs also give as its DEADLINE ("DEADLINE is derived from START_TIME for calls and
-      meetings", crm.activity fields, apidocs.bitrix24.com), never at END_TIME: a meeting
-      spanning midnight, two days or a month end counts on the day it starts; completion
-      time = LAST_UPDATED of a completed meeting;
+    - meetings: TYPE_ID 1, occurring at the scheduled start START_TIME, which the docs also
+      give as its DEADLINE ("DEADLINE is derived from START_TIME for calls and meetings",
+      crm.activity fields, apidocs.bitrix24.com), never at END_TIME: a meeting spanning
+      midnight, two days or a month end counts (meetings_held) on the day it starts. As a task
+      it is due at the end of its slot (END_TIME), so a meeting marked done when it ends is
+      on time; completion time = LAST_UPDATED of a completed meeting;
     - tasks: tasks.task.list (closedDate, deadline, ufCrmTask D_ / C_ binding);
     - notes: timeline comments (AUTHOR_ID).
 #}
@@ -205,7 +206,7 @@ bitrix24_meetings as (
         cast(null as {{ dbt.type_string() }}) as outcome,
         cast(null as {{ dbt.type_string() }}) as outcome_code,
         is_completed,
-        coalesce(start_at, deadline_at) as due_at,
+        coalesce(end_at, start_at, deadline_at) as due_at,
         case when is_completed then updated_at end as completed_at,
         true as is_task,
         'activity' as source_record_type,

@@ -105,11 +105,11 @@ meetings_held as (
     select
         account_key,
         manager_id,
-        due_date as activity_date,
+        occurred_date as activity_date,
         count(*) as meetings_held
     from activities
-    where activity_type = 'meeting' and is_completed and due_date is not null
-    group by account_key, manager_id, due_date
+    where activity_type = 'meeting' and is_completed and occurred_date is not null
+    group by account_key, manager_id, occurred_date
 
 ),
 
@@ -205,10 +205,10 @@ activity_moments as (
     select
         account_key,
         manager_id,
-        due_date as activity_date,
-        due_at as moment_at
+        occurred_date as activity_date,
+        occurred_at as moment_at
     from activities
-    where activity_type = 'meeting' and is_completed and due_at is not null
+    where activity_type = 'meeting' and is_completed and occurred_at is not null
 
 ),
 
