@@ -1,7 +1,8 @@
 {#
     Manager x local day. Spine first (managers in scope x every day of the account's data
-    range), then one pre-aggregate per measure family, then left joins: nothing fans out and
-    empty days are zeros.
+    range; a leaver stays while holding open deals or open tasks), then one pre-aggregate per
+    measure family, then left joins: nothing fans out and empty days are zeros. Activities
+    without a manager or linked to a deleted deal are left out.
 #}
 with deals as (
 
@@ -13,6 +14,13 @@ with deals as (
 activities as (
 
     select * from {{ ref('fct_activities') }}
+    where manager_id is not null and not is_deal_deleted
+
+),
+
+responsible_history as (
+
+    select * from {{ ref('int_deal_responsible_history') }}
     where manager_id is not null
 
 ),
@@ -97,11 +105,11 @@ meetings_held as (
     select
         account_key,
         manager_id,
-        due_date as activity_date,
+        occurred_date as activity_date,
         count(*) as meetings_held
     from activities
-    where activity_type = 'meeting' and is_completed and due_date is not null
-    group by account_key, manager_id, due_date
+    where activity_type = 'meeting' and is_completed and occurred_date is not null
+    group by account_key, manager_id, occurred_date
 
 ),
 
@@ -197,10 +205,10 @@ activity_moments as (
     select
         account_key,
         manager_id,
-        due_date as activity_date,
-        due_at as moment_at
+        occurred_date as activity_date,
+        occurred_at as moment_at
     from activities
-    where activity_type = 'meeting' and is_completed and due_at is not null
+    where activity_type = 'meeting' and is_completed and occurred_at is not null
 
 ),
 
@@ -321,29 +329,118 @@ manager_last_measured_dates as (
 
 ),
 
-{# Active managers span the whole account range; others end at their last measured day. #}
+{#
+    What each user holds and until when (NULL = still holds it at the horizon): open deals
+    while responsible for them (until the responsible change or the closing day), open tasks
+    on no deal or an open deal (until completion). Keeps a leaver's rows while they hold work.
+#}
+held_work as (
+
+    select
+        responsible_history.account_key,
+        responsible_history.manager_id,
+        case
+            when deals.status = 'open' then responsible_history.valid_to_date
+            when responsible_history.valid_to_date is null then deals.closed_date
+            when responsible_history.valid_to_date < deals.closed_date then responsible_history.valid_to_date
+            else deals.closed_date
+        end as held_until_date
+    from responsible_history
+    inner join deals
+        on
+            responsible_history.account_key = deals.account_key
+            and responsible_history.deal_id = deals.deal_id
+    where
+        deals.status = 'open'
+        or (
+            deals.closed_date is not null
+            and (
+                responsible_history.valid_from_date is null
+                or responsible_history.valid_from_date <= deals.closed_date
+            )
+        )
+
+    union all
+
+    select
+        account_key,
+        manager_id,
+        completed_date as held_until_date
+    from activities
+    where
+        is_task
+        and (completed_date is not null or deal_id is null or deal_status = 'open')
+
+),
+
+manager_holdings as (
+
+    select
+        account_key,
+        manager_id,
+        max(case when held_until_date is null then 1 else 0 end) = 1 as still_holds_work,
+        max(held_until_date) as last_held_date
+    from held_work
+    group by account_key, manager_id
+
+),
+
+inactive_manager_ids as (
+
+    select
+        account_key,
+        manager_id
+    from manager_last_measured_dates
+    union
+    select
+        account_key,
+        manager_id
+    from manager_holdings
+
+),
+
+{#
+    Active managers span the whole account range. Others (left, or unknown) end at their last
+    measured day, or later while they still hold open deals or open tasks.
+#}
 managers_in_scope as (
 
     select
         account_key,
         manager_id,
         true as is_active,
-        cast(null as date) as last_measured_date
+        false as still_holds_work,
+        cast(null as date) as last_date
     from managers
     where is_active
 
     union all
 
     select
-        manager_last_measured_dates.account_key,
-        manager_last_measured_dates.manager_id,
+        inactive_manager_ids.account_key,
+        inactive_manager_ids.manager_id,
         false as is_active,
-        manager_last_measured_dates.last_measured_date
-    from manager_last_measured_dates
+        coalesce(manager_holdings.still_holds_work, false) as still_holds_work,
+        case
+            when manager_holdings.last_held_date is null then manager_last_measured_dates.last_measured_date
+            when manager_last_measured_dates.last_measured_date is null then manager_holdings.last_held_date
+            when manager_holdings.last_held_date > manager_last_measured_dates.last_measured_date
+                then manager_holdings.last_held_date
+            else manager_last_measured_dates.last_measured_date
+        end as last_date
+    from inactive_manager_ids
     left join managers
         on
-            manager_last_measured_dates.account_key = managers.account_key
-            and manager_last_measured_dates.manager_id = managers.manager_id
+            inactive_manager_ids.account_key = managers.account_key
+            and inactive_manager_ids.manager_id = managers.manager_id
+    left join manager_last_measured_dates
+        on
+            inactive_manager_ids.account_key = manager_last_measured_dates.account_key
+            and inactive_manager_ids.manager_id = manager_last_measured_dates.manager_id
+    left join manager_holdings
+        on
+            inactive_manager_ids.account_key = manager_holdings.account_key
+            and inactive_manager_ids.manager_id = manager_holdings.manager_id
     where not coalesce(managers.is_active, false)
 
 ),
@@ -361,8 +458,11 @@ spine as (
         on
             account_spine_ranges.first_date <= calendar.date_day
             and (
-                (managers_in_scope.is_active and account_spine_ranges.last_date >= calendar.date_day)
-                or (not managers_in_scope.is_active and managers_in_scope.last_measured_date >= calendar.date_day)
+                (
+                    (managers_in_scope.is_active or managers_in_scope.still_holds_work)
+                    and account_spine_ranges.last_date >= calendar.date_day
+                )
+                or managers_in_scope.last_date >= calendar.date_day
             )
 
 )

@@ -25,7 +25,7 @@ accounts as (
 activities as (
 
     select * from {{ ref('fct_activities') }}
-    where manager_id is not null
+    where manager_id is not null and not is_deal_deleted
 
 ),
 
@@ -54,10 +54,10 @@ moments as (
     select
         account_key,
         manager_id,
-        due_date as work_date,
-        due_at as moment_at
+        occurred_date as work_date,
+        occurred_at as moment_at
     from activities
-    where activity_type = 'meeting' and is_completed and due_at is not null
+    where activity_type = 'meeting' and is_completed and occurred_at is not null
 
 ),
 

@@ -1,8 +1,11 @@
 {#
     Manager x local day: the workload at the end of the day (the amoCRM "summary report").
-    Rows follow the spine of mart_manager_daily. Open deals come from the status history and
-    the manager responsible at the end of the day; open tasks from their creation and
-    completion dates.
+    Rows follow the spine of mart_manager_daily (a leaver keeps rows while holding open deals
+    or tasks). Open deals come from the status history and the manager responsible at the end
+    of the day, whether or not that user is still active; open tasks from their creation and
+    completion dates, counted only on no deal or on a deal open that day: tasks left on won,
+    lost or deleted deals are neither open nor overdue workload. Deleted deals and their
+    tasks are excluded.
 #}
 with spine as (
 
@@ -49,7 +52,7 @@ tasks as (
         completed_date,
         due_date
     from {{ ref('fct_activities') }}
-    where is_task and manager_id is not null
+    where is_task and manager_id is not null and not is_deal_deleted
 
 ),
 
@@ -62,14 +65,14 @@ days as (
 
 ),
 
-open_deal_days as (
+{# Deals (not deleted) open at the end of each day. #}
+deal_open_days as (
 
-    select
+    select distinct
         days.account_key,
         days.date_day,
         deals.deal_id,
-        deals.amount,
-        responsible_history.manager_id
+        deals.amount
     from days
     inner join status_history
         on
@@ -81,16 +84,35 @@ open_deal_days as (
             status_history.account_key = deals.account_key
             and status_history.deal_id = deals.deal_id
             and days.date_day >= deals.created_date
+
+),
+
+open_deal_days as (
+
+    select
+        deal_open_days.account_key,
+        deal_open_days.date_day,
+        deal_open_days.deal_id,
+        deal_open_days.amount,
+        responsible_history.manager_id
+    from deal_open_days
     inner join responsible_history
         on
-            deals.account_key = responsible_history.account_key
-            and deals.deal_id = responsible_history.deal_id
-            and (responsible_history.valid_from_date is null or days.date_day >= responsible_history.valid_from_date)
-            and (responsible_history.valid_to_date is null or days.date_day < responsible_history.valid_to_date)
+            deal_open_days.account_key = responsible_history.account_key
+            and deal_open_days.deal_id = responsible_history.deal_id
+            and (
+                responsible_history.valid_from_date is null
+                or deal_open_days.date_day >= responsible_history.valid_from_date
+            )
+            and (
+                responsible_history.valid_to_date is null
+                or deal_open_days.date_day < responsible_history.valid_to_date
+            )
     where responsible_history.manager_id is not null
 
 ),
 
+{# Open tasks at the end of each day: not completed yet, on no deal or on a deal open that day. #}
 open_task_days as (
 
     select
@@ -105,6 +127,12 @@ open_task_days as (
             days.account_key = tasks.account_key
             and days.date_day >= tasks.created_date
             and (tasks.completed_date is null or days.date_day < tasks.completed_date)
+    left join deal_open_days
+        on
+            tasks.account_key = deal_open_days.account_key
+            and tasks.deal_id = deal_open_days.deal_id
+            and days.date_day = deal_open_days.date_day
+    where tasks.deal_id is null or deal_open_days.deal_id is not null
 
 ),
 

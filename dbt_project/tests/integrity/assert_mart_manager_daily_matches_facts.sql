@@ -1,6 +1,7 @@
 {{ config(meta={'dagster': {'ref': {'name': 'mart_manager_daily'}}}) }}
 -- Integrity: the daily manager mart neither drops nor duplicates facts. Its totals per
--- account equal the totals of the attributable facts (not deleted, with a manager and a date).
+-- account equal the totals of the attributable facts (not deleted, not on a deleted deal, with a
+-- manager and a date).
 with mart_totals as (
 
     select
@@ -58,7 +59,7 @@ activity_totals as (
         sum(case when is_task then 1 else 0 end) as tasks_created,
         sum(case when is_task and completed_date is not null then 1 else 0 end) as tasks_completed
     from {{ ref('fct_activities') }}
-    where manager_id is not null
+    where manager_id is not null and not is_deal_deleted
     group by account_key
 
 ),

@@ -6,7 +6,8 @@
     Rules re-implemented from the KPI catalogue: a deal is won when its status is 142; it
     closed at its last entry into 142 (stage-change events), else at the lead's closed_at;
     it belongs to the responsible user at that moment (responsible-change events); deleted
-    leads (deletion flag, a last `lead_deleted` event, or in the bin snapshot) are excluded; calls are call notes of leads and contacts, attributed to the note's
+    leads (deletion flag, a last `lead_deleted` event, or in the bin snapshot) are excluded;
+    calls are call notes of leads and contacts, attributed to the note's
     creator when that is a user of the account, else to its responsible user when that is
     one (never to a robot, an account id or a deleted user), and call notes of deleted or
     vanished leads are left out; months are local to the account's time zone. Returns the rows where
