@@ -1,10 +1,9 @@
 """Recorded public API responses (``tests/fixtures/recorded/``, origins in its README) replayed
 over local HTTP through the REAL sources into DuckDB, then through ``dbt build``.
 
-The load tests must pass as they are. The dbt tests pin one defect of issue 10 each (named in
-the test); they are marked ``needs_fix`` (non-strict xfail) until the dbt engineers' fix is
-merged, after which they pass; then drop the marker. Values are hand-computed from the
-payloads (see the README).
+The load tests check what lands in the raw schemas. The dbt tests pin one defect of issue 10
+each (named in the comment above the test): each fails if that fix is reverted. Values are
+hand-computed from the payloads (see the README).
 """
 
 from __future__ import annotations
@@ -29,11 +28,6 @@ pytestmark = pytest.mark.slow  # two loads (~40 s) and a dbt run (~80 s)
 PORTAL = "example.bitrix24.com"
 AMO = "amocrm:28805383"
 B24 = f"bitrix24:{PORTAL}"
-
-
-def needs_fix(defect: str) -> pytest.MarkDecorator:
-    """An assertion that holds once the dbt fix for ``defect`` (issue 10) is merged."""
-    return pytest.mark.xfail(reason=f"needs the dbt fix: {defect}", strict=False)
 
 
 def _run(source: Any, warehouse: Path, work: Path, crm: str) -> None:
@@ -144,14 +138,14 @@ def test_dbt_fct_deals_of_both_accounts(built: Path) -> None:
     ]
 
 
-@needs_fix("blank strings: SOURCE_ID '' is NULL in staging")
+# pins the fix of: blank strings: SOURCE_ID '' is NULL in staging
 def test_dbt_blank_bitrix24_source_is_null(built: Path) -> None:
     assert _query(built, f"select lead_source from core.fct_deals where account_key = '{B24}'") == [
         (None,)
     ]
 
 
-@needs_fix("attribution: amoCRM calls to created_by, robot notes to no manager")
+# pins the fix of: attribution: amoCRM calls to created_by, robot notes to no manager
 def test_dbt_amocrm_call_credited_to_the_caller_robot_to_nobody(built: Path) -> None:
     rows = _query(
         built,
@@ -166,7 +160,7 @@ def test_dbt_amocrm_call_credited_to_the_caller_robot_to_nobody(built: Path) -> 
     assert ("28805383",) not in managers
 
 
-@needs_fix("Bitrix24 calls: telephony without activity counts; activity without telephony")
+# pins the fix of: Bitrix24 calls: telephony without activity counts; activity without telephony
 def test_dbt_bitrix24_calls_from_telephony_and_activity(built: Path) -> None:
     rows = _query(
         built,
@@ -176,7 +170,7 @@ def test_dbt_bitrix24_calls_from_telephony_and_activity(built: Path) -> None:
     assert rows == [("1", "inbound", 95, "answered"), ("505", "outbound", 130, "answered")]
 
 
-@needs_fix("per-portal time zone from portal_settings (+02:00): 23:25 local stays on 30 Aug")
+# pins the fix of: per-portal time zone from portal_settings (+02:00): 23:25 local stays on 30 Aug
 def test_dbt_bitrix24_local_date_uses_the_portal_offset(built: Path) -> None:
     rows = _query(
         built,
