@@ -18,7 +18,7 @@ STAGES = ("ingestion", "inputs", "transform", "quality", "publish", "report")
 STAGE_HELP = {
     "ingestion": "load every configured CRM (dlt)",
     "inputs": "load the sales-plan and marketing-spend CSVs",
-    "transform": "dbt build: staging, core, marts and their dbt tests",
+    "transform": "dbt build (staging, core, marts, their dbt tests) and the win model",
     "quality": "Great Expectations checks (blocking on marts)",
     "publish": "snapshot, Parquet/CSV, PostgreSQL",
     "report": "HTML report and e-mail digest",
@@ -59,12 +59,13 @@ def stage_assets(crms: Iterable[str]) -> dict[str, set[AssetKey]]:
         REPORT_KEY,
         SNAPSHOT_KEY,
     )
+    from orchestration.assets.win_model import win_model
 
     raw = {"amocrm": amocrm_raw, "bitrix24": bitrix24_raw}
     return {
         "ingestion": {key for crm in crms for key in raw[crm].keys},
         "inputs": set(inputs_raw.keys),
-        "transform": set(crm_kpi_dbt.keys),
+        "transform": {*crm_kpi_dbt.keys, *win_model.keys},
         "quality": set(),
         "publish": {SNAPSHOT_KEY, POSTGRES_KEY},
         "report": {REPORT_KEY, DIGEST_KEY, GATE_KEY},

@@ -112,6 +112,14 @@ def required(columns: Sequence[str]) -> list[Expectation]:
     ]
 
 
+def required_when(columns: Sequence[str], condition: Condition) -> list[Expectation]:
+    """The table has these columns and they are never NULL on the rows of ``condition``."""
+    return [
+        gxe.ExpectTableColumnsToMatchSet(column_set=list(columns), exact_match=False),
+        *(gxe.ExpectColumnValuesToNotBeNull(column=c, row_condition=condition) for c in columns),
+    ]
+
+
 def present(columns: Sequence[str]) -> list[Expectation]:
     """The table has these columns (more are allowed); NULLs are fine."""
     return [gxe.ExpectTableColumnsToMatchSet(column_set=list(columns), exact_match=False)]

@@ -20,6 +20,7 @@ from data_quality.suite import (
     one_of,
     present,
     required,
+    required_when,
 )
 
 ACTIVITY_TYPES = ("call", "email", "meeting", "task", "note", "chat_message")
@@ -27,14 +28,14 @@ DEAL_STATUSES = ("open", "won", "lost")
 
 
 def _known(name: str, child: str, parent: str, columns: tuple[str, ...]) -> Frame:
-    """Every non-NULL reference of ``child`` (by ``columns``) exists in ``parent``."""
+    """Every reference of ``child`` (by ``columns``, all non-NULL) exists in ``parent``."""
     keys = ("account_key", *columns)
     join = " and ".join(f"p.{c} = c.{c}" for c in keys)
     sql = (
         f"select {', '.join(f'c.{c}' for c in keys)}, "
         f"p.{columns[-1]} is not null as is_known "
         f"from {child} as c left join (select distinct {', '.join(keys)} from {parent}) as p "
-        f"on {join} where c.{columns[-1]} is not null"
+        f"on {join} where " + " and ".join(f"c.{c} is not null" for c in columns)
     )
 
     def expectations() -> list[Expectation]:
@@ -88,7 +89,10 @@ def _dim_dates() -> list[Expectation]:
 def _fct_deals() -> list[Expectation]:
     return [
         *grain(["account_key", "deal_id"]),
-        *required(["status", "created_at", "created_date", "pipeline_id", "stage_id"]),
+        *required(["status", "created_at", "created_date"]),
+        # A deal known only from the CRM's bin (amoCRM keeps its id, not its stage) is a row
+        # with is_deleted and no pipeline or stage; every live deal has both.
+        *required_when(["pipeline_id", "stage_id"], Column("is_deleted") == False),  # noqa: E712
         *present(["amount", "closed_at", "closed_date", "days_to_close", "manager_id"]),
         one_of("status", DEAL_STATUSES),
         *non_negative(["amount", "days_to_close"]),
