@@ -124,7 +124,7 @@ def test_killed_runs_rerun_to_the_same_marts_and_leave_nothing_behind(
     reference_env = _environment(emulator, tmp_path / "reference")
     assert _run(reference_env) == 0
     reference = _marts(reference_env)
-    assert reference and all(not frame.empty for frame in reference.values())
+    assert not reference["mart_manager_monthly"].empty and not reference["mart_funnel_stages"].empty
 
     env = _environment(emulator, tmp_path / "interrupted")
     for stage in ("ingestion", "dbt", "publish"):
