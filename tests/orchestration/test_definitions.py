@@ -37,7 +37,12 @@ def test_every_dbt_source_is_loaded_by_a_dlt_asset() -> None:
     sources = json.loads(manifest)["sources"].values()
     source_keys = {AssetKey([s["source_name"], s["name"]]) for s in sources}
     dlt_keys = set(amocrm_raw.keys)
-    amocrm_sources = {key for key in source_keys if key.path[0] == "raw_amocrm"}
+    # dlt's own tables (its load log gives the data horizon) are written by dlt, not a resource.
+    amocrm_sources = {
+        key
+        for key in source_keys
+        if key.path[0] == "raw_amocrm" and not key.path[1].startswith("_dlt")
+    }
     assert amocrm_sources, "the dbt project declares no raw_amocrm source"
     assert amocrm_sources <= dlt_keys, amocrm_sources - dlt_keys
     assert dlt_keys <= amocrm_sources, f"loaded but never read by dbt: {dlt_keys - amocrm_sources}"
