@@ -234,16 +234,19 @@ backtest_months as (
 
 ),
 
+{#- |forecast - actual| / actual of one backtest month (its actual revenue is above 0). -#}
+{%- set actual = 'backtest_months.actual_revenue' -%}
+{%- set backtest_error = 'abs(backtest_months.backtest_forecast - ' ~ actual ~ ') / ' ~ actual -%}
+{%- set naive_error = 'abs(backtest_months.naive_forecast - ' ~ actual ~ ') / ' ~ actual %}
+
 backtest as (
 
     select
         backtest_months.account_key,
         backtest_months.pipeline_id,
         count(*) as backtest_months,
-        {{ stable_avg('abs(backtest_months.backtest_forecast - backtest_months.actual_revenue) / backtest_months.actual_revenue') }}
-            as backtest_mape,
-        {{ stable_avg('abs(backtest_months.naive_forecast - backtest_months.actual_revenue) / backtest_months.actual_revenue') }}
-            as naive_mape
+        {{ stable_avg(backtest_error) }} as backtest_mape,
+        {{ stable_avg(naive_error) }} as naive_mape
     from backtest_months
     inner join horizons
         on backtest_months.account_key = horizons.account_key
