@@ -96,6 +96,7 @@ def test_emulate_serves_the_api_standalone() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_demo_prints_a_kpi_table(warehouse: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     monkeypatch.setenv("SOURCES__AMOCRM__REQUESTS_PER_SECOND", "200")
     monkeypatch.delenv("SOURCES__BITRIX24__PORTAL", raising=False)

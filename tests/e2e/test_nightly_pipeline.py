@@ -7,6 +7,7 @@ from urllib.parse import parse_qs
 
 import duckdb
 import pandas as pd
+import pytest
 
 from crm_kpi.cli import main
 from crm_kpi.runner import run_nightly
@@ -51,6 +52,8 @@ def _must_succeed() -> None:
     assert summary.success, summary.failures
 
 
+# Three whole runs; on a shared two-core machine more than pytest's default 10 minutes.
+@pytest.mark.timeout(1800)
 def test_nightly_run_is_complete_idempotent_and_incremental(amocrm, warehouse: Path) -> None:
     assert main(["run"]) == 0  # the production command, on the configured (emulated) account
     first_counts = _raw_counts(warehouse)
