@@ -45,8 +45,13 @@ def step_seconds(dagster_home: Path) -> dict[str, float]:
 
 
 def latest_build(target_path: Path) -> Path | None:
-    """The folder of the newest dbt invocation (dagster-dbt gives each run its own)."""
-    runs = sorted(target_path.glob("*/run_results.json"), key=lambda path: path.stat().st_mtime)
+    """The folder of the newest dbt invocation (dagster-dbt gives each run its own, under the
+    configured target path or, for the build step, the project's own ``target/``)."""
+    from crm_kpi.config import DBT_PROJECT_DIR
+
+    candidates = [*target_path.glob("*/run_results.json")]
+    candidates += (DBT_PROJECT_DIR / "target").glob("*/run_results.json")
+    runs = sorted(candidates, key=lambda path: path.stat().st_mtime)
     return runs[-1].parent if runs else None
 
 
