@@ -11,6 +11,7 @@ STAGE_OF_STEP = (
     ("dlt_", "ingestion"),
     ("inputs", "inputs"),
     ("dbt", "dbt (models + tests)"),
+    ("_gx_", "quality checks"),
     ("check", "quality checks"),
     ("quality", "quality checks"),
     ("report", "report"),
