@@ -1,5 +1,5 @@
 # Two commands for a fresh machine: `make demo` and `make test`.
-# Both bootstrap .venv from requirements.lock (reproducible, hash-checked) on first use.
+# Both bootstrap .venv from requirements-dev.lock (reproducible, hash-checked) on first use.
 PYTHON ?= python3
 VENV ?= .venv
 UV_VERSION := 0.13.9
@@ -13,12 +13,12 @@ export UV_SYSTEM_CERTS := 1
 
 .PHONY: demo test test-slow test-all bench lint format lock dev clean
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements-dev.lock pyproject.toml emulators/pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "crm-kpi needs Python 3.11, found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements.lock
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements-dev.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e . -e ./emulators
 	@touch $@
 
 demo: $(STAMP)
@@ -44,7 +44,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros
+	$(BIN)/sqlfluff lint crm_kpi/transform/dbt_project/models crm_kpi/transform/dbt_project/macros
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -55,10 +55,14 @@ dev: $(STAMP)
 	mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml
 
-# Re-resolve the lock file after changing dependencies in pyproject.toml.
+# Re-resolve the lock files after changing dependencies in pyproject.toml: requirements.lock is
+# what the product needs at run time (the Docker image installs it); requirements-dev.lock adds
+# the test and lint tools on top of exactly those pins (the dev venv installs it).
 lock: $(STAMP)
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes \
 		--no-header -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev -c requirements.lock --python-version 3.11 \
+		--generate-hashes --no-header -o requirements-dev.lock
 
 clean:
-	rm -rf $(VENV) dbt_project/target dbt_project/logs .pytest_cache
+	rm -rf $(VENV) crm_kpi/transform/dbt_project/target crm_kpi/transform/dbt_project/logs .pytest_cache

@@ -1,4 +1,8 @@
-"""The ``crm-kpi`` command: demo, run, emulate."""
+"""The ``crm-kpi`` command: ``run``, plus the commands other distributions plug in.
+
+``demo`` and ``emulate`` come from ``crm-kpi-emulators`` (entry-point group
+``crm_kpi.commands``): the product never imports its test doubles.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 
 from crm_kpi.config import export_warehouse_env
 from crm_kpi.logs import configure_logging
@@ -16,12 +21,6 @@ def _quiet_telemetry() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from crm_kpi.demo import run_demo
-
-    return run_demo(export_warehouse_env(), days=args.days, seed=args.seed)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -48,10 +47,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     settings = export_warehouse_env()
     print(f"[crm-kpi] running: {', '.join(stages)} (CRMs: {', '.join(status.configured) or '-'})")
+    from crm_kpi.orchestration.definitions import defs
+    from crm_kpi.orchestration.jobs import NIGHTLY_JOB_NAME
     from crm_kpi.runner import format_summary, run_nightly
     from crm_kpi.stages import selection_for
-    from orchestration.definitions import defs
-    from orchestration.jobs import NIGHTLY_JOB_NAME
 
     selection = selection_for(defs.resolve_job_def(NIGHTLY_JOB_NAME), stages, status.configured)
     summary = run_nightly(selection, log_path=settings.data_dir / "logs" / "last_run.log")
@@ -61,34 +60,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if summary.success else 1
 
 
-def cmd_emulate(args: argparse.Namespace) -> int:
-    import datetime as dt
+COMMAND_GROUP = "crm_kpi.commands"
 
-    from ingestion.synthetic import CompanyConfig
 
-    config = CompanyConfig(
-        seed=args.seed, start_date=dt.date.today() - dt.timedelta(days=args.days), days=args.days
+def _add_plugin_commands(commands: argparse._SubParsersAction) -> None:
+    """Add the subcommands registered under ``crm_kpi.commands`` (each a ``register(commands)``)."""
+    registered = set()
+    for entry in sorted(entry_points(group=COMMAND_GROUP), key=lambda e: e.name):
+        entry.load()(commands)
+        registered.add(entry.name)
+    if "demo" not in registered:
+        demo = commands.add_parser("demo", help="run the pipeline on emulated CRMs (needs extras)")
+        demo.set_defaults(handler=_demo_missing)
+
+
+def _demo_missing(args: argparse.Namespace) -> int:
+    print(
+        "[crm-kpi] the demo serves a synthetic company through CRM emulators, which ship "
+        "separately: pip install crm-kpi-emulators (in a checkout: make demo)"
     )
-    if args.crm == "bitrix24":
-        from ingestion.emulators.bitrix24 import serve as serve_bitrix24
-
-        serve_bitrix24(config, host=args.host, port=args.port)
-        return 0
-    from ingestion.emulators.amocrm import serve
-
-    serve(config, host=args.host, port=args.port, token=args.token)
-    return 0
+    return 2
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``crm-kpi`` command."""
     parser = argparse.ArgumentParser(prog="crm-kpi", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-
-    demo = commands.add_parser("demo", help="run the whole pipeline on an emulated amoCRM account")
-    demo.add_argument("--days", type=int, default=120, help="days of history (default 120)")
-    demo.add_argument("--seed", type=int, default=42, help="seed of the synthetic company")
-    demo.set_defaults(handler=cmd_demo)
 
     run = commands.add_parser(
         "run",
@@ -100,14 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--skip", nargs="+", metavar="STAGE", help="run every stage but these")
     run.set_defaults(handler=cmd_run)
 
-    emulate = commands.add_parser("emulate", help="serve an emulated CRM API")
-    emulate.add_argument("crm", choices=["amocrm", "bitrix24"])
-    emulate.add_argument("--port", type=int, default=8765)
-    emulate.add_argument("--host", default="127.0.0.1")
-    emulate.add_argument("--token", default="demo-long-lived-token")
-    emulate.add_argument("--days", type=int, default=120)
-    emulate.add_argument("--seed", type=int, default=42)
-    emulate.set_defaults(handler=cmd_emulate)
+    _add_plugin_commands(commands)
     return parser
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+DBT_PROJECT_DIR = Path(__file__).resolve().parent / "transform" / "dbt_project"
 
 WAREHOUSE_ENV = "CRM_KPI_WAREHOUSE"
 DATA_DIR_ENV = "CRM_KPI_DATA_DIR"
@@ -140,7 +140,7 @@ def get_serving_settings() -> ServingSettings:
     )
 
 
-# Orchestration: run-failure alerts, retries of ingestion, freshness (orchestration/).
+# Orchestration: run-failure alerts, retries of ingestion, freshness (crm_kpi/orchestration/).
 ALERT_EMAILS_ENV = "CRM_KPI_ALERT_EMAILS"
 ALERT_WEBHOOK_ENV = "CRM_KPI_ALERT_WEBHOOK_URL"
 RETRY_MAX_ENV = "CRM_KPI_RETRY_MAX"

@@ -53,7 +53,7 @@ def bitrix24_missing_settings() -> list[str]:
 
 def amocrm_missing_settings() -> list[str]:
     """Settings still needed before amoCRM can be loaded (one account or several)."""
-    from ingestion.amocrm.helpers.accounts import missing_settings
+    from crm_kpi.sources.amocrm.helpers.accounts import missing_settings
 
     return missing_settings()
 

@@ -50,7 +50,12 @@ def account_rows(snapshot: Path) -> dict[str, tuple[str, int, int]]:
 
 def published_lines(result: ExecuteInProcessResult) -> list[str]:
     """What went where: snapshot, files, PostgreSQL, report, digest; rows per account."""
-    from orchestration.assets.serving import DIGEST_KEY, POSTGRES_KEY, REPORT_KEY, SNAPSHOT_KEY
+    from crm_kpi.orchestration.defs.serving.serving_assets import (
+        DIGEST_KEY,
+        POSTGRES_KEY,
+        REPORT_KEY,
+        SNAPSHOT_KEY,
+    )
 
     lines = []
     snapshot = _metadata(result, SNAPSHOT_KEY)

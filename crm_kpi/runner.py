@@ -56,8 +56,8 @@ def run_nightly(selection: Selection | None = None, log_path: Path | None = None
     stdout (dbt's log of every node), Dagster's event log and the traceback of any failure.
     The console keeps the progress lines only.
     """
-    from orchestration.definitions import defs
-    from orchestration.jobs import NIGHTLY_JOB_NAME
+    from crm_kpi.orchestration.definitions import defs
+    from crm_kpi.orchestration.jobs import NIGHTLY_JOB_NAME
 
     job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
     if selection is not None:
@@ -131,7 +131,7 @@ def _write_tracebacks(log: RunLog, result: ExecuteInProcessResult) -> None:
 
 def _data_docs() -> Path | None:
     from crm_kpi.config import get_settings
-    from data_quality.data_docs import docs_index
+    from crm_kpi.quality.data_docs import docs_index
 
     index = docs_index(get_settings().data_dir)
     return index if index.exists() else None

@@ -48,18 +48,18 @@ class Selection:
 
 def stage_assets(crms: Iterable[str]) -> dict[str, set[AssetKey]]:
     """The asset keys of each stage (ingestion: only the CRMs in ``crms``)."""
-    from orchestration.assets.bitrix24_ingestion import bitrix24_raw
-    from orchestration.assets.crm_ingestion import amocrm_raw
-    from orchestration.assets.dbt_models import crm_kpi_dbt
-    from orchestration.assets.inputs_ingestion import inputs_raw
-    from orchestration.assets.serving import (
+    from crm_kpi.orchestration.defs.dbt.dbt_models import crm_kpi_dbt
+    from crm_kpi.orchestration.defs.dlt.bitrix24_ingestion import bitrix24_raw
+    from crm_kpi.orchestration.defs.dlt.crm_ingestion import amocrm_raw
+    from crm_kpi.orchestration.defs.dlt.inputs_ingestion import inputs_raw
+    from crm_kpi.orchestration.defs.forecasting.win_model import win_model
+    from crm_kpi.orchestration.defs.serving.serving_assets import (
         DIGEST_KEY,
         GATE_KEY,
         POSTGRES_KEY,
         REPORT_KEY,
         SNAPSHOT_KEY,
     )
-    from orchestration.assets.win_model import win_model
 
     raw = {"amocrm": amocrm_raw, "bitrix24": bitrix24_raw}
     return {

@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import requests
+from crm_kpi_emulators.demo import run_demo
 
 from crm_kpi.cli import main
 from crm_kpi.config import PROJECT_ROOT
-from crm_kpi.demo import run_demo
 from crm_kpi.report import format_table, last_full_month
 
 

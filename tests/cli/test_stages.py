@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from crm_kpi.orchestration.definitions import defs
+from crm_kpi.orchestration.defs.serving.serving_assets import REPORT_KEY, SNAPSHOT_KEY
+from crm_kpi.orchestration.jobs import NIGHTLY_JOB_NAME
 from crm_kpi.stages import selection_for
-from orchestration.assets.serving import REPORT_KEY, SNAPSHOT_KEY
-from orchestration.definitions import defs
-from orchestration.jobs import NIGHTLY_JOB_NAME
 
 
 def _job():

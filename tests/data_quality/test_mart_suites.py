@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 from quality_frames import daily_frame, monthly_frame, write_marts
 
-from data_quality.checking import SuiteOutcome, check_contract, check_suite
-from data_quality.history import RowCountHistory, band
-from data_quality.suite import Suite
-from data_quality.suites import suite_for
+from crm_kpi.quality.checking import SuiteOutcome, check_contract, check_suite
+from crm_kpi.quality.history import RowCountHistory, band
+from crm_kpi.quality.suite import Suite
+from crm_kpi.quality.suites import suite_for
 
 MONTHLY = suite_for("marts.mart_manager_monthly")
 DAILY = suite_for("marts.mart_manager_daily")

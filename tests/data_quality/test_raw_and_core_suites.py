@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 from quality_frames import write_tables
 
-from data_quality.checking import SuiteOutcome, check_suite
-from data_quality.suites import all_suites, suite_for
+from crm_kpi.quality.checking import SuiteOutcome, check_suite
+from crm_kpi.quality.suites import all_suites, suite_for
 
 
 def _check(warehouse: Path, table: str) -> SuiteOutcome:

@@ -18,7 +18,7 @@ import pytest
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "crm_kpi" / "transform" / "dbt_project"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "crm_kpi" / "transform" / "dbt_project"
 
 MONTHLY_KPIS = [
     "deals_created", "deals_won", "revenue", "deals_lost", "avg_deal_value", "win_rate",

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 import yaml
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "crm_kpi" / "transform" / "dbt_project"
 
 CONTRACT_LAYERS = ("core", "marts")
 

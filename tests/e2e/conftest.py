@@ -6,9 +6,8 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-
-from ingestion.emulators.amocrm import AmoCrmEmulator
-from ingestion.synthetic import CompanyConfig
+from crm_kpi_emulators.amocrm import AmoCrmEmulator
+from crm_kpi_emulators.synthetic import CompanyConfig
 
 TOKEN = "test-token"
 SMALL_COMPANY = CompanyConfig(

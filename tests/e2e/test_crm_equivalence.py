@@ -33,13 +33,13 @@ import dlt
 import duckdb
 import pandas as pd
 import pytest
+from crm_kpi_emulators.amocrm import AmoCrmEmulator
+from crm_kpi_emulators.bitrix24 import Bitrix24Emulator
+from crm_kpi_emulators.synthetic import Company, CompanyConfig
 
 from crm_kpi.config import DBT_PROJECT_DIR
-from ingestion.amocrm import amocrm_source
-from ingestion.bitrix24 import bitrix24_source
-from ingestion.emulators.amocrm import AmoCrmEmulator
-from ingestion.emulators.bitrix24 import Bitrix24Emulator
-from ingestion.synthetic import Company, CompanyConfig
+from crm_kpi.sources.amocrm import amocrm_source
+from crm_kpi.sources.bitrix24 import bitrix24_source
 
 pytestmark = pytest.mark.slow
 

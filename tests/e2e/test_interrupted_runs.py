@@ -22,9 +22,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-
-from ingestion.emulators.amocrm import AmoCrmEmulator
-from ingestion.synthetic import CompanyConfig
+from crm_kpi_emulators.amocrm import AmoCrmEmulator
+from crm_kpi_emulators.synthetic import CompanyConfig
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(3000)]
 

@@ -11,7 +11,7 @@ import pytest
 
 from crm_kpi.cli import main
 from crm_kpi.runner import run_nightly
-from ingestion.amocrm.settings import LIST_ENDPOINTS
+from crm_kpi.sources.amocrm.settings import LIST_ENDPOINTS
 
 RAW_TABLES = [
     "account",

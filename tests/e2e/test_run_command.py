@@ -9,11 +9,11 @@ from pathlib import Path
 import duckdb
 import psycopg2
 import pytest
+from crm_kpi_emulators.amocrm import AmoCrmEmulator
+from crm_kpi_emulators.synthetic import CompanyConfig
 from service_helpers import PG_TEST_DB, skip_or_fail, start_postgres
 
 from crm_kpi.cli import main
-from ingestion.emulators.amocrm import AmoCrmEmulator
-from ingestion.synthetic import CompanyConfig
 
 # The whole job on a shared two-core machine takes minutes.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]

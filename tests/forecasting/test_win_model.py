@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_kpi.forecasting.benchmark import synthetic_features
-from crm_kpi.forecasting.factors import describe, describe_stage_only
-from crm_kpi.forecasting.model import cutoff_date, evaluate
-from crm_kpi.forecasting.scoring import score_account
+from crm_kpi.transform.forecasting.benchmark import synthetic_features
+from crm_kpi.transform.forecasting.factors import describe, describe_stage_only
+from crm_kpi.transform.forecasting.model import cutoff_date, evaluate
+from crm_kpi.transform.forecasting.scoring import score_account
 
 
 def test_learnable_account_is_scored_by_the_model_and_beats_the_stage_baseline() -> None:

@@ -12,10 +12,10 @@ from typing import Any
 
 import dlt
 import duckdb
+from crm_kpi_emulators.amocrm import AmoCrmEmulator
+from crm_kpi_emulators.synthetic import CompanyConfig
 
-from ingestion.amocrm import amocrm_source
-from ingestion.emulators.amocrm import AmoCrmEmulator
-from ingestion.synthetic import CompanyConfig
+from crm_kpi.sources.amocrm import amocrm_source
 
 TOKEN = "acceptance-token"
 # Small but with several pages of events (100 per page) and a few deletions.

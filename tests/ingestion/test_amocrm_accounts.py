@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ingestion.amocrm.helpers.accounts import (
+from crm_kpi.sources.amocrm.helpers.accounts import (
     AccountSettings,
     configured_accounts,
     missing_settings,
     parse_names,
 )
-from ingestion.amocrm.helpers.errors import AmoCrmConfigError
+from crm_kpi.sources.amocrm.helpers.errors import AmoCrmConfigError
 
 
 @pytest.fixture(autouse=True)

@@ -10,9 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ingestion.amocrm.helpers.client import AmoRestClient
-from ingestion.amocrm.helpers.errors import AmoCrmApiError
-from ingestion.amocrm.helpers.throttle import RequestThrottle
+from crm_kpi.sources.amocrm.helpers.client import AmoRestClient
+from crm_kpi.sources.amocrm.helpers.errors import AmoCrmApiError
+from crm_kpi.sources.amocrm.helpers.throttle import RequestThrottle
 
 Answer = tuple[int, str, bytes]
 

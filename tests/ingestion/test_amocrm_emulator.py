@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 import requests
-
-from ingestion.emulators.amocrm import AmoCrmEmulator
-from ingestion.synthetic import CompanyConfig
+from crm_kpi_emulators.amocrm import AmoCrmEmulator
+from crm_kpi_emulators.synthetic import CompanyConfig
 
 TOKEN = "test-token"
 CONFIG = CompanyConfig(start_date=dt.date(2026, 7, 1), days=70, deals_per_day=6.0)

@@ -8,9 +8,8 @@ import dataclasses
 import pytest
 import requests
 from amocrm_harness import COMPANY
-
-from ingestion.emulators.amocrm import AmoCrmEmulator, EmulatorOptions
-from ingestion.emulators.amocrm.responses import Request
+from crm_kpi_emulators.amocrm import AmoCrmEmulator, EmulatorOptions
+from crm_kpi_emulators.amocrm.responses import Request
 
 TINY = dataclasses.replace(COMPANY, days=4)
 AUTH = {"Authorization": "Bearer t"}

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 import requests
-
-from ingestion.emulators.amocrm import AmoCrmEmulator, EmulatorOptions
-from ingestion.synthetic import CompanyConfig
+from crm_kpi_emulators.amocrm import AmoCrmEmulator, EmulatorOptions
+from crm_kpi_emulators.synthetic import CompanyConfig
 
 TOKEN = "admin-token"
 USER_TOKEN = "manager-token"

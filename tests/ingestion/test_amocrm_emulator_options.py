@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import requests
-
-from ingestion.emulators.amocrm import AmoCrmEmulator, EmulatorOptions
-from ingestion.synthetic import CompanyConfig
+from crm_kpi_emulators.amocrm import AmoCrmEmulator, EmulatorOptions
+from crm_kpi_emulators.synthetic import CompanyConfig
 
 TINY = CompanyConfig(start_date=dt.date(2026, 7, 6), days=6, deals_per_day=4.0)
 AUTH = {"Authorization": "Bearer t"}

@@ -19,12 +19,12 @@ from amocrm_harness import (
     run_source,
     table_rows,
 )
+from crm_kpi_emulators.amocrm import AmoCrmEmulator, EmulatorOptions
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from ingestion.amocrm.helpers.errors import AmoCrmBlockedError
-from ingestion.amocrm.settings import LIST_ENDPOINTS
-from ingestion.common.token_store import TokenStore
-from ingestion.emulators.amocrm import AmoCrmEmulator, EmulatorOptions
+from crm_kpi.sources.amocrm.helpers.errors import AmoCrmBlockedError
+from crm_kpi.sources.amocrm.settings import LIST_ENDPOINTS
+from crm_kpi.sources.common.token_store import TokenStore
 
 CURSOR_ENDPOINTS = {f"/api/v4/{e.path}": e for e in LIST_ENDPOINTS if e.cursor}
 # account, pipelines, users, loss reasons, sources, 3 custom field lists, 3 tag lists, 3 bins
@@ -165,7 +165,7 @@ def _cause(error: BaseException, kind: type[BaseException]) -> BaseException | N
 
 
 def _not_deleted():
-    from ingestion.emulators.amocrm.store import Selection
+    from crm_kpi_emulators.amocrm.store import Selection
 
     selection = Selection()
     selection.add("is_deleted = ?", 0)
@@ -173,13 +173,13 @@ def _not_deleted():
 
 
 def _everything():
-    from ingestion.emulators.amocrm.store import Selection
+    from crm_kpi_emulators.amocrm.store import Selection
 
     return Selection()
 
 
 def _recent(since: int):
-    from ingestion.emulators.amocrm.store import Selection
+    from crm_kpi_emulators.amocrm.store import Selection
 
     selection = Selection()
     selection.add("updated_at >= ?", since)

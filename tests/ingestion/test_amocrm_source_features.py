@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 import requests
 from amocrm_harness import COMPANY, TOKEN, api_requests, query, run_source, table_rows
+from crm_kpi_emulators.amocrm import AmoCrmEmulator, EmulatorOptions
 
-from ingestion.amocrm.helpers.auth import AmoOAuth2Auth, OAuthClient, TokenEndpoint
-from ingestion.amocrm.helpers.client import AmoRestClient
-from ingestion.amocrm.helpers.paginators import FilterNotHonoured, KeysetPaginator
-from ingestion.common.token_store import TokenStore
-from ingestion.emulators.amocrm import AmoCrmEmulator, EmulatorOptions
+from crm_kpi.sources.amocrm.helpers.auth import AmoOAuth2Auth, OAuthClient, TokenEndpoint
+from crm_kpi.sources.amocrm.helpers.client import AmoRestClient
+from crm_kpi.sources.amocrm.helpers.paginators import FilterNotHonoured, KeysetPaginator
+from crm_kpi.sources.common.token_store import TokenStore
 
 SMALL = dataclasses.replace(COMPANY, days=8)
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import dlt
 import duckdb
 import requests
+from crm_kpi_emulators.bitrix24 import Bitrix24Emulator
+from crm_kpi_emulators.synthetic import CompanyConfig
 
-from ingestion.bitrix24 import bitrix24_source
-from ingestion.emulators.bitrix24 import Bitrix24Emulator
-from ingestion.synthetic import CompanyConfig
+from crm_kpi.sources.bitrix24 import bitrix24_source
 
 COMPANY = CompanyConfig(
     seed=7, start_date=dt.date(2026, 3, 2), days=10, managers=3, teams=1, deals_per_day=5.0

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-
-from ingestion.emulators.bitrix24 import Bitrix24Emulator, Bitrix24Options
-from ingestion.emulators.bitrix24.query import parse_php_query, split_operator
-from ingestion.synthetic import CompanyConfig
+from crm_kpi_emulators.bitrix24 import Bitrix24Emulator, Bitrix24Options
+from crm_kpi_emulators.bitrix24.query import parse_php_query, split_operator
+from crm_kpi_emulators.synthetic import CompanyConfig
 
 COMPANY = CompanyConfig(
     seed=3, start_date=dt.date(2026, 2, 2), days=20, managers=3, teams=1, deals_per_day=6.0

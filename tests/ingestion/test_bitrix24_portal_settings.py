@@ -9,10 +9,10 @@ from pathlib import Path
 import dlt
 import duckdb
 import pytest
+from crm_kpi_emulators.bitrix24 import Bitrix24Emulator, Bitrix24Options
+from crm_kpi_emulators.synthetic import CompanyConfig
 
-from ingestion.bitrix24 import bitrix24_source, utc_offset_of
-from ingestion.emulators.bitrix24 import Bitrix24Emulator, Bitrix24Options
-from ingestion.synthetic import CompanyConfig
+from crm_kpi.sources.bitrix24 import bitrix24_source, utc_offset_of
 
 COMPANY = CompanyConfig(
     seed=9, start_date=dt.date(2026, 3, 2), days=4, managers=2, teams=1, deals_per_day=4.0

@@ -9,10 +9,10 @@ import dlt
 import duckdb
 import pytest
 import requests
+from crm_kpi_emulators.bitrix24 import Bitrix24Emulator, Bitrix24Options
+from crm_kpi_emulators.synthetic import CompanyConfig
 
-from ingestion.bitrix24 import bitrix24_source
-from ingestion.emulators.bitrix24 import Bitrix24Emulator, Bitrix24Options
-from ingestion.synthetic import CompanyConfig
+from crm_kpi.sources.bitrix24 import bitrix24_source
 
 COMPANY = CompanyConfig(
     seed=5, start_date=dt.date(2026, 2, 2), days=12, managers=3, teams=1, deals_per_day=4.0
@@ -112,7 +112,7 @@ def test_deleted_deal_is_flagged_after_the_next_reconciliation(tmp_path: Path) -
 
 
 def test_oauth_refreshes_on_expired_token_and_persists_the_rotation(tmp_path: Path) -> None:
-    from ingestion.common.token_store import TokenPair, TokenStore
+    from crm_kpi.sources.common.token_store import TokenPair, TokenStore
 
     with Bitrix24Emulator(COMPANY) as emulator:
         o = emulator.options

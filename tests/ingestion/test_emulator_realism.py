@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 import requests
-
-from ingestion.emulators.amocrm import AmoCrmEmulator, EmulatorOptions
-from ingestion.emulators.bitrix24 import Bitrix24Emulator, Bitrix24Options
-from ingestion.synthetic import CompanyConfig
+from crm_kpi_emulators.amocrm import AmoCrmEmulator, EmulatorOptions
+from crm_kpi_emulators.bitrix24 import Bitrix24Emulator, Bitrix24Options
+from crm_kpi_emulators.synthetic import CompanyConfig
 
 TOKEN = "realism-token"
 COMPANY = CompanyConfig(
@@ -136,7 +135,7 @@ def test_amocrm_note_type_filter_array_form_and_comma_form(amo: AmoCrmEmulator) 
 def test_amocrm_source_sends_note_types_as_an_array() -> None:
     from urllib.parse import parse_qsl
 
-    from ingestion.amocrm.settings import LEAD_NOTES, NOTE_TYPES
+    from crm_kpi.sources.amocrm.settings import LEAD_NOTES, NOTE_TYPES
 
     encoded = requests.Request("GET", "http://x/", params=LEAD_NOTES.params).prepare().url
     pairs = parse_qsl(encoded.split("?", 1)[1])

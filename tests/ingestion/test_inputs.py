@@ -9,14 +9,18 @@ from pathlib import Path
 import dlt
 import duckdb
 import pytest
+from crm_kpi_emulators.synthetic.calendar import WorkCalendar
+from crm_kpi_emulators.synthetic.config import CompanyConfig
+from crm_kpi_emulators.synthetic.inputs import write_input_files
+from crm_kpi_emulators.synthetic.static import build_static
 
-from ingestion.inputs import inputs_source
-from ingestion.inputs.managers import KnownManagers, managers_from_warehouse
-from ingestion.inputs.validation import InputFileError, parse_marketing_spend, parse_sales_plan
-from ingestion.synthetic.calendar import WorkCalendar
-from ingestion.synthetic.config import CompanyConfig
-from ingestion.synthetic.inputs import write_input_files
-from ingestion.synthetic.static import build_static
+from crm_kpi.sources.inputs import inputs_source
+from crm_kpi.sources.inputs.managers import KnownManagers, managers_from_warehouse
+from crm_kpi.sources.inputs.validation import (
+    InputFileError,
+    parse_marketing_spend,
+    parse_sales_plan,
+)
 
 ACCOUNT = "amocrm:1"
 
@@ -214,8 +218,8 @@ def test_synthetic_company_files_are_valid(tmp_path: Path) -> None:
 
 
 def _previous(warehouse: Path):
-    from ingestion.inputs import MARKETING_SPEND_COLUMNS, SALES_PLAN_COLUMNS
-    from ingestion.inputs.previous import last_good_rows
+    from crm_kpi.sources.inputs import MARKETING_SPEND_COLUMNS, SALES_PLAN_COLUMNS
+    from crm_kpi.sources.inputs.previous import last_good_rows
 
     columns = {"sales_plan": list(SALES_PLAN_COLUMNS)}
     columns["marketing_spend"] = list(MARKETING_SPEND_COLUMNS)

@@ -7,10 +7,12 @@ from pathlib import Path
 import yaml
 from dagster import AssetKey
 
-from orchestration.assets.inputs_ingestion import inputs_raw
+from crm_kpi.orchestration.defs.dlt.inputs_ingestion import inputs_raw
 
 SOURCES_YAML = (
     Path(__file__).resolve().parents[2]
+    / "crm_kpi"
+    / "transform"
     / "dbt_project"
     / "models"
     / "staging"

@@ -16,12 +16,12 @@ from pathlib import Path
 import dlt
 import pytest
 from amocrm_harness import COMPANY, TOKEN, query, run_source
+from crm_kpi_emulators.amocrm import AmoCrmEmulator, EmulatorOptions
+from crm_kpi_emulators.bitrix24 import Bitrix24Emulator, Bitrix24Options
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from ingestion.bitrix24 import bitrix24_source
-from ingestion.common.errors import SKIPPED_PREFIX, PermanentApiError
-from ingestion.emulators.amocrm import AmoCrmEmulator, EmulatorOptions
-from ingestion.emulators.bitrix24 import Bitrix24Emulator, Bitrix24Options
+from crm_kpi.sources.bitrix24 import bitrix24_source
+from crm_kpi.sources.common.errors import SKIPPED_PREFIX, PermanentApiError
 
 SMALL = dataclasses.replace(COMPANY, days=5)
 
@@ -141,7 +141,7 @@ def test_bitrix24_optional_method_is_skipped(
 
 
 def test_a_5xx_is_still_retried_not_permanent() -> None:
-    from ingestion.bitrix24.helpers.errors import is_permanent
+    from crm_kpi.sources.bitrix24.helpers.errors import is_permanent
 
     assert not is_permanent("QUERY_LIMIT_EXCEEDED", 503)
     assert not is_permanent("OPERATION_TIME_LIMIT", 429)

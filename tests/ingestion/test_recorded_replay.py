@@ -20,8 +20,8 @@ import pytest
 from replay_server import ReplayServer
 
 from crm_kpi.config import DBT_PROJECT_DIR
-from ingestion.amocrm import amocrm_source
-from ingestion.bitrix24 import bitrix24_source
+from crm_kpi.sources.amocrm import amocrm_source
+from crm_kpi.sources.bitrix24 import bitrix24_source
 
 pytestmark = pytest.mark.slow  # two loads (~40 s) and a dbt run (~80 s)
 

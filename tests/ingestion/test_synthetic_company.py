@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from ingestion.synthetic import (
+from crm_kpi_emulators.synthetic import (
     Call,
     CallStatus,
     Company,
@@ -300,8 +299,8 @@ def test_memory_is_bounded_by_what_is_in_play() -> None:
 def test_a_leaver_still_holds_open_deals_after_leaving() -> None:
     """Issue 10: a manager deactivated mid-history keeps some open deals past the dismissal
     day (until the head of sales hands them over at their next touch)."""
-    from ingestion.synthetic import Company
-    from ingestion.synthetic.model import StageKind
+    from crm_kpi_emulators.synthetic import Company
+    from crm_kpi_emulators.synthetic.model import StageKind
 
     config = CompanyConfig(
         seed=5, start_date=dt.date(2026, 1, 5), days=120, managers=4, teams=2, deals_per_day=6.0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.common.token_store import (
+from crm_kpi.sources.common.token_store import (
     TokenPair,
     TokenStore,
     TokenStoreError,

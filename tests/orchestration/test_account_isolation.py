@@ -13,9 +13,9 @@ import duckdb
 import pytest
 from dagster import AssetKey, AssetSelection, Definitions, asset, define_asset_job
 
+from crm_kpi.orchestration.defs.quality.checks import build_checks
+from crm_kpi.orchestration.defs.serving.serving_assets import build_serving_assets
 from crm_kpi.runner import run_job
-from orchestration.assets.serving import build_serving_assets
-from orchestration.checks import build_checks
 
 MONTHLY = AssetKey(["marts", "mart_manager_monthly"])
 DAILY = AssetKey(["marts", "mart_manager_daily"])

@@ -6,10 +6,10 @@ import os
 
 from dagster import AssetKey
 
-from orchestration.assets.crm_ingestion import amocrm_raw
-from orchestration.assets.dbt_models import build_args, crm_kpi_dbt, dbt_project
-from orchestration.definitions import defs
-from orchestration.jobs import NIGHTLY_JOB_NAME, nightly_schedule
+from crm_kpi.orchestration.definitions import defs
+from crm_kpi.orchestration.defs.dbt.dbt_models import build_args, crm_kpi_dbt, dbt_project
+from crm_kpi.orchestration.defs.dlt.crm_ingestion import amocrm_raw
+from crm_kpi.orchestration.jobs import NIGHTLY_JOB_NAME, nightly_schedule
 
 
 def test_job_schedule_and_checks_are_defined() -> None:
@@ -61,8 +61,8 @@ def test_nightly_build_skips_unit_tests_and_can_full_refresh() -> None:
 
 
 def test_definitions_list_jobs_sensors_schedule_and_gx_checks() -> None:
-    from orchestration.jobs import FULL_REFRESH_JOB_NAME
-    from orchestration.sensors import FAILURE_SENSOR_NAME
+    from crm_kpi.orchestration.jobs import FULL_REFRESH_JOB_NAME
+    from crm_kpi.orchestration.sensors import FAILURE_SENSOR_NAME
 
     assert defs.resolve_job_def(FULL_REFRESH_JOB_NAME) is not None
     assert defs.resolve_sensor_def(FAILURE_SENSOR_NAME) is not None
@@ -76,7 +76,7 @@ def test_definitions_list_jobs_sensors_schedule_and_gx_checks() -> None:
 
 
 def test_mart_checks_block_and_others_warn() -> None:
-    from orchestration.checks import build_checks
+    from crm_kpi.orchestration.defs.quality.checks import build_checks
 
     specs = {spec.key.name: spec for check in build_checks() for spec in check.check_specs}
     assert specs["gx_mart_manager_monthly"].blocking
@@ -86,7 +86,7 @@ def test_mart_checks_block_and_others_warn() -> None:
 
 
 def test_suites_of_missing_assets_are_skipped() -> None:
-    from orchestration.checks import build_checks
+    from crm_kpi.orchestration.defs.quality.checks import build_checks
 
     only_daily = build_checks([AssetKey(["marts", "mart_manager_daily"])])
     assert {spec.key.name for check in only_daily for spec in check.check_specs} == {
@@ -103,7 +103,7 @@ def test_freshness_on_raw_and_marts_only() -> None:
 
 
 def test_runs_are_tagged_per_account_and_ingestion_retries(monkeypatch) -> None:
-    from orchestration.jobs import account_tags, ingestion_retry_policy
+    from crm_kpi.orchestration.jobs import account_tags, ingestion_retry_policy
 
     monkeypatch.setenv("SOURCES__AMOCRM__SUBDOMAIN", "acme")
     monkeypatch.setenv("SOURCES__BITRIX24__WEBHOOK_URL", "https://acme.bitrix24.ru/rest/1/x/")
@@ -121,7 +121,7 @@ def test_runs_are_tagged_per_account_and_ingestion_retries(monkeypatch) -> None:
 
 
 def test_manifest_is_reparsed_when_the_project_changed(tmp_path) -> None:
-    from orchestration.assets.dbt_models import manifest_is_stale
+    from crm_kpi.orchestration.defs.dbt.dbt_models import manifest_is_stale
 
     project = tmp_path / "dbt"
     (project / "models").mkdir(parents=True)

@@ -9,14 +9,14 @@ from typing import Any
 
 import duckdb
 import pytest
+from crm_kpi_emulators.amocrm import AmoCrmEmulator
+from crm_kpi_emulators.synthetic import CompanyConfig
 from dagster import DagsterEventType, DagsterInstance, Definitions
 
-import orchestration.assets.crm_ingestion as crm_ingestion
-from ingestion.emulators.amocrm import AmoCrmEmulator
-from ingestion.synthetic import CompanyConfig
-from orchestration.assets.crm_ingestion import amocrm_raw
-from orchestration.jobs import build_nightly_job
-from orchestration.resources import build_resources
+import crm_kpi.orchestration.defs.dlt.crm_ingestion as crm_ingestion
+from crm_kpi.orchestration.defs.dlt.crm_ingestion import amocrm_raw
+from crm_kpi.orchestration.jobs import build_nightly_job
+from crm_kpi.orchestration.resources import build_resources
 
 TOKEN = "retry-token"
 TINY = CompanyConfig(seed=3, start_date=dt.date(2026, 7, 6), days=5, managers=2, teams=1)

@@ -16,19 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from crm_kpi_emulators.amocrm import AmoCrmEmulator
+from crm_kpi_emulators.amocrm.responses import problem
+from crm_kpi_emulators.synthetic import CompanyConfig
 from dagster import DagsterEventType, Definitions
 
-import ingestion.amocrm.helpers.client as amocrm_client
-import orchestration.assets.crm_ingestion as crm_ingestion
+import crm_kpi.orchestration.defs.dlt.crm_ingestion as crm_ingestion
+import crm_kpi.sources.amocrm.helpers.client as amocrm_client
+from crm_kpi.orchestration.defs.dlt.crm_ingestion import amocrm_raw
+from crm_kpi.orchestration.jobs import build_nightly_job
+from crm_kpi.orchestration.resources import build_resources
 from crm_kpi.runner import run_job
-from ingestion.amocrm.helpers.errors import AmoCrmApiError
-from ingestion.common.errors import PermanentApiError
-from ingestion.emulators.amocrm import AmoCrmEmulator
-from ingestion.emulators.amocrm.responses import problem
-from ingestion.synthetic import CompanyConfig
-from orchestration.assets.crm_ingestion import amocrm_raw
-from orchestration.jobs import build_nightly_job
-from orchestration.resources import build_resources
+from crm_kpi.sources.amocrm.helpers.errors import AmoCrmApiError
+from crm_kpi.sources.common.errors import PermanentApiError
 
 TOKEN = "permanent-token"
 TINY = CompanyConfig(seed=5, start_date=dt.date(2026, 7, 6), days=5, managers=2, teams=1)

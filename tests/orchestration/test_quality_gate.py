@@ -23,8 +23,8 @@ from dagster import (
     define_asset_job,
 )
 
-from orchestration.checks import build_checks
-from orchestration.sensors import FAILURE_SENSOR_NAME, run_failure_alert
+from crm_kpi.orchestration.defs.quality.checks import build_checks
+from crm_kpi.orchestration.sensors import FAILURE_SENSOR_NAME, run_failure_alert
 
 MONTHLY = AssetKey(["marts", "mart_manager_monthly"])
 DAILY = AssetKey(["marts", "mart_manager_daily"])

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 from dagster import AssetKey
 
-from orchestration.assets.table_metadata import PREVIEW_ROWS, table_metadata
+from crm_kpi.orchestration.defs.dbt.table_metadata import PREVIEW_ROWS, table_metadata
 
 
 def test_row_counts_and_mart_previews(warehouse: Path) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from serving.dbt_docs import load_table_docs, render_markdown
-from serving.pbids import pbids_document, write_pbids
+from crm_kpi.serving.dbt_docs import load_table_docs, render_markdown
+from crm_kpi.serving.pbids import pbids_document, write_pbids
 
 MANIFEST = {
     "nodes": {
@@ -73,7 +73,7 @@ def test_pbids_points_at_server_and_database_without_credentials(tmp_path: Path)
 
 
 def test_bi_docs_command_writes_the_dictionary(tmp_path: Path, capsys) -> None:
-    from serving.dbt_docs import main
+    from crm_kpi.serving.dbt_docs import main
 
     manifest = tmp_path / "manifest.json"
     manifest.write_text(json.dumps(MANIFEST), encoding="utf-8")

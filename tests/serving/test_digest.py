@@ -12,8 +12,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from dagster import AssetCheckResult, AssetKey, asset, asset_check, materialize
 
-from orchestration.assets.serving import DIGEST_KEY, REPORT_KEY, build_serving_assets
-from serving.digest import DigestError, SmtpSettings, send_digest
+from crm_kpi.orchestration.defs.serving.serving_assets import (
+    DIGEST_KEY,
+    REPORT_KEY,
+    build_serving_assets,
+)
+from crm_kpi.serving.digest import DigestError, SmtpSettings, send_digest
 
 
 class Inbox:

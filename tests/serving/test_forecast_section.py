@@ -1,4 +1,4 @@
-"""The report's forecast sections and digest lines (serving/report/forecast_section.py)."""
+"""The report's forecast sections and digest lines (crm_kpi/serving/report/forecast_section.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 from serving_fixtures import make_warehouse
 
-from serving.report import build_report
-from serving.snapshot import publish_snapshot
+from crm_kpi.serving.report import build_report
+from crm_kpi.serving.snapshot import publish_snapshot
 
 
 def _snapshot_with_forecast(tmp_path: Path) -> Path:

@@ -10,14 +10,14 @@ import pytest
 from psycopg import errors, sql
 from serving_fixtures import drop_role, make_warehouse
 
-from serving import postgres as postgres_module
-from serving.postgres import (
+from crm_kpi.serving import postgres as postgres_module
+from crm_kpi.serving.postgres import (
     PostgresPublishError,
     PostgresTarget,
     postgres_type,
     publish_to_postgres,
 )
-from serving.snapshot import publish_snapshot, snapshot_path
+from crm_kpi.serving.snapshot import publish_snapshot, snapshot_path
 
 BI_ROLE = "crm_kpi_serving_bi_test"
 BI_PASSWORD = "bi-test-password"

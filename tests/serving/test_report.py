@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from serving_fixtures import make_warehouse, skip_or_fail
 
-from serving.report import build_report
-from serving.snapshot import publish_snapshot
+from crm_kpi.serving.report import build_report
+from crm_kpi.serving.snapshot import publish_snapshot
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -101,7 +101,7 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
 
 
 def test_one_report_per_account_with_its_name_and_partial_periods_marked(tmp_path: Path) -> None:
-    from serving.report import build_reports
+    from crm_kpi.serving.report import build_reports
 
     snapshot = _snapshot(tmp_path)
 
@@ -126,7 +126,7 @@ def test_one_report_per_account_with_its_name_and_partial_periods_marked(tmp_pat
 
 
 def test_a_week_cut_by_the_horizon_is_marked_partial(tmp_path: Path) -> None:
-    from serving.report.data import load_report_data
+    from crm_kpi.serving.report.data import load_report_data
 
     data = load_report_data(_snapshot(tmp_path))
     assert data.activity_trend is not None

@@ -9,7 +9,7 @@ import pytest
 from dagster import AssetCheckResult, AssetKey, asset, asset_check, materialize
 from serving_fixtures import drop_role
 
-from orchestration.assets.serving import (
+from crm_kpi.orchestration.defs.serving.serving_assets import (
     DIGEST_KEY,
     GATE_KEY,
     PBIDS_FILE,
@@ -19,7 +19,7 @@ from orchestration.assets.serving import (
     build_serving_assets,
     published_upstream_keys,
 )
-from serving.snapshot import snapshot_path
+from crm_kpi.serving.snapshot import snapshot_path
 
 
 def _toy_mart(check_passes: bool):
@@ -114,8 +114,8 @@ def test_postgres_publish_and_pbids_when_configured(
 
 
 def test_the_project_publishes_after_every_mart_and_bi_dimension() -> None:
-    from orchestration.assets.dbt_models import crm_kpi_dbt
-    from orchestration.definitions import defs
+    from crm_kpi.orchestration.definitions import defs
+    from crm_kpi.orchestration.defs.dbt.dbt_models import crm_kpi_dbt
 
     graph = defs.resolve_asset_graph()
     parents = graph.get(SNAPSHOT_KEY).parent_keys

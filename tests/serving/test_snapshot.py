@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from serving_fixtures import make_warehouse
 
-from serving.snapshot import (
+from crm_kpi.serving.snapshot import (
     NothingToPublish,
     current_files_dir,
     publish_snapshot,

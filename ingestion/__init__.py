@@ -1,1 +1,0 @@
-"""Ingestion layer: dlt sources for the CRMs, the synthetic company and the CRM API emulators."""

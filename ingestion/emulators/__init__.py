@@ -1,1 +1,0 @@
-"""Local emulators of the CRM APIs, for the demo and the tests."""

@@ -1,1 +1,0 @@
-"""Assets of the pipeline, one module per integration."""
