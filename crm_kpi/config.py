@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+# The checkout's root (tests and dev tools only): an installed package has none.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = Path(__file__).resolve().parent / "transform" / "dbt_project"
 
@@ -52,9 +53,10 @@ class Settings:
 
 
 def _absolute(path: str) -> Path:
+    """Relative paths are relative to the working directory (where `crm-kpi` is run)."""
     candidate = Path(path).expanduser()
     if not candidate.is_absolute():
-        candidate = PROJECT_ROOT / candidate
+        candidate = Path.cwd() / candidate
     return candidate.resolve()
 
 

@@ -28,7 +28,7 @@ def test_default_instance_is_sqlite_with_retries_and_per_account_limits(
 
 def test_postgres_variant_differs_only_by_storage() -> None:
     default = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text())
-    postgres = yaml.safe_load((PROJECT_ROOT / "orchestration/dagster.postgres.yaml").read_text())
+    postgres = yaml.safe_load((PROJECT_ROOT / "crm_kpi/orchestration/dagster.postgres.yaml").read_text())
     assert set(postgres.pop("storage")) == {"postgres"}
     assert postgres == default
 
@@ -40,7 +40,7 @@ def test_postgres_variant_runs_a_job_on_real_postgresql(tmp_path: Path, monkeypa
     from service_helpers import start_postgres
 
     dsn = conninfo_to_dict(start_postgres("crm_kpi_dagster_instance_test"))
-    shutil.copy(PROJECT_ROOT / "orchestration/dagster.postgres.yaml", tmp_path / "dagster.yaml")
+    shutil.copy(PROJECT_ROOT / "crm_kpi/orchestration/dagster.postgres.yaml", tmp_path / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
     monkeypatch.setenv("CRM_KPI_DAGSTER_PG_HOST", str(dsn["host"]))
     monkeypatch.setenv("CRM_KPI_DAGSTER_PG_DB", str(dsn["dbname"]))
