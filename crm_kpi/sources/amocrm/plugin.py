@@ -4,35 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
-import dlt
-
+from crm_kpi.sources.common.accounts import DEFAULT_ACCOUNT, account_names, setting
+from crm_kpi.sources.common.accounts import section as config_section
 from crm_kpi.sources.registry import CrmAccount, CrmPlugin
 
-
-def _accounts() -> list[CrmAccount]:
-    from .helpers.accounts import AccountSettings, configured_accounts, missing_settings
-
-    if missing_settings():
-        return []
-    defaults = AccountSettings(name="default", subdomain=dlt.config.get("sources.amocrm.subdomain"))
-    return [
-        CrmAccount(crm="amocrm", name=a.name, label=a.subdomain or a.name)
-        for a in configured_accounts(dlt.config.get("sources.amocrm.accounts"), defaults)
-    ]
-
-
-def _source(account: CrmAccount | None = None, **overrides: Any) -> Any:
-    from . import amocrm_source
-
-    if account is not None and account.name != "default":
-        overrides.setdefault("accounts", account.name)
-    return amocrm_source(**overrides)
+CRM = "amocrm"
 
 
 def _missing_settings() -> list[str]:
     from .helpers.accounts import missing_settings
 
     return missing_settings()
+
+
+def _accounts() -> list[CrmAccount]:
+    if _missing_settings():
+        return []
+    from .helpers.accounts import ACCOUNTS_KEY
+    from .helpers.errors import AmoCrmConfigError
+
+    return [
+        CrmAccount(
+            crm=CRM,
+            name=name,
+            label=str(setting(f"{config_section(CRM, name)}.subdomain") or name),
+        )
+        for name in account_names(CRM, ACCOUNTS_KEY, AmoCrmConfigError)
+    ]
+
+
+def _source(account: CrmAccount | None = None, **overrides: Any) -> Any:
+    from . import amocrm_source
+
+    if account is not None and account.name != DEFAULT_ACCOUNT:
+        overrides.setdefault("accounts", account.name)
+    return amocrm_source(**overrides)
 
 
 def _raw_suites() -> list[Any]:
@@ -42,7 +48,7 @@ def _raw_suites() -> list[Any]:
 
 
 PLUGIN = CrmPlugin(
-    name="amocrm",
+    name=CRM,
     title="amoCRM",
     raw_schema="raw_amocrm",
     account_column="account_id",
@@ -50,5 +56,5 @@ PLUGIN = CrmPlugin(
     accounts=_accounts,
     missing_settings=_missing_settings,
     raw_suites=_raw_suites,
-    emulator="crm_kpi_emulators.amocrm:AmoCrmEmulator",
+    emulator="crm_kpi_emulators.amocrm.demo:EMULATOR",
 )
