@@ -59,7 +59,7 @@ def _checked_zone(timezone: str | None, settings: PortalSettings) -> str | None:
 
 @dlt.source(name="bitrix24", max_table_nesting=0)
 def bitrix24_source(
-    portal: str = dlt.config.value,
+    portal: str | None = dlt.config.value,
     webhook_url: str | None = dlt.secrets.value,
     client_id: str | None = None,
     client_secret: str | None = dlt.secrets.value,
@@ -105,9 +105,13 @@ def bitrix24_source(
         timeout_s=timeout_s,
         timezone=timezone,
     )
+    configured = configured_portals(portals, defaults)
+    for settings in configured:
+        if not settings.portal:
+            raise ValueError(f"Bitrix24 needs {settings.env('PORTAL')} (e.g. acme.bitrix24.ru)")
     portals_ = [
         Portal(settings, settings.client(), _checked_zone(settings.timezone, settings))
-        for settings in configured_portals(portals, defaults)
+        for settings in configured
     ]
     resources = [keyset_resource(portals_, spec) for spec in KEYSET_METHODS]
     resources.append(comments(portals_))
