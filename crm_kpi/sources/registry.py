@@ -56,6 +56,8 @@ class CrmPlugin:
     """Dotted path of its emulator in ``crm_kpi_emulators`` (documentation only: never imported
     by the product)."""
     extras: dict[str, Any] = field(default_factory=dict)
+    """Optional facts consumers may use; known keys: ``users_sql`` (SQL giving
+    ``account_key, manager_id, email`` of its raw users table, for the sales-plan check)."""
 
 
 # One line per CRM: the module that defines ``PLUGIN``.

@@ -57,4 +57,11 @@ PLUGIN = CrmPlugin(
     missing_settings=_missing_settings,
     raw_suites=_raw_suites,
     emulator="crm_kpi_emulators.amocrm.demo:EMULATOR",
+    extras={
+        # account_key, manager_id, email of the raw users (the sales plan's manager check)
+        "users_sql": (
+            "select 'amocrm:' || cast(account_id as varchar), cast(id as varchar), email"
+            " from raw_amocrm.users"
+        ),
+    },
 )

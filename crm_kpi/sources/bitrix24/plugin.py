@@ -63,4 +63,10 @@ PLUGIN = CrmPlugin(
     missing_settings=_missing_settings,
     raw_suites=_raw_suites,
     emulator="crm_kpi_emulators.bitrix24.demo:EMULATOR",
+    extras={
+        # account_key, manager_id, email of the raw users (the sales plan's manager check)
+        "users_sql": (
+            "select 'bitrix24:' || portal, cast(id as varchar), email from raw_bitrix24.users"
+        ),
+    },
 )
