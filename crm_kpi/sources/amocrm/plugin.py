@@ -2,49 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from crm_kpi.sources.common import plugin as part
+from crm_kpi.sources.common.accounts import section, setting
+from crm_kpi.sources.registry import CrmPlugin
 
-from crm_kpi.sources.common.accounts import DEFAULT_ACCOUNT, account_names, setting
-from crm_kpi.sources.common.accounts import section as config_section
-from crm_kpi.sources.registry import CrmAccount, CrmPlugin
+from .helpers.errors import AmoCrmConfigError
 
 CRM = "amocrm"
 
-
-def _missing_settings() -> list[str]:
-    from .helpers.accounts import missing_settings
-
-    return missing_settings()
+_missing_settings = part.lazy("crm_kpi.sources.amocrm.helpers.accounts:missing_settings")
 
 
-def _accounts() -> list[CrmAccount]:
-    if _missing_settings():
-        return []
-    from .helpers.accounts import ACCOUNTS_KEY
-    from .helpers.errors import AmoCrmConfigError
-
-    return [
-        CrmAccount(
-            crm=CRM,
-            name=name,
-            label=str(setting(f"{config_section(CRM, name)}.subdomain") or name),
-        )
-        for name in account_names(CRM, ACCOUNTS_KEY, AmoCrmConfigError)
-    ]
-
-
-def _source(account: CrmAccount | None = None, **overrides: Any) -> Any:
-    from . import amocrm_source
-
-    if account is not None and account.name != DEFAULT_ACCOUNT:
-        overrides.setdefault("accounts", account.name)
-    return amocrm_source(**overrides)
-
-
-def _raw_suites() -> list[Any]:
-    from crm_kpi.quality.suites import raw_amocrm
-
-    return list(raw_amocrm.SUITES)
+def _label(name: str) -> str:
+    """The account's subdomain, else its name."""
+    return str(setting(f"{section(CRM, name)}.subdomain") or name)
 
 
 PLUGIN = CrmPlugin(
@@ -52,10 +23,12 @@ PLUGIN = CrmPlugin(
     title="amoCRM",
     raw_schema="raw_amocrm",
     account_column="account_id",
-    source=_source,
-    accounts=_accounts,
+    source=part.account_source("crm_kpi.sources.amocrm:amocrm_source", "accounts"),
+    accounts=part.configured_accounts(
+        CRM, "accounts", _missing_settings, _label, AmoCrmConfigError
+    ),
     missing_settings=_missing_settings,
-    raw_suites=_raw_suites,
+    raw_suites=part.raw_suites("crm_kpi.quality.suites.raw_amocrm"),
     emulator="crm_kpi_emulators.amocrm.demo:EMULATOR",
     extras={
         # account_key, manager_id, email of the raw users (the sales plan's manager check)

@@ -2,55 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlparse
 
-from crm_kpi.sources.common.accounts import DEFAULT_ACCOUNT, account_names, setting
-from crm_kpi.sources.common.accounts import section as config_section
-from crm_kpi.sources.registry import CrmAccount, CrmPlugin
+from crm_kpi.sources.common import plugin as part
+from crm_kpi.sources.common.accounts import section, setting
+from crm_kpi.sources.registry import CrmPlugin
 
 CRM = "bitrix24"
 
-
-def _missing_settings() -> list[str]:
-    from .helpers.portals import missing_settings
-
-    return missing_settings()
+_missing_settings = part.lazy("crm_kpi.sources.bitrix24.helpers.portals:missing_settings")
 
 
 def _label(name: str) -> str:
     """The portal's domain: ``PORTAL``, else the webhook's host, else the account name."""
-    section = config_section(CRM, name)
-    portal = setting(f"{section}.portal")
+    portal = setting(f"{section(CRM, name)}.portal")
     if not portal:
-        url = setting(f"{section}.webhook_url", secret=True)
+        url = setting(f"{section(CRM, name)}.webhook_url", secret=True)
         portal = urlparse(str(url)).hostname if url else None
     return str(portal or name)
-
-
-def _accounts() -> list[CrmAccount]:
-    if _missing_settings():
-        return []
-    from .helpers.portals import PORTALS_KEY
-
-    return [
-        CrmAccount(crm=CRM, name=name, label=_label(name))
-        for name in account_names(CRM, PORTALS_KEY)
-    ]
-
-
-def _source(account: CrmAccount | None = None, **overrides: Any) -> Any:
-    from . import bitrix24_source
-
-    if account is not None and account.name != DEFAULT_ACCOUNT:
-        overrides.setdefault("portals", account.name)
-    return bitrix24_source(**overrides)
-
-
-def _raw_suites() -> list[Any]:
-    from crm_kpi.quality.suites import raw_bitrix24
-
-    return list(raw_bitrix24.SUITES)
 
 
 PLUGIN = CrmPlugin(
@@ -58,10 +27,10 @@ PLUGIN = CrmPlugin(
     title="Bitrix24",
     raw_schema="raw_bitrix24",
     account_column="portal",
-    source=_source,
-    accounts=_accounts,
+    source=part.account_source("crm_kpi.sources.bitrix24:bitrix24_source", "portals"),
+    accounts=part.configured_accounts(CRM, "portals", _missing_settings, _label),
     missing_settings=_missing_settings,
-    raw_suites=_raw_suites,
+    raw_suites=part.raw_suites("crm_kpi.quality.suites.raw_bitrix24"),
     emulator="crm_kpi_emulators.bitrix24.demo:EMULATOR",
     extras={
         # account_key, manager_id, email of the raw users (the sales plan's manager check)
