@@ -53,8 +53,8 @@ class CrmPlugin:
     raw_suites: Callable[[], list[Any]]
     """The Great Expectations suites of its raw tables."""
     emulator: str | None = None
-    """Dotted path of its emulator in ``crm_kpi_emulators`` (documentation only: never imported
-    by the product)."""
+    """``"module:attribute"`` of its emulator (a ``crm_kpi_emulators.registry.Emulator``), which
+    ``crm-kpi demo`` and ``crm-kpi emulate`` run; the product itself never imports it."""
     extras: dict[str, Any] = field(default_factory=dict)
     """Optional facts consumers may use; known keys: ``users_sql`` (SQL giving
     ``account_key, manager_id, email`` of its raw users table, for the sales-plan check)."""
