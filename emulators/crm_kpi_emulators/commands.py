@@ -17,9 +17,9 @@ def register_demo(commands: argparse._SubParsersAction) -> None:
 def register_emulate(commands: argparse._SubParsersAction) -> None:
     """Add ``crm-kpi emulate CRM``: serve one emulated CRM API until interrupted."""
     emulate = commands.add_parser("emulate", help="serve an emulated CRM API")
-    from crm_kpi_emulators.registry import emulated_crms
-
-    emulate.add_argument("crm", choices=[plugin.name for plugin, _ in emulated_crms()])
+    # Checked when run (not argparse choices): listing them would load every CRM's source on
+    # every ``crm-kpi`` command.
+    emulate.add_argument("crm", metavar="CRM", help="a registered CRM with an emulator")
     emulate.add_argument("--port", type=int, default=8765)
     emulate.add_argument("--host", default="127.0.0.1")
     emulate.add_argument("--token", default="demo-long-lived-token")
@@ -36,14 +36,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_emulate(args: argparse.Namespace) -> int:
-    from crm_kpi.sources.registry import crm
+    from crm_kpi.sources.registry import registered_crms
     from crm_kpi_emulators.registry import emulator_of
     from crm_kpi_emulators.synthetic import CompanyConfig
 
+    plugins = {plugin.name: plugin for plugin in registered_crms() if plugin.emulator}
+    if args.crm not in plugins:
+        print(f"[crm-kpi] no emulator for {args.crm!r}; choose one of: {', '.join(plugins)}")
+        return 2
     config = CompanyConfig(
         seed=args.seed, start_date=dt.date.today() - dt.timedelta(days=args.days), days=args.days
     )
-    emulator = emulator_of(crm(args.crm))
-    assert emulator is not None  # the choices are the CRMs with an emulator
+    emulator = emulator_of(plugins[args.crm])
+    assert emulator is not None  # plugins with an emulator only
     emulator.serve(config, args.host, args.port, args.token)
     return 0
