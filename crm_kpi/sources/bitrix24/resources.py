@@ -48,11 +48,6 @@ class Portal:
         """The portal's domain, which tags every row."""
         return str(self.settings.portal)
 
-    def state_key(self, key: str) -> str:
-        """Where a per-portal entry lives in source state: ``key`` for the single unnamed
-        portal (the layout of one-portal installs), ``<name>.<key>`` for a named one."""
-        return key if self.settings.name == DEFAULT_ACCOUNT else f"{self.settings.name}.{key}"
-
 
 def _epoch(value: Any) -> int:
     """UTC epoch seconds of an ISO 8601 timestamp with an offset (0 when unparseable)."""
