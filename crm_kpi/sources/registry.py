@@ -45,7 +45,8 @@ class CrmPlugin:
     """The raw-table column that names the account each row came from."""
     source: Callable[..., Any]
     """``source(account: CrmAccount | None = None, **overrides) -> dlt.DltSource``; ``None``: all
-    configured accounts (a description with placeholder settings must build without any)."""
+    configured accounts. Builds without any settings (no request is made and no credential
+    checked until a resource runs), so that the Dagster definitions can describe it."""
     accounts: Callable[[], Sequence[CrmAccount]]
     """The configured accounts (from dlt's config providers); empty when not configured."""
     missing_settings: Callable[[], list[str]]

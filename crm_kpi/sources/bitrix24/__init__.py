@@ -105,13 +105,9 @@ def bitrix24_source(
         timeout_s=timeout_s,
         timezone=timezone,
     )
-    configured = configured_portals(portals, defaults)
-    for settings in configured:
-        if not settings.portal:
-            raise ValueError(f"Bitrix24 needs {settings.env('PORTAL')} (e.g. acme.bitrix24.ru)")
     portals_ = [
-        Portal(settings, settings.client(), _checked_zone(settings.timezone, settings))
-        for settings in configured
+        Portal(settings, _checked_zone(settings.timezone, settings))
+        for settings in configured_portals(portals, defaults)
     ]
     resources = [keyset_resource(portals_, spec) for spec in KEYSET_METHODS]
     resources.append(comments(portals_))

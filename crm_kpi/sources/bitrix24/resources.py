@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import dlt
@@ -35,18 +35,27 @@ logger = logging.getLogger("crm_kpi.ingestion.bitrix24")
 Row = dict[str, Any]
 
 
-@dataclass(frozen=True)
 class Portal:
-    """One portal being loaded: its settings and its client."""
+    """One portal being loaded: its settings, and its client (made when first used, so that
+    describing the source needs no settings)."""
 
-    settings: PortalSettings
-    client: Bitrix24Client
-    timezone: str | None = None
+    def __init__(self, settings: PortalSettings, timezone: str | None = None) -> None:
+        self.settings = settings
+        self.timezone = timezone
 
     @property
     def name(self) -> str:
         """The portal's domain, which tags every row."""
         return str(self.settings.portal)
+
+    @cached_property
+    def client(self) -> Bitrix24Client:
+        """The REST client; a clear error when the portal or its credentials are not set."""
+        if not self.settings.portal:
+            raise ValueError(
+                f"Bitrix24 needs {self.settings.env('PORTAL')} (e.g. acme.bitrix24.ru)"
+            )
+        return self.settings.client()
 
 
 def _epoch(value: Any) -> int:
