@@ -42,7 +42,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     for crm, missing in status.missing.items():
         print(f"[crm-kpi] skipping {crm}: not configured (set {', '.join(missing)})")
     if not status.configured and "ingestion" in stages:
-        print("[crm-kpi] no CRM is configured; see README.md, 'Point it at your amoCRM account'.")
+        from crm_kpi.sources.registry import registered_crms
+
+        titles = ", ".join(plugin.title for plugin in registered_crms())
+        print(f"[crm-kpi] no CRM is configured ({titles}); see README.md, 'Point it at your ...'.")
         print("[crm-kpi] (to rebuild from what is already loaded: crm-kpi run --skip ingestion)")
         return 2
     settings = export_warehouse_env()

@@ -6,9 +6,7 @@ about a second instead of after the code location has loaded.
 
 from __future__ import annotations
 
-import os
 import zoneinfo
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,47 +19,20 @@ from crm_kpi.config import (
     SMTP_PORT_ENV,
     TIMEZONE_ENV,
 )
+from crm_kpi.sources.common.accounts import setting
+from crm_kpi.sources.registry import crm, registered_crms
 
-CRMS = ("amocrm", "bitrix24")
 REPORT_LANGUAGES = ("ru", "en")
 
 
-def _dlt_setting(key: str, secret: bool) -> Any:
-    import dlt
-    from dlt.common.configuration.exceptions import ConfigFieldMissingException
-
-    provider = dlt.secrets if secret else dlt.config
-    try:
-        return provider.get(key)
-    except ConfigFieldMissingException:
-        return None
-
-
-def bitrix24_missing_settings() -> list[str]:
-    """Environment variables still needed before Bitrix24 can be loaded (empty: ready)."""
-    missing = (
-        [] if _dlt_setting("sources.bitrix24.portal", False) else ["SOURCES__BITRIX24__PORTAL"]
-    )
-    webhook = _dlt_setting("sources.bitrix24.webhook_url", True)
-    oauth = _dlt_setting("sources.bitrix24.token_file", False) and _dlt_setting(
-        "sources.bitrix24.client_secret", True
-    )
-    if not webhook and not oauth:
-        missing.append("SOURCES__BITRIX24__WEBHOOK_URL (or CLIENT_ID, CLIENT_SECRET, TOKEN_FILE)")
-    return missing
-
-
-def amocrm_missing_settings() -> list[str]:
-    """Settings still needed before amoCRM can be loaded (one account or several)."""
-    from crm_kpi.sources.amocrm.helpers.accounts import missing_settings
-
-    return missing_settings()
-
-
-MISSING_SETTINGS: dict[str, Callable[[], list[str]]] = {
-    "amocrm": amocrm_missing_settings,
-    "bitrix24": bitrix24_missing_settings,
-}
+def __getattr__(name: str) -> Any:
+    # Compatibility for callers not yet iterating the registry (the Dagster definitions):
+    # ``CRMS`` and ``<crm>_missing_settings``. Remove when nothing imports them.
+    if name == "CRMS":
+        return tuple(plugin.name for plugin in registered_crms())
+    if name.endswith("_missing_settings"):
+        return crm(name.removesuffix("_missing_settings")).missing_settings
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -73,19 +44,26 @@ class SourceStatus:
 
 
 def source_status() -> SourceStatus:
-    """Ask every CRM source whether its settings are complete."""
+    """Ask every registered CRM whether its settings are complete."""
     status = SourceStatus()
-    for crm in CRMS:
-        missing = MISSING_SETTINGS[crm]()
+    for plugin in registered_crms():
+        missing = plugin.missing_settings()
         if missing:
-            status.missing[crm] = missing
+            status.missing[plugin.name] = missing
         else:
-            status.configured.append(crm)
+            status.configured.append(plugin.name)
     return status
 
 
+def _value(name: str) -> str | None:
+    """The setting ``name`` (an environment variable such as ``CRM_KPI_RETRY_MAX``), read
+    through dlt's config providers (the environment, then ``.dlt/config.toml``)."""
+    value = setting(name.lower())
+    return None if value is None else str(value)
+
+
 def _number(name: str, kind: type, minimum: float) -> str | None:
-    value = os.environ.get(name)
+    value = _value(name)
     if value is None or value == "":
         return None
     try:
@@ -96,7 +74,7 @@ def _number(name: str, kind: type, minimum: float) -> str | None:
 
 
 def _cron() -> str | None:
-    value = os.environ.get(CRON_ENV)
+    value = _value(CRON_ENV)
     if not value:
         return None
     fields = value.split()
@@ -104,7 +82,7 @@ def _cron() -> str | None:
 
 
 def _timezone() -> str | None:
-    value = os.environ.get(TIMEZONE_ENV)
+    value = _value(TIMEZONE_ENV)
     if not value:
         return None
     try:
@@ -115,7 +93,7 @@ def _timezone() -> str | None:
 
 
 def _language() -> str | None:
-    value = os.environ.get(REPORT_LANGUAGE_ENV)
+    value = _value(REPORT_LANGUAGE_ENV)
     if value and value not in REPORT_LANGUAGES:
         return f"{REPORT_LANGUAGE_ENV}={value!r}: choose one of {', '.join(REPORT_LANGUAGES)}"
     return None

@@ -45,7 +45,8 @@ class CrmPlugin:
     """The raw-table column that names the account each row came from."""
     source: Callable[..., Any]
     """``source(account: CrmAccount | None = None, **overrides) -> dlt.DltSource``; ``None``: all
-    configured accounts (a description with placeholder settings must build without any)."""
+    configured accounts. Builds without any settings (no request is made and no credential
+    checked until a resource runs), so that the Dagster definitions can describe it."""
     accounts: Callable[[], Sequence[CrmAccount]]
     """The configured accounts (from dlt's config providers); empty when not configured."""
     missing_settings: Callable[[], list[str]]
@@ -53,9 +54,11 @@ class CrmPlugin:
     raw_suites: Callable[[], list[Any]]
     """The Great Expectations suites of its raw tables."""
     emulator: str | None = None
-    """Dotted path of its emulator in ``crm_kpi_emulators`` (documentation only: never imported
-    by the product)."""
+    """``"module:attribute"`` of its emulator (a ``crm_kpi_emulators.registry.Emulator``), which
+    ``crm-kpi demo`` and ``crm-kpi emulate`` run; the product itself never imports it."""
     extras: dict[str, Any] = field(default_factory=dict)
+    """Optional facts consumers may use; known keys: ``users_sql`` (SQL giving
+    ``account_key, manager_id, email`` of its raw users table, for the sales-plan check)."""
 
 
 # One line per CRM: the module that defines ``PLUGIN``.

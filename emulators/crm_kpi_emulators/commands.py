@@ -7,7 +7,7 @@ import datetime as dt
 
 
 def register_demo(commands: argparse._SubParsersAction) -> None:
-    """Add ``crm-kpi demo``: the whole pipeline on emulated amoCRM and Bitrix24 accounts."""
+    """Add ``crm-kpi demo``: the whole pipeline on an emulated account of every CRM."""
     demo = commands.add_parser("demo", help="run the whole pipeline on emulated CRM accounts")
     demo.add_argument("--days", type=int, default=120, help="days of history (default 120)")
     demo.add_argument("--seed", type=int, default=42, help="seed of the synthetic company")
@@ -17,7 +17,9 @@ def register_demo(commands: argparse._SubParsersAction) -> None:
 def register_emulate(commands: argparse._SubParsersAction) -> None:
     """Add ``crm-kpi emulate CRM``: serve one emulated CRM API until interrupted."""
     emulate = commands.add_parser("emulate", help="serve an emulated CRM API")
-    emulate.add_argument("crm", choices=["amocrm", "bitrix24"])
+    # Checked when run (not argparse choices): listing them would load every CRM's source on
+    # every ``crm-kpi`` command.
+    emulate.add_argument("crm", metavar="CRM", help="a registered CRM with an emulator")
     emulate.add_argument("--port", type=int, default=8765)
     emulate.add_argument("--host", default="127.0.0.1")
     emulate.add_argument("--token", default="demo-long-lived-token")
@@ -34,17 +36,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_emulate(args: argparse.Namespace) -> int:
+    from crm_kpi.sources.registry import registered_crms
+    from crm_kpi_emulators.registry import emulator_of
     from crm_kpi_emulators.synthetic import CompanyConfig
 
+    plugins = {plugin.name: plugin for plugin in registered_crms() if plugin.emulator}
+    if args.crm not in plugins:
+        print(f"[crm-kpi] no emulator for {args.crm!r}; choose one of: {', '.join(plugins)}")
+        return 2
     config = CompanyConfig(
         seed=args.seed, start_date=dt.date.today() - dt.timedelta(days=args.days), days=args.days
     )
-    if args.crm == "bitrix24":
-        from crm_kpi_emulators.bitrix24 import serve as serve_bitrix24
-
-        serve_bitrix24(config, host=args.host, port=args.port)
-        return 0
-    from crm_kpi_emulators.amocrm import serve
-
-    serve(config, host=args.host, port=args.port, token=args.token)
+    emulator = emulator_of(plugins[args.crm])
+    assert emulator is not None  # plugins with an emulator only
+    emulator.serve(config, args.host, args.port, args.token)
     return 0

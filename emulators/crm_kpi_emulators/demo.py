@@ -1,4 +1,4 @@
-"""The demo: emulated amoCRM and Bitrix24 accounts, the whole nightly graph, and a KPI table."""
+"""The demo: an emulated account of every CRM, the whole nightly graph, and a KPI table."""
 
 from __future__ import annotations
 
@@ -39,10 +39,9 @@ def _say(message: str) -> None:
 
 
 def run_demo(settings: Settings, days: int = DEMO_DAYS, seed: int = 42) -> int:
-    """Serve a synthetic company through the amoCRM and the Bitrix24 emulators (one account
-    each, one warehouse) and run the nightly job on it."""
-    from crm_kpi_emulators.amocrm import AmoCrmEmulator
-    from crm_kpi_emulators.bitrix24 import Bitrix24Emulator
+    """Serve a synthetic company through the emulator of every registered CRM that has one
+    (one account each, one warehouse) and run the nightly job on it."""
+    from crm_kpi_emulators.registry import emulated_crms
     from crm_kpi_emulators.synthetic import CompanyConfig
     from crm_kpi_emulators.synthetic.inputs import write_input_files
 
@@ -50,23 +49,17 @@ def run_demo(settings: Settings, days: int = DEMO_DAYS, seed: int = 42) -> int:
     config = CompanyConfig(seed=seed, start_date=today - dt.timedelta(days=days), days=days)
     started = time.monotonic()
     _say(f"generating the synthetic company ({days} days of history) ...")
-    with (
-        AmoCrmEmulator(config, token=DEMO_TOKEN, host="127.0.0.1", port=0) as emulator,
-        Bitrix24Emulator(config, host="127.0.0.1", port=0) as bitrix24,
-    ):
-        _say(f"emulated amoCRM account '{emulator.subdomain}' serving at {emulator.base_url}")
-        _say(f"emulated Bitrix24 portal '{bitrix24.portal}' serving at {bitrix24.base_url}")
-        inputs = write_input_files(config, settings.data_dir / "inputs", bitrix24.portal)
+    with contextlib.ExitStack() as stack:
+        served = [
+            stack.enter_context(emulator.running(config, DEMO_TOKEN))
+            for _, emulator in emulated_crms()
+        ]
+        for account in served:
+            _say(account.description)
+        plan_accounts = [(account.account_key, account.plan_by_email) for account in served]
+        inputs = write_input_files(config, settings.data_dir / "inputs", plan_accounts)
         environment = {
-            "SOURCES__BITRIX24__PORTAL": bitrix24.portal,
-            "SOURCES__BITRIX24__WEBHOOK_URL": bitrix24.webhook_url,
-            "SOURCES__AMOCRM__SUBDOMAIN": emulator.subdomain,
-            "SOURCES__AMOCRM__BASE_URL": emulator.base_url,
-            "SOURCES__AMOCRM__ACCESS_TOKEN": DEMO_TOKEN,
-            # The local emulator has no rate limit: no need for the 6/s meant for real accounts.
-            "SOURCES__AMOCRM__REQUESTS_PER_SECOND": os.environ.get(
-                "SOURCES__AMOCRM__REQUESTS_PER_SECOND", "50"
-            ),
+            **{name: value for account in served for name, value in account.settings.items()},
             SALES_PLAN_ENV: str(inputs.sales_plan),
             MARKETING_SPEND_ENV: str(inputs.marketing_spend),
         }
@@ -75,7 +68,7 @@ def run_demo(settings: Settings, days: int = DEMO_DAYS, seed: int = 42) -> int:
         # Only for this run: afterwards the emulators are gone, so nothing may point at them.
         with _environment(environment):
             summary = run_nightly(log_path=settings.data_dir / "logs" / "last_run.log")
-        requests = len(emulator.request_log) + len(bitrix24.request_log)
+        requests = sum(account.requests() for account in served)
     print(format_summary(summary), flush=True)
     if not summary.success:
         return 1

@@ -194,7 +194,8 @@ def test_managers_are_read_from_the_warehouse(tmp_path: Path) -> None:
 
 def test_synthetic_company_files_are_valid(tmp_path: Path) -> None:
     config = CompanyConfig(seed=7, managers=3, teams=1, days=40, start_date=dt.date(2025, 1, 20))
-    written = write_input_files(config, tmp_path, bitrix24_portal="demo.bitrix24.ru")
+    accounts = [(f"amocrm:{config.account_id}", False), ("bitrix24:demo.bitrix24.ru", True)]
+    written = write_input_files(config, tmp_path, accounts)
     static = build_static(config, WorkCalendar(config.start_date, config.timezone, config.seed))
     known = KnownManagers()
     for manager in static.managers:
@@ -213,7 +214,7 @@ def test_synthetic_company_files_are_valid(tmp_path: Path) -> None:
         "bitrix24:demo.bitrix24.ru",
     }
     assert {row["lead_source"] for row in spend.rows} <= {s.code for s in static.lead_sources}
-    again = write_input_files(config, tmp_path / "again", bitrix24_portal="demo.bitrix24.ru")
+    again = write_input_files(config, tmp_path / "again", accounts)
     assert again.sales_plan.read_text() == (written.sales_plan.read_text())
 
 

@@ -2,53 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any
+from crm_kpi.sources.common import plugin as part
+from crm_kpi.sources.common.accounts import section, setting
+from crm_kpi.sources.registry import CrmPlugin
 
-import dlt
+from .helpers.errors import AmoCrmConfigError
 
-from crm_kpi.sources.registry import CrmAccount, CrmPlugin
+CRM = "amocrm"
 
-
-def _accounts() -> list[CrmAccount]:
-    from .helpers.accounts import AccountSettings, configured_accounts, missing_settings
-
-    if missing_settings():
-        return []
-    defaults = AccountSettings(name="default", subdomain=dlt.config.get("sources.amocrm.subdomain"))
-    return [
-        CrmAccount(crm="amocrm", name=a.name, label=a.subdomain or a.name)
-        for a in configured_accounts(dlt.config.get("sources.amocrm.accounts"), defaults)
-    ]
+_missing_settings = part.lazy("crm_kpi.sources.amocrm.helpers.accounts:missing_settings")
 
 
-def _source(account: CrmAccount | None = None, **overrides: Any) -> Any:
-    from . import amocrm_source
-
-    if account is not None and account.name != "default":
-        overrides.setdefault("accounts", account.name)
-    return amocrm_source(**overrides)
-
-
-def _missing_settings() -> list[str]:
-    from .helpers.accounts import missing_settings
-
-    return missing_settings()
-
-
-def _raw_suites() -> list[Any]:
-    from crm_kpi.quality.suites import raw_amocrm
-
-    return list(raw_amocrm.SUITES)
+def _label(name: str) -> str:
+    """The account's subdomain, else its name."""
+    return str(setting(f"{section(CRM, name)}.subdomain") or name)
 
 
 PLUGIN = CrmPlugin(
-    name="amocrm",
+    name=CRM,
     title="amoCRM",
     raw_schema="raw_amocrm",
     account_column="account_id",
-    source=_source,
-    accounts=_accounts,
+    source=part.account_source("crm_kpi.sources.amocrm:amocrm_source", "accounts"),
+    accounts=part.configured_accounts(
+        CRM, "accounts", _missing_settings, _label, AmoCrmConfigError
+    ),
     missing_settings=_missing_settings,
-    raw_suites=_raw_suites,
-    emulator="crm_kpi_emulators.amocrm:AmoCrmEmulator",
+    raw_suites=part.raw_suites("crm_kpi.quality.suites.raw_amocrm"),
+    emulator="crm_kpi_emulators.amocrm.demo:EMULATOR",
+    extras={
+        # account_key, manager_id, email of the raw users (the sales plan's manager check)
+        "users_sql": (
+            "select 'amocrm:' || cast(account_id as varchar), cast(id as varchar), email"
+            " from raw_amocrm.users"
+        ),
+    },
 )

@@ -2,50 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlparse
 
-import dlt
+from crm_kpi.sources.common import plugin as part
+from crm_kpi.sources.common.accounts import section, setting
+from crm_kpi.sources.registry import CrmPlugin
 
-from crm_kpi.sources.registry import CrmAccount, CrmPlugin
+CRM = "bitrix24"
 
-
-def _missing_settings() -> list[str]:
-    from crm_kpi.preflight import bitrix24_missing_settings
-
-    return bitrix24_missing_settings()
+_missing_settings = part.lazy("crm_kpi.sources.bitrix24.helpers.portals:missing_settings")
 
 
-def _accounts() -> list[CrmAccount]:
-    if _missing_settings():
-        return []
-    portal = dlt.config.get("sources.bitrix24.portal")
+def _label(name: str) -> str:
+    """The portal's domain: ``PORTAL``, else the webhook's host, else the account name."""
+    portal = setting(f"{section(CRM, name)}.portal")
     if not portal:
-        url = dlt.secrets.get("sources.bitrix24.webhook_url")
-        portal = urlparse(url).hostname if url else "default"
-    return [CrmAccount(crm="bitrix24", name="default", label=str(portal))]
-
-
-def _source(account: CrmAccount | None = None, **overrides: Any) -> Any:
-    from . import bitrix24_source
-
-    return bitrix24_source(**overrides)
-
-
-def _raw_suites() -> list[Any]:
-    from crm_kpi.quality.suites import raw_bitrix24
-
-    return list(raw_bitrix24.SUITES)
+        url = setting(f"{section(CRM, name)}.webhook_url", secret=True)
+        portal = urlparse(str(url)).hostname if url else None
+    return str(portal or name)
 
 
 PLUGIN = CrmPlugin(
-    name="bitrix24",
+    name=CRM,
     title="Bitrix24",
     raw_schema="raw_bitrix24",
     account_column="portal",
-    source=_source,
-    accounts=_accounts,
+    source=part.account_source("crm_kpi.sources.bitrix24:bitrix24_source", "portals"),
+    accounts=part.configured_accounts(CRM, "portals", _missing_settings, _label),
     missing_settings=_missing_settings,
-    raw_suites=_raw_suites,
-    emulator="crm_kpi_emulators.bitrix24:Bitrix24Emulator",
+    raw_suites=part.raw_suites("crm_kpi.quality.suites.raw_bitrix24"),
+    emulator="crm_kpi_emulators.bitrix24.demo:EMULATOR",
+    extras={
+        # account_key, manager_id, email of the raw users (the sales plan's manager check)
+        "users_sql": (
+            "select 'bitrix24:' || portal, cast(id as varchar), email from raw_bitrix24.users"
+        ),
+    },
 )

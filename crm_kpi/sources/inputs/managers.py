@@ -10,22 +10,25 @@ import duckdb
 
 logger = logging.getLogger("crm_kpi.ingestion.inputs")
 
-# (schema, table, SQL giving account_key, manager_id, email); the canonical dimension when a
-# previous dbt run built it, and the freshly loaded raw users of each CRM.
-MANAGER_QUERIES = (
-    ("core", "dim_managers", "select account_key, manager_id, email from core.dim_managers"),
-    (
-        "raw_amocrm",
-        "users",
-        "select 'amocrm:' || cast(account_id as varchar), cast(id as varchar), email"
-        " from raw_amocrm.users",
-    ),
-    (
-        "raw_bitrix24",
-        "users",
-        "select 'bitrix24:' || portal, cast(id as varchar), email from raw_bitrix24.users",
-    ),
+CORE_MANAGERS = (
+    "core",
+    "dim_managers",
+    "select account_key, manager_id, email from core.dim_managers",
 )
+
+
+def manager_queries() -> list[tuple[str, str, str]]:
+    """``(schema, table, SQL giving account_key, manager_id, email)``: the canonical dimension
+    when a previous dbt run built it, and the freshly loaded raw users of each registered CRM
+    (its plug-in's ``extras["users_sql"]``)."""
+    from crm_kpi.sources.registry import registered_crms
+
+    raw = [
+        (plugin.raw_schema, "users", plugin.extras["users_sql"])
+        for plugin in registered_crms()
+        if "users_sql" in plugin.extras
+    ]
+    return [CORE_MANAGERS, *raw]
 
 
 @dataclass
@@ -72,7 +75,7 @@ def managers_from_warehouse(warehouse: Path) -> KnownManagers | None:
     known = KnownManagers()
     try:
         with duckdb.connect(str(warehouse), read_only=True) as connection:
-            for schema, table, query in MANAGER_QUERIES:
+            for schema, table, query in manager_queries():
                 if _table_exists(connection, schema, table):
                     for account_key, manager_id, email in connection.execute(query).fetchall():
                         if account_key and manager_id:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dlt
 
-from crm_kpi.config import RAW_SCHEMAS, Settings, get_settings
+from crm_kpi.config import Settings, get_settings
 
 from . import MARKETING_SPEND_COLUMNS, SALES_PLAN_COLUMNS, inputs_source
 from .managers import managers_from_warehouse
 from .previous import last_good_rows
-from .settings import MARKETING_SPEND_TABLE, SALES_PLAN_TABLE
+from .settings import MARKETING_SPEND_TABLE, RAW_SCHEMA, SALES_PLAN_TABLE
 
 # parquet: see crm_kpi/sources/pipelines.py (DuckDB loads it much faster than insert_values).
 LOADER_FILE_FORMAT = "parquet"
@@ -21,7 +21,7 @@ def inputs_pipeline(settings: Settings | None = None) -> dlt.Pipeline:
     return dlt.pipeline(
         pipeline_name="crm_kpi_inputs",
         destination=dlt.destinations.duckdb(str(settings.warehouse_path)),
-        dataset_name=RAW_SCHEMAS["inputs"],
+        dataset_name=RAW_SCHEMA,
         pipelines_dir=str(settings.dlt_pipelines_dir),
     )
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from crm_kpi.config import RAW_SCHEMAS
-
+from .settings import RAW_SCHEMA
 from .validation import Row
 
 logger = logging.getLogger("crm_kpi.ingestion.inputs")
@@ -27,8 +26,7 @@ def last_good_rows(warehouse: Path, columns: dict[str, list[str]]) -> Callable[[
             return []
         names = columns[table]
         query = (
-            f"select {', '.join(names)} from {RAW_SCHEMAS['inputs']}.{table} "
-            "order by source_file, source_line"
+            f"select {', '.join(names)} from {RAW_SCHEMA}.{table} order by source_file, source_line"
         )
         try:
             with duckdb.connect(str(warehouse), read_only=True) as connection:

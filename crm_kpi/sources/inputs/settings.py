@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+RAW_SCHEMA = "raw_inputs"  # the warehouse schema the inputs load into
 SALES_PLAN_TABLE = "sales_plan"
 MARKETING_SPEND_TABLE = "marketing_spend"
 REJECTIONS_TABLE = "input_rejections"

@@ -21,7 +21,6 @@ from crm_kpi_emulators.synthetic import (
     Deal,
     Direction,
     Email,
-    Manager,
     Note,
     Stage,
     StageKind,
@@ -29,13 +28,11 @@ from crm_kpi_emulators.synthetic import (
 )
 from crm_kpi_emulators.synthetic.static import MEETING
 
+from .dictionary_records import BASE_CURRENCY, CURRENCY_RATES, DictionaryRecords, yn
 from .options import Bitrix24Options
 
 Json = dict[str, Any]
 
-BASE_CURRENCY = "RUB"
-# currency -> (AMOUNT_CNT, AMOUNT): AMOUNT_CNT units cost AMOUNT in the base currency.
-CURRENCY_RATES = {"RUB": (1, "1.0000"), "USD": (1, "100.0000"), "KZT": (100, "20.0000")}
 CALL_FAILED_CODES = {
     CallStatus.CONVERSATION: ("200", ""),
     CallStatus.NO_ANSWER: ("304", "Missed call"),
@@ -47,7 +44,6 @@ CALL_FAILED_CODES = {
 }
 MEETING_ID_BASE = 900_000_000  # meeting activities share crm.activity ids with calls/e-mails
 JUNK_LEAD_ID_BASE = 5_000_000
-ROOT_DEPARTMENT_ID = 1
 
 
 def deal_currency(deal_id: int) -> str:
@@ -66,16 +62,13 @@ def _s(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _yn(flag: bool) -> str:
-    return "Y" if flag else "N"
-
-
 BLANK_EVERY = 11
 UNMATCHED_EVERY = 29
 
 
-class Renderer:
-    """Turns synthetic records into Bitrix24 payloads for one portal."""
+class Renderer(DictionaryRecords):
+    """Turns synthetic records into Bitrix24 payloads for one portal (the dictionaries come
+    from ``DictionaryRecords``)."""
 
     def __init__(self, static: CompanyStatic, options: Bitrix24Options | None = None) -> None:
         self.static = static
@@ -118,138 +111,6 @@ class Renderer:
         """``STAGE_SEMANTIC_ID`` of a stage kind."""
         return {StageKind.WON: "S", StageKind.LOST: "F"}.get(kind, "P")
 
-    # ---- dictionaries ----------------------------------------------------------------------
-
-    def users(self, days_lived: int) -> list[Json]:
-        """``user.get`` rows (``ACTIVE`` boolean, ``UF_DEPARTMENT`` int array)."""
-        return [self.user(m, m.is_active_on(days_lived)) for m in self.static.managers]
-
-    def user(self, manager: Manager, active: bool) -> Json:
-        """One ``user.get`` row."""
-        return {
-            "ID": str(manager.id),
-            "ACTIVE": active,
-            "NAME": manager.first_name,
-            "LAST_NAME": manager.last_name,
-            "SECOND_NAME": "",
-            "EMAIL": manager.email,
-            "PERSONAL_MOBILE": manager.phone,
-            "DATE_REGISTER": self.time(manager.created_at),
-            "IS_ONLINE": "N",
-            "TIME_ZONE": "",
-            "WORK_POSITION": "Администратор" if manager.is_admin else "Менеджер по продажам",
-            "UF_DEPARTMENT": [manager.team_id],
-            "USER_TYPE": "employee",
-        }
-
-    def departments(self) -> list[Json]:
-        """``department.get`` rows: the company root and one department per team."""
-        rows = [{"ID": str(ROOT_DEPARTMENT_ID), "NAME": self.static.account.name, "SORT": 500}]
-        rows += [
-            {"ID": str(t.id), "NAME": t.name, "SORT": 500, "PARENT": str(ROOT_DEPARTMENT_ID)}
-            for t in self.static.teams
-        ]
-        return rows
-
-    def categories(self) -> list[Json]:
-        """``crm.category.list`` (entityTypeId=2) items: typed camelCase, default id 0."""
-        return [
-            {
-                "id": index,
-                "name": p.name,
-                "sort": p.sort * 100,
-                "entityTypeId": 2,
-                "isDefault": _yn(index == 0),
-                "originId": "",
-                "originatorId": "",
-            }
-            for index, p in enumerate(self.static.pipelines)
-        ]
-
-    def statuses(self) -> list[Json]:
-        """``crm.status.list`` rows: deal stages of every category, lead statuses, sources."""
-        rows: list[Json] = []
-        next_id = 1
-        for p in self.static.pipelines:
-            category = self.category_of[p.id]
-            entity = "DEAL_STAGE" if category == 0 else f"DEAL_STAGE_{category}"
-            for position, stage in enumerate(p.stages):
-                semantics = {StageKind.WON: "S", StageKind.LOST: "F"}.get(stage.kind)
-                extra = {"S": "success", "F": "failure"}.get(semantics or "", "process")
-                rows.append(
-                    {
-                        "ID": str(next_id),
-                        "ENTITY_ID": entity,
-                        "STATUS_ID": self.stage_code[stage.id],
-                        "NAME": stage.name,
-                        "NAME_INIT": stage.name,
-                        "SORT": str(10 * (position + 1)),
-                        "SYSTEM": _yn(stage.kind is not StageKind.OPEN),
-                        "CATEGORY_ID": None if category == 0 else str(category),
-                        "COLOR": "#39A8EF",
-                        "SEMANTICS": semantics,
-                        "EXTRA": {"SEMANTICS": extra, "COLOR": "#39A8EF"},
-                    }
-                )
-                next_id += 1
-        lead_statuses = (
-            ("NEW", "Новый", None),
-            ("CONVERTED", "Сделка", "S"),
-            ("JUNK", "Брак", "F"),
-        )
-        for position, (code, name, semantics) in enumerate(lead_statuses):
-            rows.append(
-                {
-                    "ID": str(next_id),
-                    "ENTITY_ID": "STATUS",
-                    "STATUS_ID": code,
-                    "NAME": name,
-                    "NAME_INIT": name,
-                    "SORT": str(10 * (position + 1)),
-                    "SYSTEM": "Y",
-                    "CATEGORY_ID": None,
-                    "COLOR": "#39A8EF",
-                    "SEMANTICS": semantics,
-                    "EXTRA": [],
-                }
-            )
-            next_id += 1
-        for position, source in enumerate(self.static.lead_sources):
-            rows.append(
-                {
-                    "ID": str(next_id),
-                    "ENTITY_ID": "SOURCE",
-                    "STATUS_ID": source.code.upper(),
-                    "NAME": source.name,
-                    "NAME_INIT": source.name,
-                    "SORT": str(10 * (position + 1)),
-                    "SYSTEM": "N",
-                    "CATEGORY_ID": None,
-                    "COLOR": None,
-                    "SEMANTICS": None,
-                    "EXTRA": [],
-                }
-            )
-            next_id += 1
-        return rows
-
-    @staticmethod
-    def currencies() -> list[Json]:
-        """``crm.currency.list`` rows (rates against the base currency)."""
-        return [
-            {
-                "CURRENCY": code,
-                "AMOUNT_CNT": str(count),
-                "AMOUNT": amount,
-                "BASE": _yn(code == BASE_CURRENCY),
-                "SORT": str(100 * (i + 1)),
-                "FULL_NAME": code,
-                "LID": "ru",
-                "FORMAT_STRING": "# " + code,
-            }
-            for i, (code, (count, amount)) in enumerate(CURRENCY_RATES.items())
-        ]
-
     # ---- entities --------------------------------------------------------------------------
 
     def deal(self, deal: Deal) -> Json:
@@ -267,7 +128,7 @@ class Renderer:
             "CATEGORY_ID": str(self.category_of[deal.pipeline_id]),
             "STAGE_ID": self.stage_code[deal.stage_id],
             "STAGE_SEMANTIC_ID": self.semantic(stage.kind),
-            "IS_NEW": _yn(False),
+            "IS_NEW": yn(False),
             "PROBABILITY": None,
             "CURRENCY_ID": currency,
             "OPPORTUNITY": price_in(deal.amount, currency),
@@ -284,7 +145,7 @@ class Renderer:
             "DATE_CREATE": self.time(deal.created_at),
             "DATE_MODIFY": self.time(deal.updated_at),
             "OPENED": "Y",
-            "CLOSED": _yn(closed),
+            "CLOSED": yn(closed),
             "COMMENTS": self._blank(deal.id, None),
             "SOURCE_ID": self._blank(deal.id, deal.lead_source.upper()),
             "SOURCE_DESCRIPTION": self._blank(deal.id, None),
@@ -335,7 +196,7 @@ class Renderer:
             "SOURCE_ID": None,
             "COMPANY_ID": _s(contact.company_id),
             "HAS_PHONE": "Y",
-            "HAS_EMAIL": _yn(contact.email is not None),
+            "HAS_EMAIL": yn(contact.email is not None),
             "ASSIGNED_BY_ID": str(contact.responsible_id),
             "CREATED_BY_ID": str(contact.created_by),
             "MODIFY_BY_ID": str(contact.updated_by),
@@ -369,7 +230,7 @@ class Renderer:
             "TITLE": company.name,
             "COMPANY_TYPE": "CUSTOMER",
             "INDUSTRY": "OTHER",
-            "HAS_PHONE": _yn(company.phone is not None),
+            "HAS_PHONE": yn(company.phone is not None),
             "ASSIGNED_BY_ID": str(company.responsible_id),
             "CREATED_BY_ID": str(company.created_by),
             "MODIFY_BY_ID": str(company.updated_by),
@@ -445,7 +306,7 @@ class Renderer:
             "START_TIME": self.time(task.starts_at),
             "END_TIME": self.time(task.due_at),
             "DEADLINE": self.time(task.starts_at),
-            "COMPLETED": _yn(task.is_completed),
+            "COMPLETED": yn(task.is_completed),
             "STATUS": "2" if task.is_completed else "1",
             "RESPONSIBLE_ID": str(task.responsible_id),
             "PRIORITY": "2",

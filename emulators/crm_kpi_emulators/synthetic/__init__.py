@@ -5,6 +5,18 @@ them must agree. Everything is deterministic for a seed; see ``CompanyConfig`` a
 """
 
 from .config import CompanyConfig
+from .history import (
+    DayChanges,
+    DealCreated,
+    DealDeleted,
+    DealResponsibleChanged,
+    DealRestored,
+    DealStageChanged,
+    Fact,
+    ManagerDeactivated,
+    TaskCompleted,
+    TaskCreated,
+)
 from .model import (
     Account,
     Activity,
@@ -12,27 +24,17 @@ from .model import (
     CallStatus,
     ClientCompany,
     Contact,
-    DayChanges,
     Deal,
-    DealCreated,
-    DealDeleted,
-    DealResponsibleChanged,
-    DealRestored,
-    DealStageChanged,
     Direction,
     Email,
-    Fact,
     LeadSource,
     LossReason,
     Manager,
-    ManagerDeactivated,
     Note,
     Pipeline,
     Stage,
     StageKind,
     Task,
-    TaskCompleted,
-    TaskCreated,
     TaskType,
     Team,
 )

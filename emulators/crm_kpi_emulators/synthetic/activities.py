@@ -8,7 +8,8 @@ import math
 from . import behaviour as b
 from . import vocabulary as vocab
 from .calendar import MINUTE
-from .model import Call, CallStatus, Direction, Email, Note, TaskCompleted, TaskCreated
+from .history import TaskCompleted, TaskCreated
+from .model import Call, CallStatus, Direction, Email, Note
 from .randomness import pick_weighted
 from .state import DealState, TaskState
 from .world import World

@@ -15,7 +15,7 @@ import time
 import tracemalloc
 
 from .config import CompanyConfig
-from .model import DealCreated
+from .history import DealCreated
 from .simulation import Company
 
 DAYS = 365

@@ -5,8 +5,8 @@ from __future__ import annotations
 from . import behaviour as b
 from . import vocabulary as vocab
 from .activities import add_call, add_email, add_note, call_status
+from .deal_actions import delete_deal
 from .deal_flow import (
-    delete_deal,
     first_touch,
     lognormal_amount,
     mark,
@@ -16,15 +16,8 @@ from .deal_flow import (
     release,
     took_place,
 )
-from .model import (
-    ROBOT,
-    CallStatus,
-    DealCreated,
-    DealRestored,
-    Direction,
-    LeadSource,
-    ManagerDeactivated,
-)
+from .history import DealCreated, DealRestored, ManagerDeactivated
+from .model import ROBOT, CallStatus, Direction, LeadSource
 from .state import CompanyState, ContactState, DealState
 from .world import Kind, World
 

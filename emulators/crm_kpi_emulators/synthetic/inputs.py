@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,19 +46,21 @@ def _months(config: CompanyConfig) -> list[dt.date]:
 
 
 def write_input_files(
-    config: CompanyConfig, directory: Path, bitrix24_portal: str | None = None
+    config: CompanyConfig,
+    directory: Path,
+    accounts: Sequence[tuple[str, bool]] | None = None,
 ) -> InputFiles:
     """Write ``sales_plan.csv`` and ``marketing_spend.csv`` for ``config`` into ``directory``.
 
-    The amoCRM account always gets rows; with ``bitrix24_portal`` (the same company served by
-    the Bitrix24 emulator) the portal gets the same plan, every manager named by e-mail
-    (user ids differ between the CRMs), and the same spend.
+    ``accounts``: ``(account_key, by_email)`` of every account serving the company (default:
+    the amoCRM account ``amocrm:<account_id>``). Each gets the same plan and spend; with
+    ``by_email`` every manager is named by e-mail (user ids differ between CRMs), else half
+    of them.
     """
     calendar = WorkCalendar(config.start_date, config.timezone, config.seed)
     static = build_static(config, calendar)
-    accounts = [(f"amocrm:{config.account_id}", False)]
-    if bitrix24_portal:
-        accounts.append((f"bitrix24:{bitrix24_portal}", True))
+    if accounts is None:
+        accounts = [(f"amocrm:{config.account_id}", False)]
     months = _months(config)
     directory.mkdir(parents=True, exist_ok=True)
     files = InputFiles(directory / "sales_plan.csv", directory / "marketing_spend.csv")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from . import behaviour as b
-from . import deal_admin, deal_flow
+from . import deal_actions, deal_admin
 from .calendar import HOUR, WorkCalendar
 from .config import CompanyConfig
-from .model import DayChanges
+from .history import DayChanges
 from .randomness import poisson
 from .static import CompanyStatic, build_static
 from .world import Kind, World
@@ -17,12 +17,12 @@ Handler = Callable[[World, int, int, int, int], None]
 
 _HANDLERS: dict[int, Handler] = {
     Kind.ARRIVAL: deal_admin.on_arrival,
-    Kind.TOUCH: deal_flow.on_touch,
-    Kind.TASK_DONE: deal_flow.on_task_done,
-    Kind.MEETING_DONE: deal_flow.on_meeting_done,
-    Kind.PROPOSAL_SENT: deal_flow.on_proposal_sent,
-    Kind.INBOUND_CALL: deal_flow.on_inbound_call,
-    Kind.INBOUND_EMAIL: deal_flow.on_inbound_email,
+    Kind.TOUCH: deal_actions.on_touch,
+    Kind.TASK_DONE: deal_actions.on_task_done,
+    Kind.MEETING_DONE: deal_actions.on_meeting_done,
+    Kind.PROPOSAL_SENT: deal_actions.on_proposal_sent,
+    Kind.INBOUND_CALL: deal_actions.on_inbound_call,
+    Kind.INBOUND_EMAIL: deal_actions.on_inbound_email,
     Kind.REOPEN: deal_admin.on_reopen,
     Kind.REASSIGN: deal_admin.on_reassign,
     Kind.DELETE: deal_admin.on_delete,

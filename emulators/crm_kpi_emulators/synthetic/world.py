@@ -10,7 +10,8 @@ from enum import IntEnum
 from . import behaviour as b
 from .calendar import WorkCalendar
 from .config import CompanyConfig
-from .model import Activity, DayChanges, Fact, Manager, Task
+from .history import DayChanges, Fact
+from .model import Activity, Manager, Task
 from .randomness import derived_rng, unit_draw
 from .state import CompanyState, ContactState, DealState, IdSequences, TaskState
 from .static import CompanyStatic

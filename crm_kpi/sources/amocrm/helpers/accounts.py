@@ -16,11 +16,13 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-import dlt
+from crm_kpi.sources.common import accounts as common
 
 from .auth import OAuthClient
 from .errors import AmoCrmConfigError
 
+CRM = "amocrm"
+ACCOUNTS_KEY = "accounts"
 DEFAULT_BASE_URL = "https://{subdomain}.amocrm.ru"
 SECRET_FIELDS = frozenset({"access_token", "client_secret", "authorization_code"})
 
@@ -61,8 +63,7 @@ class AccountSettings:
 
     def env(self, key: str) -> str:
         """The environment variable that sets ``key`` for this account."""
-        middle = "" if self.name == "default" else f"{self.name.upper()}__"
-        return f"SOURCES__AMOCRM__{middle}{key}"
+        return common.env_name(CRM, self.name, key)
 
     def tokens_file(self, data_dir: Path) -> Path:
         """Where this account's OAuth tokens live (``token_path`` or the data folder)."""
@@ -89,31 +90,13 @@ class AccountSettings:
 
 def parse_names(accounts: str | list[str] | None) -> list[str]:
     """``"main, eu"`` or ``["main", "eu"]`` → ``["main", "eu"]``."""
-    if accounts is None:
-        return []
-    parts = accounts.split(",") if isinstance(accounts, str) else list(accounts)
-    names = [part.strip() for part in parts if part and part.strip()]
-    for name in names:
-        if not name.replace("_", "").isalnum():
-            raise AmoCrmConfigError(
-                f"amoCRM account name {name!r} (SOURCES__AMOCRM__ACCOUNTS) must be letters, "
-                "digits or underscores"
-            )
-    if len(set(names)) != len(names):
-        raise AmoCrmConfigError(f"SOURCES__AMOCRM__ACCOUNTS names an account twice: {names}")
-    return names
+    return common.parse_names(CRM, ACCOUNTS_KEY, accounts, AmoCrmConfigError)
 
 
 def named_account(name: str, defaults: AccountSettings) -> AccountSettings:
     """The settings of account ``name`` from ``sources.amocrm.<name>.*``, over ``defaults``."""
-    values = {}
-    for field in dataclasses.fields(AccountSettings):
-        if field.name == "name":
-            continue
-        provider = dlt.secrets if field.name in SECRET_FIELDS else dlt.config
-        value = provider.get(f"sources.amocrm.{name}.{field.name}")
-        if value is not None:
-            values[field.name] = value
+    fields = [field.name for field in dataclasses.fields(AccountSettings) if field.name != "name"]
+    values = common.account_values(CRM, name, fields, SECRET_FIELDS)
     inherited = {"requests_per_second": defaults.requests_per_second}
     merged = {**{k: v for k, v in inherited.items() if v is not None}, **values}
     if "requests_per_second" in merged:
@@ -133,13 +116,14 @@ def configured_accounts(
     return [named_account(name, defaults) for name in names] if names else [defaults]
 
 
-def _get(key: str, secret: bool) -> str | None:
-    provider = dlt.secrets if secret else dlt.config
-    try:
-        value = provider.get(key)
-    except Exception:  # noqa: BLE001 - a provider that cannot answer means "not set"
-        return None
-    return str(value) if value not in (None, "") else None
+# What each account needs (see ``crm_kpi.sources.common.accounts.missing``).
+REQUIRED = (
+    (("subdomain", "base_url"), "{SUBDOMAIN}"),
+    (
+        ("access_token!", "client_id+client_secret!"),
+        "{ACCESS_TOKEN} (or {CLIENT_ID} and {CLIENT_SECRET})",
+    ),
+)
 
 
 def missing_settings() -> list[str]:
@@ -147,17 +131,5 @@ def missing_settings() -> list[str]:
 
     Understands one account or ``SOURCES__AMOCRM__ACCOUNTS``, long-lived tokens or OAuth.
     """
-    names = parse_names(_get("sources.amocrm.accounts", secret=False))
-    missing = []
-    for name in names or ["default"]:
-        prefix = "sources.amocrm" if name == "default" else f"sources.amocrm.{name}"
-        env = AccountSettings(name=name).env
-        if not (_get(f"{prefix}.subdomain", False) or _get(f"{prefix}.base_url", False)):
-            missing.append(env("SUBDOMAIN"))
-        has_token = _get(f"{prefix}.access_token", True)
-        has_oauth = _get(f"{prefix}.client_id", False) and _get(f"{prefix}.client_secret", True)
-        if not (has_token or has_oauth):
-            missing.append(
-                f"{env('ACCESS_TOKEN')} (or {env('CLIENT_ID')} and {env('CLIENT_SECRET')})"
-            )
-    return missing
+    names = common.account_names(CRM, ACCOUNTS_KEY, AmoCrmConfigError)
+    return [text for name in names for text in common.missing(CRM, name, REQUIRED)]

@@ -1,12 +1,12 @@
-"""The transport under dlt's retrying session: leaky-bucket throttle, operating-time waits
-and OAuth token refresh. Sitting below the session, it throttles retries too.
+"""The transport under dlt's retrying session: the shared leaky-bucket throttle
+(``crm_kpi.sources.common.throttle``), operating-time waits and OAuth token refresh. Sitting
+below the session, it throttles retries too.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,38 +14,13 @@ from typing import Any
 from requests import PreparedRequest, Response
 from requests.adapters import HTTPAdapter
 
+from crm_kpi.sources.common.throttle import LeakyBucket
+
 from .errors import Bitrix24Error, error_code
 
+__all__ = ["BitrixTransport", "LeakyBucket"]
+
 logger = logging.getLogger("crm_kpi.ingestion.bitrix24")
-
-
-class LeakyBucket:
-    """Client-side mirror of Bitrix24's limit: at most ``burst`` queued, draining ``rate``/s.
-
-    Keeping ``burst`` below the portal's X (50) leaves room for other clients of the portal.
-    """
-
-    def __init__(self, rate: float, burst: int) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError(f"rate and burst must be positive, got {rate}, {burst}")
-        self.rate, self.burst = rate, burst
-        self._level, self._last = 0.0, time.monotonic()
-        self._lock = threading.Lock()
-        self.requests = 0
-        self.waited_seconds = 0.0
-
-    def wait(self) -> None:
-        """Block until one more request fits in the bucket, then count it."""
-        with self._lock:
-            now = time.monotonic()
-            self._level = max(0.0, self._level - (now - self._last) * self.rate)
-            self._last = now
-            delay = max(0.0, (self._level + 1 - self.burst) / self.rate)
-            self._level += 1
-            self.requests += 1
-            self.waited_seconds += delay
-        if delay > 0:
-            time.sleep(delay)
 
 
 class BitrixTransport(HTTPAdapter):

@@ -1,5 +1,5 @@
-"""Emulator additions for the complete source: fault kinds, slow pages, admin deletions,
-tags, sources and the bins of contacts and companies."""
+"""The amoCRM emulator's fault kinds, slow pages, admin deletions, tags, sources and the bins
+of contacts and companies."""
 
 from __future__ import annotations
 

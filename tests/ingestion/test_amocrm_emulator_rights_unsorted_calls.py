@@ -1,4 +1,4 @@
-"""The amoCRM emulator closes the D1 gaps: non-admin tokens, unsorted leads, POST /calls."""
+"""The amoCRM emulator: admin-only endpoints for non-admin tokens, unsorted leads, POST /calls."""
 
 from __future__ import annotations
 

@@ -1,0 +1,39 @@
+"""The amoCRM emulator as the demo runs it (see ``crm_kpi_emulators.registry``)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+from ..registry import Emulator, ServedAccount
+from ..synthetic import CompanyConfig
+from .server import AmoCrmEmulator, serve
+
+
+@contextlib.contextmanager
+def _running(config: CompanyConfig, token: str) -> Iterator[ServedAccount]:
+    with AmoCrmEmulator(config, token=token, host="127.0.0.1", port=0) as emulator:
+        yield ServedAccount(
+            description=f"emulated amoCRM account '{emulator.subdomain}' serving at "
+            f"{emulator.base_url}",
+            settings={
+                "SOURCES__AMOCRM__SUBDOMAIN": emulator.subdomain,
+                "SOURCES__AMOCRM__BASE_URL": emulator.base_url,
+                "SOURCES__AMOCRM__ACCESS_TOKEN": token,
+                # The local emulator has no rate limit: no need for the 6/s meant for real
+                # accounts.
+                "SOURCES__AMOCRM__REQUESTS_PER_SECOND": os.environ.get(
+                    "SOURCES__AMOCRM__REQUESTS_PER_SECOND", "50"
+                ),
+            },
+            account_key=f"amocrm:{emulator.account_id}",
+            plan_by_email=False,
+            requests=lambda: len(emulator.request_log),
+        )
+
+
+EMULATOR = Emulator(
+    running=_running,
+    serve=lambda config, host, port, token: serve(config, host=host, port=port, token=token),
+)
