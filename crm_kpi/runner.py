@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dagster import (
     AssetCheckSeverity,
@@ -17,7 +18,7 @@ from dagster import (
     JobDefinition,
 )
 
-from crm_kpi.config import dagster_home
+from crm_kpi.config import Settings, dagster_home
 from crm_kpi.logs import RunLog, run_log
 from crm_kpi.publication import published_lines
 from crm_kpi.sources.registry import CrmAccount
@@ -54,7 +55,7 @@ def _instance() -> DagsterInstance:
 
 
 @dataclass(frozen=True)
-class _Step:
+class RunStep:
     """One in-process run: a job (subset) and, for an account's load, its partition."""
 
     job: JobDefinition
@@ -72,7 +73,7 @@ def _subset(job: JobDefinition, selection: Selection | None) -> JobDefinition | 
     return job.get_subset(asset_selection=assets, asset_check_selection=checks)
 
 
-def nightly_steps(defs: Definitions, selection: Selection | None = None) -> list[_Step]:
+def nightly_steps(defs: Definitions, selection: Selection | None = None) -> list[RunStep]:
     """The runs of the nightly batch, in order: each configured account, then the nightly job."""
     from crm_kpi.orchestration.defs.dlt.crm_ingestion import ingestion_job_name
     from crm_kpi.orchestration.jobs import NIGHTLY_JOB_NAME
@@ -82,9 +83,9 @@ def nightly_steps(defs: Definitions, selection: Selection | None = None) -> list
     for plugin in registered_crms():
         job = _subset(defs.resolve_job_def(ingestion_job_name(plugin)), selection)
         if job is not None:
-            steps += [_Step(job, account) for account in plugin.accounts()]
+            steps += [RunStep(job, account) for account in plugin.accounts()]
     nightly = _subset(defs.resolve_job_def(NIGHTLY_JOB_NAME), selection)
-    return [*steps, *([_Step(nightly)] if nightly is not None else [])]
+    return [*steps, *([RunStep(nightly)] if nightly is not None else [])]
 
 
 def run_nightly(selection: Selection | None = None, log_path: Path | None = None) -> RunSummary:
@@ -103,13 +104,15 @@ def run_nightly(selection: Selection | None = None, log_path: Path | None = None
 
 def run_job(job: JobDefinition, log_path: Path | None = None) -> RunSummary:
     """Execute ``job`` in this process with the run log and summary of ``run_nightly``."""
-    return run_steps([_Step(job)], log_path)
+    return run_steps([RunStep(job)], log_path)
 
 
-def _execute(step: _Step, instance: DagsterInstance) -> ExecuteInProcessResult:
+def _execute(
+    step: RunStep, instance: DagsterInstance, resources: dict[str, Any]
+) -> ExecuteInProcessResult:
     if step.account is None:
         return step.job.execute_in_process(
-            run_config=RUN_CONFIG, instance=instance, raise_on_error=False
+            run_config=RUN_CONFIG, instance=instance, raise_on_error=False, resources=resources
         )
     from crm_kpi.orchestration.defs.dlt.crm_ingestion import accounts_partitions
     from crm_kpi.orchestration.jobs import account_tags
@@ -123,22 +126,27 @@ def _execute(step: _Step, instance: DagsterInstance) -> ExecuteInProcessResult:
         raise_on_error=False,
         partition_key=step.account.partition_key,
         tags=account_tags(step.account),
+        resources=resources,
     )
 
 
-def run_steps(steps: Sequence[_Step], log_path: Path | None = None) -> RunSummary:
+def run_steps(steps: Sequence[RunStep], log_path: Path | None = None) -> RunSummary:
     """Execute ``steps`` in order; an account that fails is reported, the rest go on."""
+    from crm_kpi.orchestration.resources import build_resources
+
     failures: list[str] = []
     warnings: list[str] = []
     failed_accounts: list[str] = []
     published: list[str] = []
     loaded_any = False
+    # Resources from the environment of this run (the definitions may have been loaded before).
+    resources = build_resources(env_vars=False)
     with run_log(log_path) as log, _instance() as instance:
         for step in steps:
             if step.account is None and failed_accounts and not loaded_any:
                 failures.append("nothing loaded: the transform and publish did not run")
                 break
-            result = _execute(step, instance)
+            result = _execute(step, instance, resources)
             _write_event_log(log, instance.all_logs(result.run_id))
             _write_tracebacks(log, result)
             step_failures = _failures(result)
@@ -159,7 +167,7 @@ def run_steps(steps: Sequence[_Step], log_path: Path | None = None) -> RunSummar
             failures=failures,
             log_path=log_path,
             warnings=warnings,
-            data_docs=_data_docs(),
+            data_docs=_data_docs(resources["settings"]),
             ingestion_warnings=list(log.ingestion_warnings),
             published=published,
             failed_accounts=failed_accounts,
@@ -170,17 +178,16 @@ def run_steps(steps: Sequence[_Step], log_path: Path | None = None) -> RunSummar
     if summary.data_docs is not None:
         progress.info("data quality report (Great Expectations Data Docs): %s", summary.data_docs)
     if failed_accounts:
-        alert_failed_accounts(summary)
+        alert_failed_accounts(summary, resources)
     return summary
 
 
-def alert_failed_accounts(summary: RunSummary) -> list[str]:
+def alert_failed_accounts(summary: RunSummary, resources: dict[str, Any]) -> list[str]:
     """Alert (the run-failure channels) that accounts failed; the channels that worked.
 
     In Dagster each account's failed run alerts through the run-failure sensor; an in-process
     run has no sensor, so it alerts here.
     """
-    from crm_kpi.config import get_orchestration_settings, get_serving_settings
     from crm_kpi.orchestration.notifications import Alert, notify
 
     alert = Alert(
@@ -193,7 +200,7 @@ def alert_failed_accounts(summary: RunSummary) -> list[str]:
         ],
         job_name="crm-kpi run",
     )
-    return notify(alert, get_orchestration_settings(), get_serving_settings())
+    return notify(alert, resources["orchestration_settings"], resources["serving_settings"])
 
 
 def format_summary(summary: RunSummary) -> str:
@@ -234,11 +241,10 @@ def _write_tracebacks(log: RunLog, result: ExecuteInProcessResult) -> None:
             log.write(event.step_failure_data.error.to_string())
 
 
-def _data_docs() -> Path | None:
-    from crm_kpi.config import get_settings
+def _data_docs(settings: Settings) -> Path | None:
     from crm_kpi.quality.data_docs import docs_index
 
-    index = docs_index(get_settings().data_dir)
+    index = docs_index(settings.data_path)
     return index if index.exists() else None
 
 

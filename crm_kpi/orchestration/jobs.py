@@ -25,7 +25,7 @@ from typing import Any
 from dagster import AssetsDefinition, AssetSelection, Backoff, Jitter, RetryPolicy, define_asset_job
 
 from crm_kpi.config import OrchestrationSettings
-from crm_kpi.orchestration.defs.dlt.crm_ingestion import accounts_partitions, ingestion_job_name
+from crm_kpi.orchestration.defs.dlt.crm_ingestion import ingestion_job_name
 from crm_kpi.sources.registry import CrmAccount, CrmPlugin
 
 NIGHTLY_JOB_NAME = "crm_kpi_nightly"
@@ -58,7 +58,6 @@ def build_ingestion_job(
     return define_asset_job(
         ingestion_job_name(plugin),
         selection=AssetSelection.assets(raw_assets),
-        partitions_def=accounts_partitions(plugin),
         description=f"Load one {plugin.title} account (a partition) into {plugin.raw_schema}.",
         tags={INGESTION_TAG: plugin.name},
         op_retry_policy=ingestion_retry_policy(settings),

@@ -44,16 +44,21 @@ def build_resources(
     settings: Settings | None = None,
     serving: ServingSettings | None = None,
     orchestration: OrchestrationSettings | None = None,
+    env_vars: bool = True,
 ) -> dict[str, ConfigurableResource | Any]:
-    """The resources of the code location; any of them can be passed in (tests)."""
+    """The resources of the code location; any of them can be passed in (tests).
+
+    ``env_vars=False``: plain values instead of ``EnvVar``s, for code that also reads them
+    outside a run (the in-process runner).
+    """
     from crm_kpi.orchestration.defs.dbt.dbt_models import dbt_executable, dbt_project
 
     warehouse = warehouse or warehouse_from_env()
     project = dbt_project()
     return {
-        "settings": settings or Settings.from_env(),
-        "serving_settings": serving or ServingSettings.from_env(),
-        "orchestration_settings": orchestration or OrchestrationSettings.from_env(),
+        "settings": settings or Settings.from_env(env_vars),
+        "serving_settings": serving or ServingSettings.from_env(env_vars),
+        "orchestration_settings": orchestration or OrchestrationSettings.from_env(env_vars),
         "warehouse": warehouse,
         "dlt": DagsterDltResource(),
         "dbt": WarehouseDbtResource(

@@ -51,6 +51,8 @@ def account_pipeline(
             if account is not None
             else accounts_dir / "_description.duckdb"
         )
+        if account is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         destination = dlt.destinations.duckdb(str(path))
     else:
         destination = dlt.destinations.postgres(
