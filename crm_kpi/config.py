@@ -46,6 +46,11 @@ def dbt_target_path() -> str:
     return os.environ.get(DBT_TARGET_ENV) or "target"
 
 
+def in_dagster_dev() -> bool:
+    """Running under ``dagster dev`` (it sets ``DAGSTER_IS_DEV_CLI``): re-parse dbt on load."""
+    return bool(os.environ.get("DAGSTER_IS_DEV_CLI"))
+
+
 def dagster_home() -> str | None:
     """``DAGSTER_HOME``: a persistent Dagster instance for in-process runs, when set."""
     return os.environ.get("DAGSTER_HOME") or None

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from dagster import (
     AssetCheckSeverity,
@@ -97,8 +96,11 @@ def run_nightly(selection: Selection | None = None, log_path: Path | None = None
     progress, what the tools print on stdout (dbt's log of every node), Dagster's event log and
     the traceback of any failure. The console keeps the progress lines only.
     """
-    from crm_kpi.orchestration.definitions import defs
+    from crm_kpi.orchestration.definitions import build_definitions
+    from crm_kpi.orchestration.resources import build_resources
 
+    # Built now, so that the resources are those of this run's environment.
+    defs = build_definitions(resources=build_resources(env_vars=False))
     return run_steps(nightly_steps(defs, selection), log_path)
 
 
@@ -107,12 +109,10 @@ def run_job(job: JobDefinition, log_path: Path | None = None) -> RunSummary:
     return run_steps([RunStep(job)], log_path)
 
 
-def _execute(
-    step: RunStep, instance: DagsterInstance, resources: dict[str, Any]
-) -> ExecuteInProcessResult:
+def _execute(step: RunStep, instance: DagsterInstance) -> ExecuteInProcessResult:
     if step.account is None:
         return step.job.execute_in_process(
-            run_config=RUN_CONFIG, instance=instance, raise_on_error=False, resources=resources
+            run_config=RUN_CONFIG, instance=instance, raise_on_error=False
         )
     from crm_kpi.orchestration.defs.dlt.crm_ingestion import accounts_partitions
     from crm_kpi.orchestration.jobs import account_tags
@@ -126,27 +126,23 @@ def _execute(
         raise_on_error=False,
         partition_key=step.account.partition_key,
         tags=account_tags(step.account),
-        resources=resources,
     )
 
 
 def run_steps(steps: Sequence[RunStep], log_path: Path | None = None) -> RunSummary:
     """Execute ``steps`` in order; an account that fails is reported, the rest go on."""
-    from crm_kpi.orchestration.resources import build_resources
-
     failures: list[str] = []
     warnings: list[str] = []
     failed_accounts: list[str] = []
     published: list[str] = []
     loaded_any = False
-    # Resources from the environment of this run (the definitions may have been loaded before).
-    resources = build_resources(env_vars=False)
+    settings = Settings.from_env(env_vars=False)
     with run_log(log_path) as log, _instance() as instance:
         for step in steps:
             if step.account is None and failed_accounts and not loaded_any:
                 failures.append("nothing loaded: the transform and publish did not run")
                 break
-            result = _execute(step, instance, resources)
+            result = _execute(step, instance)
             _write_event_log(log, instance.all_logs(result.run_id))
             _write_tracebacks(log, result)
             step_failures = _failures(result)
@@ -167,7 +163,7 @@ def run_steps(steps: Sequence[RunStep], log_path: Path | None = None) -> RunSumm
             failures=failures,
             log_path=log_path,
             warnings=warnings,
-            data_docs=_data_docs(resources["settings"]),
+            data_docs=_data_docs(settings),
             ingestion_warnings=list(log.ingestion_warnings),
             published=published,
             failed_accounts=failed_accounts,
@@ -178,16 +174,17 @@ def run_steps(steps: Sequence[RunStep], log_path: Path | None = None) -> RunSumm
     if summary.data_docs is not None:
         progress.info("data quality report (Great Expectations Data Docs): %s", summary.data_docs)
     if failed_accounts:
-        alert_failed_accounts(summary, resources)
+        alert_failed_accounts(summary)
     return summary
 
 
-def alert_failed_accounts(summary: RunSummary, resources: dict[str, Any]) -> list[str]:
+def alert_failed_accounts(summary: RunSummary) -> list[str]:
     """Alert (the run-failure channels) that accounts failed; the channels that worked.
 
     In Dagster each account's failed run alerts through the run-failure sensor; an in-process
     run has no sensor, so it alerts here.
     """
+    from crm_kpi.config import OrchestrationSettings, ServingSettings
     from crm_kpi.orchestration.notifications import Alert, notify
 
     alert = Alert(
@@ -200,7 +197,11 @@ def alert_failed_accounts(summary: RunSummary, resources: dict[str, Any]) -> lis
         ],
         job_name="crm-kpi run",
     )
-    return notify(alert, resources["orchestration_settings"], resources["serving_settings"])
+    return notify(
+        alert,
+        OrchestrationSettings.from_env(env_vars=False),
+        ServingSettings.from_env(env_vars=False),
+    )
 
 
 def format_summary(summary: RunSummary) -> str:

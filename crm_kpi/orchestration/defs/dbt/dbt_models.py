@@ -5,7 +5,6 @@ The dbt resource (``crm_kpi.orchestration.resources.WarehouseDbtResource``) buil
 """
 
 import logging
-import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from typing import Any
 from dagster import AssetExecutionContext, Config, MaterializeResult, Output, RetryPolicy
 from dagster_dbt import DbtProject, dbt_assets
 
-from crm_kpi.config import DBT_PROJECT_DIR, dbt_target_path
+from crm_kpi.config import DBT_PROJECT_DIR, dbt_target_path, in_dagster_dev
 from crm_kpi.orchestration.defs.dbt.layers import LayerTranslator
 from crm_kpi.orchestration.defs.dbt.table_metadata import table_metadata
 from crm_kpi.orchestration.defs.dlt.crm_ingestion import WAREHOUSE_POOL
@@ -64,7 +63,7 @@ def dbt_project() -> DbtProject:
         target_path=dbt_target_path(),
     )
     # `dagster dev` sets DAGSTER_IS_DEV_CLI: re-parse there so model edits show up.
-    if manifest_is_stale(project.manifest_path) or os.environ.get("DAGSTER_IS_DEV_CLI"):
+    if manifest_is_stale(project.manifest_path) or in_dagster_dev():
         (
             WarehouseDbtResource(
                 project_dir=project, dbt_executable=dbt_executable(), warehouse=Warehouse()
