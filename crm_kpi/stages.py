@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # no Dagster import at start-up: the CLI checks the stage names first
     from dagster import AssetCheckKey, AssetKey, JobDefinition
-    from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 
 # In the order the job runs them.
 STAGES = ("ingestion", "inputs", "transform", "quality", "publish", "report")
@@ -76,17 +75,19 @@ def stage_assets(crms: Iterable[str]) -> dict[str, set[AssetKey]]:
 
 
 def selection_for(
-    graph: AssetGraph | JobDefinition, stages: Sequence[str], crms: Iterable[str]
+    job: JobDefinition | None, stages: Sequence[str], crms: Iterable[str]
 ) -> Selection:
-    """The assets of ``stages`` and, with ``quality``, the checks of the job.
+    """The assets of ``stages`` and, with ``quality``, the checks of the code location.
 
-    Checks of assets outside the selection run too (against what is in the warehouse), so
-    ``--skip ingestion`` still validates what was loaded; the raw tables of a CRM that is not
-    configured are not checked (they are empty by design).
+    The checks are those of every job of the batch (the accounts' ingestion jobs and the
+    nightly job), whichever ``job`` is given. Checks of assets outside the selection run too
+    (against what is in the warehouse), so ``--skip ingestion`` still validates what was loaded;
+    the raw tables of a CRM that is not configured are not checked (they are empty by design).
     """
+    from crm_kpi.orchestration.definitions import defs
     from crm_kpi.sources.registry import registered_crms
 
-    asset_graph = graph.asset_layer.asset_graph if hasattr(graph, "asset_layer") else graph
+    asset_graph = defs.resolve_asset_graph()
     crms = list(crms)
     by_stage = stage_assets(crms)
     assets = frozenset(key for stage in stages for key in by_stage[stage])

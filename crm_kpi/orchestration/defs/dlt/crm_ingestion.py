@@ -40,14 +40,15 @@ logger = logging.getLogger("crm_kpi.orchestration")
 class RawTableTranslator(DagsterDltTranslator):
     """Keys a dlt resource as ``[raw_<crm>, <table>]``, the key dagster-dbt gives the source."""
 
-    def __init__(self, schema: str) -> None:
+    def __init__(self, schema: str, deps: Sequence[AssetKey] = ()) -> None:
         self.schema = schema
+        self.deps = list(deps)
 
     def get_asset_spec(self, data: DltResourceTranslatorData) -> AssetSpec:
         spec = super().get_asset_spec(data)
         return spec.replace_attributes(
             key=AssetKey([self.schema, data.resource.name]),
-            deps=[],
+            deps=self.deps,
             group_name=self.schema,
         )
 

@@ -8,7 +8,11 @@ from dagster import AssetExecutionContext
 from dagster_dlt import DagsterDltResource, dlt_assets
 
 from crm_kpi.config import INPUTS_SCHEMA, Settings
-from crm_kpi.orchestration.defs.dlt.crm_ingestion import WAREHOUSE_POOL, RawTableTranslator
+from crm_kpi.orchestration.defs.dlt.crm_ingestion import (
+    MERGED_KEY,
+    WAREHOUSE_POOL,
+    RawTableTranslator,
+)
 from crm_kpi.sources.inputs import inputs_source
 from crm_kpi.sources.inputs.pipeline import (
     LOADER_FILE_FORMAT,
@@ -25,7 +29,8 @@ logger = logging.getLogger("crm_kpi.orchestration")
     dlt_source=inputs_source(),
     dlt_pipeline=inputs_pipeline(Settings().resolved(Warehouse())),
     name="inputs_raw",
-    dagster_dlt_translator=RawTableTranslator(INPUTS_SCHEMA),
+    # after the merge: the sales plan is checked against the managers the CRMs loaded
+    dagster_dlt_translator=RawTableTranslator(INPUTS_SCHEMA, deps=[MERGED_KEY]),
     pool=WAREHOUSE_POOL,
 )
 def inputs_raw(
