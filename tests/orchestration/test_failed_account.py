@@ -51,6 +51,7 @@ def _company(index: int, subdomain: str) -> CompanyConfig:
         managers=2,
         teams=1,
         subdomain=subdomain,
+        account_id=31000000 + index,  # three different accounts, not three copies of one
     )
 
 
