@@ -1,8 +1,17 @@
-"""Runtime settings of crm-kpi, in one place.
+"""Runtime settings of crm-kpi as Dagster resources, in one place.
 
-Every path has a working default, so the demo needs no configuration. Paths are made
-absolute because dbt runs with its own working directory (``dbt_project/``) and must open
-the very same DuckDB file as dlt.
+``Settings``, ``ServingSettings`` and ``OrchestrationSettings`` are ``ConfigurableResource``s:
+the Dagster definitions build them with ``from_env()`` (each field set from its environment
+variable through ``EnvVar`` when the variable is set, so the UI shows where a value comes from)
+and inject them into the assets, checks and sensors. This module is the only place that reads
+the ``CRM_KPI_*`` variables; everything downstream takes plain arguments or a resource.
+
+Every path has a working default, so the demo needs no configuration. Relative paths are
+relative to the project root, as before. The warehouse itself is the ``Warehouse`` resource
+(``crm_kpi.warehouse``).
+
+``get_settings()`` / ``get_serving_settings()`` / ``get_orchestration_settings()`` remain for
+code outside the Dagster definitions (the CLI, the demo); they read the same environment.
 """
 
 from __future__ import annotations
@@ -10,6 +19,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from dagster import ConfigurableResource, EnvVar
+
+from crm_kpi.warehouse import Warehouse
 
 # The checkout's root (tests and dev tools only): an installed package has none.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -21,35 +35,44 @@ TIMEZONE_ENV = "CRM_KPI_SCHEDULE_TIMEZONE"
 CRON_ENV = "CRM_KPI_SCHEDULE_CRON"
 SALES_PLAN_ENV = "CRM_KPI_SALES_PLAN"
 MARKETING_SPEND_ENV = "CRM_KPI_MARKETING_SPEND"
+ACCOUNT_RUNS_ENV = "CRM_KPI_MAX_ACCOUNT_RUNS"
 
-RAW_SCHEMAS = {"amocrm": "raw_amocrm", "bitrix24": "raw_bitrix24", "inputs": "raw_inputs"}
+# Where dbt writes its manifest and artefacts (default dbt_project/target); a separate one
+# lets a second checkout or a test run parse and build without touching the shared folder.
+DBT_TARGET_ENV = "CRM_KPI_DBT_TARGET_PATH"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Resolved settings for one process."""
+def dbt_target_path() -> str:
+    """dbt's target folder, relative to the dbt project (read when the definitions load)."""
+    return os.environ.get(DBT_TARGET_ENV) or "target"
 
-    warehouse_path: Path
-    data_dir: Path
-    schedule_cron: str
-    schedule_timezone: str
 
-    @property
-    def dlt_pipelines_dir(self) -> Path:
-        """dlt's local working folder (state is restored from the warehouse anyway)."""
-        return self.data_dir / "dlt"
+def in_dagster_dev() -> bool:
+    """Running under ``dagster dev`` (it sets ``DAGSTER_IS_DEV_CLI``): re-parse dbt on load."""
+    return bool(os.environ.get("DAGSTER_IS_DEV_CLI"))
 
-    @property
-    def sales_plan_path(self) -> Path:
-        """The sales-plan CSV (catalogue section 5): $CRM_KPI_SALES_PLAN or <data_dir>/inputs/."""
-        default = self.data_dir / "inputs" / "sales_plan.csv"
-        return _absolute(os.environ.get(SALES_PLAN_ENV, str(default)))
 
-    @property
-    def marketing_spend_path(self) -> Path:
-        """The marketing-spend CSV: $CRM_KPI_MARKETING_SPEND or <data_dir>/inputs/."""
-        default = self.data_dir / "inputs" / "marketing_spend.csv"
-        return _absolute(os.environ.get(MARKETING_SPEND_ENV, str(default)))
+def dagster_home() -> str | None:
+    """``DAGSTER_HOME``: a persistent Dagster instance for in-process runs, when set."""
+    return os.environ.get("DAGSTER_HOME") or None
+
+
+# The hand-kept inputs; each CRM's raw schema comes from its plug-in (crm_kpi.sources.registry).
+INPUTS_SCHEMA = "raw_inputs"
+
+
+def raw_schemas() -> dict[str, str]:
+    """``{crm: raw schema}`` of every registered CRM, plus ``inputs``."""
+    from crm_kpi.sources.registry import registered_crms
+
+    return {**{p.name: p.raw_schema for p in registered_crms()}, "inputs": INPUTS_SCHEMA}
+
+
+def __getattr__(name: str) -> Any:
+    # Back-compat: ``RAW_SCHEMAS`` is now derived from the registry, on first use.
+    if name == "RAW_SCHEMAS":
+        return raw_schemas()
+    raise AttributeError(name)
 
 
 def _absolute(path: str) -> Path:
@@ -60,23 +83,140 @@ def _absolute(path: str) -> Path:
     return candidate.resolve()
 
 
-def get_settings() -> Settings:
-    """Read settings from the environment, filling in defaults."""
-    data_dir = _absolute(os.environ.get(DATA_DIR_ENV, "data"))
-    warehouse = _absolute(os.environ.get(WAREHOUSE_ENV, "warehouse/crm_kpi.duckdb"))
-    return Settings(
-        warehouse_path=warehouse,
-        data_dir=data_dir,
-        schedule_cron=os.environ.get(CRON_ENV, "0 2 * * *"),
-        schedule_timezone=os.environ.get(TIMEZONE_ENV, "Europe/Moscow"),
-    )
+def _from_env(fields: dict[str, tuple[str, Any]], env_vars: bool) -> dict[str, Any]:
+    """``{field: EnvVar(name)}`` for the variables that are set, the defaults otherwise.
+
+    ``env_vars=False``: the values themselves, for use outside a Dagster run (definition time,
+    the CLI), where an ``EnvVar`` is not resolved.
+    """
+    values: dict[str, Any] = {}
+    for field, (name, default) in fields.items():
+        if not os.environ.get(name):
+            values[field] = default
+        elif not env_vars:
+            raw = os.environ[name]
+            kind = type(default)
+            values[field] = raw.lower() in ("1", "true", "yes") if kind is bool else kind(raw)
+        elif isinstance(default, int) and not isinstance(default, bool):
+            values[field] = EnvVar.int(name)
+        elif isinstance(default, (bool, float)):
+            # EnvVar has no bool/float flavour: the value is parsed here, once.
+            raw = os.environ[name]
+            values[field] = (
+                raw.lower() in ("1", "true", "yes") if isinstance(default, bool) else (float(raw))
+            )
+        else:
+            values[field] = EnvVar(name)
+    return values
 
 
-def export_warehouse_env(settings: Settings | None = None) -> Settings:
-    """Make the absolute warehouse path visible to dbt (profiles.yml reads it) and return it."""
+class Settings(ConfigurableResource):
+    """Where crm-kpi keeps its files, and when the nightly job runs."""
+
+    data_dir: str = "data"
+    schedule_cron: str = "0 2 * * *"
+    schedule_timezone: str = "Europe/Moscow"
+    sales_plan: str = ""
+    """The sales-plan CSV (catalogue section 5); empty: ``<data_dir>/inputs/sales_plan.csv``."""
+    marketing_spend: str = ""
+    """The marketing-spend CSV; empty: ``<data_dir>/inputs/marketing_spend.csv``."""
+    max_account_runs: int = 4
+    """How many account ingestion runs Dagster's run queue starts at once."""
+
+    @classmethod
+    def from_env(cls, env_vars: bool = True) -> Settings:
+        """The settings from ``CRM_KPI_DATA_DIR``, ``CRM_KPI_SCHEDULE_*``, ... (defaults else)."""
+        return cls(
+            **_from_env(
+                {
+                    "data_dir": (DATA_DIR_ENV, "data"),
+                    "schedule_cron": (CRON_ENV, "0 2 * * *"),
+                    "schedule_timezone": (TIMEZONE_ENV, "Europe/Moscow"),
+                    "sales_plan": (SALES_PLAN_ENV, ""),
+                    "marketing_spend": (MARKETING_SPEND_ENV, ""),
+                    "max_account_runs": (ACCOUNT_RUNS_ENV, 4),
+                },
+                env_vars,
+            )
+        )
+
+    @property
+    def data_path(self) -> Path:
+        """The data folder, absolute."""
+        return _absolute(self.data_dir)
+
+    @property
+    def dlt_pipelines_dir(self) -> Path:
+        """dlt's local working folder (state is restored from the destination anyway)."""
+        return self.data_path / "dlt"
+
+    @property
+    def accounts_dir(self) -> Path:
+        """Where each account's own staging DuckDB file lives (see docs/accounts.md)."""
+        return self.data_path / "accounts"
+
+    @property
+    def sales_plan_path(self) -> Path:
+        """The sales-plan CSV."""
+        return _absolute(self.sales_plan or str(self.data_path / "inputs" / "sales_plan.csv"))
+
+    @property
+    def marketing_spend_path(self) -> Path:
+        """The marketing-spend CSV."""
+        default = str(self.data_path / "inputs" / "marketing_spend.csv")
+        return _absolute(self.marketing_spend or default)
+
+    def resolved(self, warehouse: Warehouse) -> ResolvedSettings:
+        """The plain-path view older callers take (sources, demo)."""
+        return ResolvedSettings(
+            warehouse_path=warehouse.duckdb_path,
+            data_dir=self.data_path,
+            schedule_cron=self.schedule_cron,
+            schedule_timezone=self.schedule_timezone,
+            sales_plan_path=self.sales_plan_path,
+            marketing_spend_path=self.marketing_spend_path,
+        )
+
+
+@dataclass(frozen=True)
+class ResolvedSettings:
+    """Absolute paths for code that takes plain arguments (``crm_kpi.sources``, the demo)."""
+
+    warehouse_path: Path
+    data_dir: Path
+    schedule_cron: str
+    schedule_timezone: str
+    sales_plan_path: Path
+    marketing_spend_path: Path
+
+    @property
+    def dlt_pipelines_dir(self) -> Path:
+        """dlt's local working folder."""
+        return self.data_dir / "dlt"
+
+
+def warehouse_from_env() -> Warehouse:
+    """The warehouse of this process; the old ``CRM_KPI_WAREHOUSE`` path is project-relative."""
+    path = os.environ.get(WAREHOUSE_ENV)
+    if not os.environ.get("CRM_KPI_WAREHOUSE_URL") and path:
+        return Warehouse(url=f"duckdb:///{_absolute(path)}")
+    if not os.environ.get("CRM_KPI_WAREHOUSE_URL"):
+        return Warehouse(url=f"duckdb:///{_absolute('warehouse/crm_kpi.duckdb')}")
+    return Warehouse.from_env()
+
+
+def get_settings() -> ResolvedSettings:
+    """Settings for code outside the Dagster definitions (CLI, demo), from the environment."""
+    return Settings.from_env(env_vars=False).resolved(warehouse_from_env())
+
+
+def export_warehouse_env(settings: ResolvedSettings | None = None) -> ResolvedSettings:
+    """Deprecated alias of ``get_settings()`` that also creates the warehouse folder.
+
+    It no longer writes ``os.environ``: the dbt resource passes ``Warehouse.dbt_env()`` itself.
+    """
     settings = settings or get_settings()
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    os.environ[WAREHOUSE_ENV] = str(settings.warehouse_path)
     return settings
 
 
@@ -97,49 +237,73 @@ SMTP_STARTTLS_ENV = "CRM_KPI_SMTP_STARTTLS"
 SMTP_SENDER_ENV = "CRM_KPI_SMTP_SENDER"
 
 
-@dataclass(frozen=True)
-class ServingSettings:
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+class ServingSettings(ConfigurableResource):
     """Where and how the marts are published; PostgreSQL and email are off unless configured."""
 
-    serving_dir: Path
-    pg_dsn: str | None
-    pg_schema: str
-    pg_bi_role: str
-    pg_bi_password: str | None
-    report_language: str
-    digest_recipients: tuple[str, ...]
-    smtp_host: str | None
-    smtp_port: int
-    smtp_user: str | None
-    smtp_password: str | None
-    smtp_starttls: bool
-    smtp_sender: str
+    serving_dir: str = ""
+    """Empty: ``<data_dir>/serving``."""
+    pg_dsn: str = ""
+    pg_schema: str = "crm_kpi"
+    pg_bi_role: str = "crm_kpi_bi"
+    pg_bi_password: str = ""
+    report_language: str = "ru"
+    digest_recipients: str = ""
+    """Comma-separated e-mail addresses."""
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    smtp_sender: str = "crm-kpi@localhost"
+
+    @classmethod
+    def from_env(cls, env_vars: bool = True) -> ServingSettings:
+        """The serving settings from ``CRM_KPI_SERVING_DIR``, ``CRM_KPI_PG_*``, ``..._SMTP_*``."""
+        data_dir = _absolute(os.environ.get(DATA_DIR_ENV) or "data")
+        return cls(
+            **_from_env(
+                {
+                    "serving_dir": (SERVING_DIR_ENV, str(data_dir / "serving")),
+                    "pg_dsn": (PG_DSN_ENV, ""),
+                    "pg_schema": (PG_SCHEMA_ENV, "crm_kpi"),
+                    "pg_bi_role": (PG_BI_ROLE_ENV, "crm_kpi_bi"),
+                    "pg_bi_password": (PG_BI_PASSWORD_ENV, ""),
+                    "report_language": (REPORT_LANGUAGE_ENV, "ru"),
+                    "digest_recipients": (DIGEST_RECIPIENTS_ENV, ""),
+                    "smtp_host": (SMTP_HOST_ENV, ""),
+                    "smtp_port": (SMTP_PORT_ENV, 587),
+                    "smtp_user": (SMTP_USER_ENV, ""),
+                    "smtp_password": (SMTP_PASSWORD_ENV, ""),
+                    "smtp_starttls": (SMTP_STARTTLS_ENV, True),
+                    "smtp_sender": (SMTP_SENDER_ENV, "crm-kpi@localhost"),
+                },
+                env_vars,
+            )
+        )
+
+    @property
+    def serving_path(self) -> Path:
+        """The serving folder, absolute."""
+        return _absolute(self.serving_dir or "data/serving")
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        """The digest's recipients."""
+        return _split(self.digest_recipients)
 
     @property
     def digest_enabled(self) -> bool:
         """The digest is mailed only when both recipients and an SMTP host are set."""
-        return bool(self.digest_recipients and self.smtp_host)
+        return bool(self.recipients and self.smtp_host)
 
 
 def get_serving_settings() -> ServingSettings:
-    """Read the serving settings from the environment, filling in defaults."""
-    data_dir = _absolute(os.environ.get(DATA_DIR_ENV, "data"))
-    recipients = os.environ.get(DIGEST_RECIPIENTS_ENV, "")
-    return ServingSettings(
-        serving_dir=_absolute(os.environ.get(SERVING_DIR_ENV, str(data_dir / "serving"))),
-        pg_dsn=os.environ.get(PG_DSN_ENV) or None,
-        pg_schema=os.environ.get(PG_SCHEMA_ENV, "crm_kpi"),
-        pg_bi_role=os.environ.get(PG_BI_ROLE_ENV, "crm_kpi_bi"),
-        pg_bi_password=os.environ.get(PG_BI_PASSWORD_ENV) or None,
-        report_language=os.environ.get(REPORT_LANGUAGE_ENV, "ru"),
-        digest_recipients=tuple(r.strip() for r in recipients.split(",") if r.strip()),
-        smtp_host=os.environ.get(SMTP_HOST_ENV) or None,
-        smtp_port=int(os.environ.get(SMTP_PORT_ENV, "587")),
-        smtp_user=os.environ.get(SMTP_USER_ENV) or None,
-        smtp_password=os.environ.get(SMTP_PASSWORD_ENV) or None,
-        smtp_starttls=os.environ.get(SMTP_STARTTLS_ENV, "true").lower() in ("1", "true", "yes"),
-        smtp_sender=os.environ.get(SMTP_SENDER_ENV, "crm-kpi@localhost"),
-    )
+    """The serving settings for code outside the Dagster definitions (the demo)."""
+    return ServingSettings.from_env(env_vars=False)
 
 
 # Orchestration: run-failure alerts, retries of ingestion, freshness (crm_kpi/orchestration/).
@@ -150,24 +314,38 @@ RETRY_DELAY_ENV = "CRM_KPI_RETRY_DELAY_SECONDS"
 FRESHNESS_HOURS_ENV = "CRM_KPI_FRESHNESS_HOURS"
 
 
-@dataclass(frozen=True)
-class OrchestrationSettings:
+class OrchestrationSettings(ConfigurableResource):
     """Alerts (SMTP settings shared with serving), step retries and freshness windows."""
 
-    alert_emails: tuple[str, ...]
-    alert_webhook_url: str | None
-    retry_max: int
-    retry_delay_seconds: float
-    freshness_hours: float
+    alert_emails: str = ""
+    """Comma-separated e-mail addresses."""
+    alert_webhook_url: str = ""
+    retry_max: int = 3
+    retry_delay_seconds: float = 30.0
+    freshness_hours: float = 26.0
+
+    @classmethod
+    def from_env(cls, env_vars: bool = True) -> OrchestrationSettings:
+        """The orchestration settings from ``CRM_KPI_ALERT_*``, ``..._RETRY_*``, ...."""
+        return cls(
+            **_from_env(
+                {
+                    "alert_emails": (ALERT_EMAILS_ENV, ""),
+                    "alert_webhook_url": (ALERT_WEBHOOK_ENV, ""),
+                    "retry_max": (RETRY_MAX_ENV, 3),
+                    "retry_delay_seconds": (RETRY_DELAY_ENV, 30.0),
+                    "freshness_hours": (FRESHNESS_HOURS_ENV, 26.0),
+                },
+                env_vars,
+            )
+        )
+
+    @property
+    def alert_recipients(self) -> tuple[str, ...]:
+        """Who gets the run-failure e-mail."""
+        return _split(self.alert_emails)
 
 
 def get_orchestration_settings() -> OrchestrationSettings:
-    """Read the orchestration settings from the environment, filling in defaults."""
-    emails = os.environ.get(ALERT_EMAILS_ENV, "")
-    return OrchestrationSettings(
-        alert_emails=tuple(e.strip() for e in emails.split(",") if e.strip()),
-        alert_webhook_url=os.environ.get(ALERT_WEBHOOK_ENV) or None,
-        retry_max=int(os.environ.get(RETRY_MAX_ENV, "3")),
-        retry_delay_seconds=float(os.environ.get(RETRY_DELAY_ENV, "30")),
-        freshness_hours=float(os.environ.get(FRESHNESS_HOURS_ENV, "26")),
-    )
+    """The orchestration settings for code outside the Dagster definitions."""
+    return OrchestrationSettings.from_env(env_vars=False)

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dagster import (
     AssetCheckSeverity,
     DagsterInstance,
+    Definitions,
     EventLogEntry,
     ExecuteInProcessResult,
     JobDefinition,
 )
 
+from crm_kpi.config import Settings, dagster_home
 from crm_kpi.logs import RunLog, run_log
 from crm_kpi.publication import published_lines
+from crm_kpi.sources.registry import CrmAccount
 from crm_kpi.stages import Selection
 
 # Dagster's own event log stays quiet on the console; progress comes from the crm_kpi loggers.
@@ -32,7 +35,7 @@ class RunSummary:
     ``failures``: failed steps and failed blocking checks (the run failed, nothing was
     published); ``warnings``: failed non-blocking checks (raw and core tables, mart columns);
     ``ingestion_warnings``: what the sources skipped (optional endpoints); ``published``:
-    where the marts went, per account.
+    where the marts went, per account; ``failed_accounts``: the accounts that did not load.
     """
 
     success: bool
@@ -42,62 +45,172 @@ class RunSummary:
     data_docs: Path | None = None
     ingestion_warnings: list[str] = field(default_factory=list)
     published: list[str] = field(default_factory=list)
+    failed_accounts: list[str] = field(default_factory=list)
 
 
 def _instance() -> DagsterInstance:
     # A persistent instance when the user has one; otherwise keep nothing behind.
-    return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+    return DagsterInstance.get() if dagster_home() else DagsterInstance.ephemeral()
+
+
+@dataclass(frozen=True)
+class RunStep:
+    """One in-process run: a job (subset) and, for an account's load, its partition."""
+
+    job: JobDefinition
+    account: CrmAccount | None = None
+
+
+def _subset(job: JobDefinition, selection: Selection | None) -> JobDefinition | None:
+    if selection is None:
+        return job
+    keys = job.asset_layer.selected_asset_keys
+    assets = set(selection.assets) & set(keys)
+    if not assets:
+        return None
+    checks = {check for check in selection.checks if check.asset_key in keys}
+    return job.get_subset(asset_selection=assets, asset_check_selection=checks)
+
+
+def nightly_steps(defs: Definitions, selection: Selection | None = None) -> list[RunStep]:
+    """The runs of the nightly batch, in order: each configured account, then the nightly job."""
+    from crm_kpi.orchestration.defs.dlt.crm_ingestion import ingestion_job_name
+    from crm_kpi.orchestration.jobs import NIGHTLY_JOB_NAME
+    from crm_kpi.sources.registry import registered_crms
+
+    steps = []
+    for plugin in registered_crms():
+        job = _subset(defs.resolve_job_def(ingestion_job_name(plugin)), selection)
+        if job is not None:
+            steps += [RunStep(job, account) for account in plugin.accounts()]
+    nightly = _subset(defs.resolve_job_def(NIGHTLY_JOB_NAME), selection)
+    return [*steps, *([RunStep(nightly)] if nightly is not None else [])]
 
 
 def run_nightly(selection: Selection | None = None, log_path: Path | None = None) -> RunSummary:
-    """Execute the nightly job (or the assets and checks of ``selection``) in this process.
+    """Execute the nightly batch (or the assets and checks of ``selection``) in this process.
 
-    With ``log_path``, the whole run goes to that file: progress, what the tools print on
-    stdout (dbt's log of every node), Dagster's event log and the traceback of any failure.
-    The console keeps the progress lines only.
+    The accounts load one after another, each in its own run: one that fails is named in the
+    summary and the alert, and does not stop the others; the nightly job (merge, dbt, checks,
+    publish) then runs on what loaded. With ``log_path``, the whole run goes to that file:
+    progress, what the tools print on stdout (dbt's log of every node), Dagster's event log and
+    the traceback of any failure. The console keeps the progress lines only.
     """
-    from crm_kpi.orchestration.definitions import defs
-    from crm_kpi.orchestration.jobs import NIGHTLY_JOB_NAME
+    from crm_kpi.orchestration.definitions import build_definitions
+    from crm_kpi.orchestration.resources import build_resources
 
-    job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
-    if selection is not None:
-        job = job.get_subset(
-            asset_selection=set(selection.assets), asset_check_selection=set(selection.checks)
-        )
-    return run_job(job, log_path)
+    # Built now, so that the resources are those of this run's environment.
+    defs = build_definitions(resources=build_resources(env_vars=False))
+    return run_steps(nightly_steps(defs, selection), log_path)
 
 
 def run_job(job: JobDefinition, log_path: Path | None = None) -> RunSummary:
     """Execute ``job`` in this process with the run log and summary of ``run_nightly``."""
-    with run_log(log_path) as log, _instance() as instance:
-        result = job.execute_in_process(
+    return run_steps([RunStep(job)], log_path)
+
+
+def _execute(step: RunStep, instance: DagsterInstance) -> ExecuteInProcessResult:
+    if step.account is None:
+        return step.job.execute_in_process(
             run_config=RUN_CONFIG, instance=instance, raise_on_error=False
         )
-        _write_event_log(log, instance.all_logs(result.run_id))
-        failures, warnings = _failures(result), _warnings(result)
-        published = published_lines(result)  # also when an account was withheld
+    from crm_kpi.orchestration.defs.dlt.crm_ingestion import accounts_partitions
+    from crm_kpi.orchestration.jobs import account_tags
+    from crm_kpi.sources.registry import crm
+
+    partitions = accounts_partitions(crm(step.account.crm)).name
+    instance.add_dynamic_partitions(partitions, [step.account.partition_key])
+    return step.job.execute_in_process(
+        run_config=RUN_CONFIG,
+        instance=instance,
+        raise_on_error=False,
+        partition_key=step.account.partition_key,
+        tags=account_tags(step.account),
+    )
+
+
+def run_steps(steps: Sequence[RunStep], log_path: Path | None = None) -> RunSummary:
+    """Execute ``steps`` in order; an account that fails is reported, the rest go on."""
+    failures: list[str] = []
+    warnings: list[str] = []
+    failed_accounts: list[str] = []
+    published: list[str] = []
+    loaded_any = False
+    settings = Settings.from_env(env_vars=False)
+    with run_log(log_path) as log, _instance() as instance:
+        for step in steps:
+            if step.account is None and failed_accounts and not loaded_any:
+                failures.append("nothing loaded: the transform and publish did not run")
+                break
+            result = _execute(step, instance)
+            _write_event_log(log, instance.all_logs(result.run_id))
+            _write_tracebacks(log, result)
+            step_failures = _failures(result)
+            if step.account is not None:
+                key = step.account.partition_key
+                if result.success:
+                    loaded_any = True
+                else:
+                    failed_accounts.append(key)
+                    progress.error("account %s failed to load; the others go on", key)
+                step_failures = [f"account {key}: {line}" for line in step_failures]
+            else:
+                published = published_lines(result)  # also when an account was withheld
+            failures += step_failures
+            warnings += _warnings(result)
         summary = RunSummary(
-            success=result.success,
+            success=not failures,
             failures=failures,
             log_path=log_path,
             warnings=warnings,
-            data_docs=_data_docs(),
+            data_docs=_data_docs(settings),
             ingestion_warnings=list(log.ingestion_warnings),
             published=published,
+            failed_accounts=failed_accounts,
         )
-        _write_tracebacks(log, result)
         log.write(format_summary(summary))
     for warning in warnings:
         progress.warning("data quality warning: %s", warning)
     if summary.data_docs is not None:
         progress.info("data quality report (Great Expectations Data Docs): %s", summary.data_docs)
+    if failed_accounts:
+        alert_failed_accounts(summary)
     return summary
+
+
+def alert_failed_accounts(summary: RunSummary) -> list[str]:
+    """Alert (the run-failure channels) that accounts failed; the channels that worked.
+
+    In Dagster each account's failed run alerts through the run-failure sensor; an in-process
+    run has no sensor, so it alerts here.
+    """
+    from crm_kpi.config import OrchestrationSettings, ServingSettings
+    from crm_kpi.orchestration.notifications import Alert, notify
+
+    alert = Alert(
+        subject=f"crm-kpi: account(s) failed to load: {', '.join(summary.failed_accounts)}",
+        lines=[
+            *(line for line in summary.failures if line.startswith("account ")),
+            "The other accounts were loaded and published."
+            if summary.published
+            else "Nothing was published.",
+        ],
+        job_name="crm-kpi run",
+    )
+    return notify(
+        alert,
+        OrchestrationSettings.from_env(env_vars=False),
+        ServingSettings.from_env(env_vars=False),
+    )
 
 
 def format_summary(summary: RunSummary) -> str:
     """The run summary as the console and the log file show it."""
     lines = ["[crm-kpi] " + ("the run succeeded" if summary.success else "the run FAILED:")]
     lines += [f"  - {failure}" for failure in summary.failures]
+    if summary.failed_accounts:
+        accounts = ", ".join(summary.failed_accounts)
+        lines.append(f"[crm-kpi] accounts that failed to load (the others went on): {accounts}")
     if summary.ingestion_warnings:
         lines.append("[crm-kpi] warnings from the sources:")
         lines += [f"  - {warning}" for warning in summary.ingestion_warnings]
@@ -129,11 +242,10 @@ def _write_tracebacks(log: RunLog, result: ExecuteInProcessResult) -> None:
             log.write(event.step_failure_data.error.to_string())
 
 
-def _data_docs() -> Path | None:
-    from crm_kpi.config import get_settings
+def _data_docs(settings: Settings) -> Path | None:
     from crm_kpi.quality.data_docs import docs_index
 
-    index = docs_index(get_settings().data_dir)
+    index = docs_index(settings.data_path)
     return index if index.exists() else None
 
 

@@ -47,10 +47,10 @@ class Selection:
 
 
 def stage_assets(crms: Iterable[str]) -> dict[str, set[AssetKey]]:
-    """The asset keys of each stage (ingestion: only the CRMs in ``crms``)."""
+    """The asset keys of each stage (ingestion: only the CRMs in ``crms``, and the merge)."""
+    from crm_kpi.orchestration.definitions import defs
     from crm_kpi.orchestration.defs.dbt.dbt_models import crm_kpi_dbt
-    from crm_kpi.orchestration.defs.dlt.bitrix24_ingestion import bitrix24_raw
-    from crm_kpi.orchestration.defs.dlt.crm_ingestion import amocrm_raw
+    from crm_kpi.orchestration.defs.dlt.crm_ingestion import MERGED_KEY, ingestion_job_name
     from crm_kpi.orchestration.defs.dlt.inputs_ingestion import inputs_raw
     from crm_kpi.orchestration.defs.forecasting.win_model import win_model
     from crm_kpi.orchestration.defs.serving.serving_assets import (
@@ -60,10 +60,12 @@ def stage_assets(crms: Iterable[str]) -> dict[str, set[AssetKey]]:
         REPORT_KEY,
         SNAPSHOT_KEY,
     )
+    from crm_kpi.sources.registry import crm
 
-    raw = {"amocrm": amocrm_raw, "bitrix24": bitrix24_raw}
+    jobs = [defs.resolve_job_def(ingestion_job_name(crm(name))) for name in crms]
+    raw = {key for job in jobs for key in job.asset_layer.selected_asset_keys}
     return {
-        "ingestion": {key for crm in crms for key in raw[crm].keys},
+        "ingestion": {*raw, MERGED_KEY},
         "inputs": set(inputs_raw.keys),
         "transform": {*crm_kpi_dbt.keys, *win_model.keys},
         "quality": set(),
@@ -72,19 +74,27 @@ def stage_assets(crms: Iterable[str]) -> dict[str, set[AssetKey]]:
     }
 
 
-def selection_for(job: JobDefinition, stages: Sequence[str], crms: Iterable[str]) -> Selection:
-    """The assets of ``stages`` and, with ``quality``, the checks of the job.
+def selection_for(
+    job: JobDefinition | None, stages: Sequence[str], crms: Iterable[str]
+) -> Selection:
+    """The assets of ``stages`` and, with ``quality``, the checks of the code location.
 
-    Checks of assets outside the selection run too (against what is in the warehouse), so
-    ``--skip ingestion`` still validates what was loaded; the raw tables of a CRM that is not
-    configured are not checked (they are empty by design).
+    The checks are those of every job of the batch (the accounts' ingestion jobs and the
+    nightly job), whichever ``job`` is given. Checks of assets outside the selection run too
+    (against what is in the warehouse), so ``--skip ingestion`` still validates what was loaded;
+    the raw tables of a CRM that is not configured are not checked (they are empty by design).
     """
+    from crm_kpi.orchestration.definitions import defs
+    from crm_kpi.sources.registry import registered_crms
+
+    asset_graph = defs.resolve_asset_graph()
+    crms = list(crms)
     by_stage = stage_assets(crms)
     assets = frozenset(key for stage in stages for key in by_stage[stage])
-    unconfigured = {"raw_amocrm", "raw_bitrix24"} - {key.path[0] for key in by_stage["ingestion"]}
+    unconfigured = {p.raw_schema for p in registered_crms() if p.name not in crms}
     checks = frozenset(
         check
-        for check in (job.asset_layer.asset_graph.asset_check_keys if "quality" in stages else ())
+        for check in (asset_graph.asset_check_keys if "quality" in stages else ())
         if check.asset_key.path[0] not in unconfigured
     )
     return Selection(assets=assets, checks=checks)

@@ -1,46 +1,43 @@
-"""Jobs (nightly, full refresh), their schedule, retries and per-account run tags.
+"""Jobs: one partitioned ingestion job per CRM, the nightly (transform and publish) job, the full
+refresh; their retries and run tags.
 
-Concurrency, in two layers:
-- one run per CRM account: every job touching a CRM carries the tag
-  ``crm_kpi/<crm>_account = <account>``, and ``dagster.yaml`` limits runs to one per unique
-  value of each such tag, so two runs never hammer one API;
-- one writer per warehouse: DuckDB allows one writing process, so ``dagster.yaml`` also
-  runs one run at a time, and every step touching the file sits in the ``warehouse`` pool.
+Concurrency (``dagster.yaml``), in three layers:
+- one run per account: an account's run carries ``crm_kpi/account = <crm>.<label>`` (its
+  partition key), limited to one run per unique value, so two runs never hammer one API; the
+  tag is the same for every CRM, so a new CRM needs no line in ``dagster.yaml``;
+- at most N account runs at once: every ingestion run carries ``crm_kpi/ingestion = <crm>``, and
+  the run queue limits that key (the "Several accounts" limit, docs/accounts.md);
+- one writer per DuckDB warehouse: every step that writes the warehouse (the account merge,
+  dbt, the checks, publishing) sits in the ``warehouse`` pool (limit 1); account loads write
+  their own staging files and run in parallel.
 
 Retries: ingestion steps are retried with exponential backoff (``CRM_KPI_RETRY_MAX``,
-``CRM_KPI_RETRY_DELAY_SECONDS``) on top of dlt's own HTTP retries, so a CRM that throttles or
-fails for minutes heals without anyone. The dbt build opts out (``RetryPolicy`` on the dbt
-assets): its failures are deterministic. Whole failed runs are retried by the daemon
-(``run_retries`` in ``dagster.yaml``).
+``CRM_KPI_RETRY_DELAY_SECONDS``) on top of dlt's own HTTP retries, each account on its own. The
+dbt build opts out (``RetryPolicy`` on the dbt assets): its failures are deterministic. Whole
+runs that died are retried by the daemon (``run_retries`` in ``dagster.yaml``).
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlparse
 
-from dagster import (
-    AssetSelection,
-    Backoff,
-    DefaultScheduleStatus,
-    Jitter,
-    RetryPolicy,
-    ScheduleDefinition,
-    define_asset_job,
-)
+from dagster import AssetsDefinition, AssetSelection, Backoff, Jitter, RetryPolicy, define_asset_job
 
-from crm_kpi.config import get_orchestration_settings, get_settings
+from crm_kpi.config import OrchestrationSettings
+from crm_kpi.orchestration.defs.dlt.crm_ingestion import ingestion_job_name
+from crm_kpi.sources.registry import CrmAccount, CrmPlugin
 
 NIGHTLY_JOB_NAME = "crm_kpi_nightly"
 FULL_REFRESH_JOB_NAME = "crm_kpi_full_refresh"
 DBT_OP_NAME = "crm_kpi_dbt"
-ACCOUNT_TAG = "crm_kpi/{crm}_account"
+ACCOUNT_TAG = "crm_kpi/account"
+INGESTION_TAG = "crm_kpi/ingestion"
+BATCH_TAG = "crm_kpi/batch"
 
 
-def ingestion_retry_policy() -> RetryPolicy:
+def ingestion_retry_policy(settings: OrchestrationSettings) -> RetryPolicy:
     """Exponential backoff with jitter: 30 s, 60 s, 120 s by default."""
-    settings = get_orchestration_settings()
     return RetryPolicy(
         max_retries=settings.retry_max,
         delay=settings.retry_delay_seconds,
@@ -49,49 +46,53 @@ def ingestion_retry_policy() -> RetryPolicy:
     )
 
 
-def _bitrix24_account() -> str | None:
-    """The portal (``SOURCES__BITRIX24__PORTAL``), else the host of the webhook URL."""
-    portal = os.environ.get("SOURCES__BITRIX24__PORTAL")
-    url = os.environ.get("SOURCES__BITRIX24__WEBHOOK_URL")
-    return portal or (urlparse(url).hostname if url else None)
+def account_tags(account: CrmAccount) -> dict[str, str]:
+    """The run tags of one account's ingestion run."""
+    return {ACCOUNT_TAG: account.partition_key, INGESTION_TAG: account.crm}
 
 
-def account_tags() -> dict[str, str]:
-    """One tag per CRM: the account a run talks to (``default`` when not configured)."""
-    accounts = {
-        "amocrm": os.environ.get("SOURCES__AMOCRM__SUBDOMAIN"),
-        "bitrix24": _bitrix24_account(),
-    }
-    return {ACCOUNT_TAG.format(crm=crm): account or "default" for crm, account in accounts.items()}
+def build_ingestion_job(
+    plugin: CrmPlugin, raw_assets: AssetsDefinition, settings: OrchestrationSettings
+) -> Any:
+    """The job that loads one account (a partition) of ``plugin`` per run."""
+    return define_asset_job(
+        ingestion_job_name(plugin),
+        selection=AssetSelection.assets(raw_assets),
+        description=f"Load one {plugin.title} account (a partition) into {plugin.raw_schema}.",
+        tags={INGESTION_TAG: plugin.name},
+        op_retry_policy=ingestion_retry_policy(settings),
+    )
 
 
-def build_nightly_job(name: str = NIGHTLY_JOB_NAME, full_refresh: bool = False) -> Any:
-    """The job over every asset, with retries and account tags read from the environment."""
+def build_nightly_job(
+    raw_assets: Sequence[AssetsDefinition],
+    settings: OrchestrationSettings,
+    name: str = NIGHTLY_JOB_NAME,
+    full_refresh: bool = False,
+) -> Any:
+    """Every asset but the accounts' loads: merge, inputs, dbt, checks, publish."""
     return define_asset_job(
         name,
-        selection=AssetSelection.all(),
+        selection=AssetSelection.all() - AssetSelection.assets(*raw_assets),
         description=(
             "The nightly job with `dbt build --full-refresh`: every table rebuilt from raw."
             if full_refresh
-            else "Load every configured CRM, build the warehouse, validate the marts, publish."
+            else "Merge the accounts that loaded, build the warehouse, validate the marts, "
+            "publish (the accounts load in their own runs first)."
         ),
-        tags=account_tags(),
-        op_retry_policy=ingestion_retry_policy(),
+        op_retry_policy=ingestion_retry_policy(settings),
         config={"ops": {DBT_OP_NAME: {"config": {"full_refresh": True}}}} if full_refresh else None,
     )
 
 
-nightly_job = build_nightly_job()
-full_refresh_job = build_nightly_job(FULL_REFRESH_JOB_NAME, full_refresh=True)
-
-
-def nightly_schedule() -> ScheduleDefinition:
-    """Runs the nightly job at 02:00 (cron and time zone from CRM_KPI_SCHEDULE_*)."""
-    settings = get_settings()
-    return ScheduleDefinition(
-        name="crm_kpi_nightly_schedule",
-        job=nightly_job,
-        cron_schedule=settings.schedule_cron,
-        execution_timezone=settings.schedule_timezone,
-        default_status=DefaultScheduleStatus.RUNNING,
-    )
+def build_jobs(
+    plugins: Sequence[CrmPlugin],
+    raw_assets: Sequence[AssetsDefinition],
+    settings: OrchestrationSettings,
+) -> list[Any]:
+    """The ingestion job of every CRM, the nightly job and the full refresh."""
+    return [
+        *(build_ingestion_job(p, a, settings) for p, a in zip(plugins, raw_assets, strict=True)),
+        build_nightly_job(raw_assets, settings),
+        build_nightly_job(raw_assets, settings, FULL_REFRESH_JOB_NAME, full_refresh=True),
+    ]

@@ -1,6 +1,6 @@
 """Tell people a run failed: an email over SMTP and/or a JSON POST to a webhook.
 
-Both are configured by environment variables (``crm_kpi.config``): recipients in
+Both are configured by the settings resources (``crm_kpi.config``): recipients in
 ``CRM_KPI_ALERT_EMAILS`` with the SMTP server of ``CRM_KPI_SMTP_*``, and the webhook in
 ``CRM_KPI_ALERT_WEBHOOK_URL`` (Slack/Mattermost incoming webhooks accept the ``text`` field).
 """
@@ -14,12 +14,7 @@ from email.message import EmailMessage
 
 import requests
 
-from crm_kpi.config import (
-    OrchestrationSettings,
-    ServingSettings,
-    get_orchestration_settings,
-    get_serving_settings,
-)
+from crm_kpi.config import OrchestrationSettings, ServingSettings
 
 logger = logging.getLogger("crm_kpi.orchestration")
 WEBHOOK_TIMEOUT_SECONDS = 10
@@ -42,7 +37,7 @@ class Alert:
 
 def send_email(alert: Alert, recipients: tuple[str, ...], smtp: ServingSettings) -> None:
     """Send ``alert`` to ``recipients`` through the configured SMTP server."""
-    if smtp.smtp_host is None:
+    if not smtp.smtp_host:
         raise ValueError("alert emails need an SMTP server: set CRM_KPI_SMTP_HOST")
     message = EmailMessage()
     message["Subject"] = alert.subject
@@ -73,24 +68,18 @@ def post_webhook(alert: Alert, url: str) -> None:
     response.raise_for_status()
 
 
-def notify(
-    alert: Alert,
-    settings: OrchestrationSettings | None = None,
-    smtp: ServingSettings | None = None,
-) -> list[str]:
+def notify(alert: Alert, settings: OrchestrationSettings, smtp: ServingSettings) -> list[str]:
     """Send ``alert`` through every configured channel; the channels that worked.
 
     A channel that fails is logged and does not stop the others.
     """
-    settings = settings or get_orchestration_settings()
-    smtp = smtp or get_serving_settings()
     sent = []
-    if settings.alert_emails:
+    if settings.alert_recipients:
         try:
-            send_email(alert, settings.alert_emails, smtp)
+            send_email(alert, settings.alert_recipients, smtp)
             sent.append("email")
         except (OSError, smtplib.SMTPException, ValueError) as error:
-            logger.error("could not email the alert to %s: %s", settings.alert_emails, error)
+            logger.error("could not email the alert to %s: %s", settings.alert_recipients, error)
     if settings.alert_webhook_url:
         try:
             post_webhook(alert, settings.alert_webhook_url)

@@ -1,16 +1,70 @@
-"""Resources shared by the assets and checks."""
+"""The resources every job of the project runs with, built from the environment here only.
+
+Settings (``crm_kpi.config``), the ``Warehouse``, dlt, and dbt building in that warehouse: each
+is visible under "Resources" in the Dagster UI and injected into the assets, checks and sensors
+that declare it.
+"""
 
 from __future__ import annotations
 
+import os
+from typing import Any
+from unittest import mock
+
+from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
 
-from crm_kpi.orchestration.defs.dbt.dbt_models import dbt_executable, dbt_project
+from crm_kpi.config import (
+    OrchestrationSettings,
+    ServingSettings,
+    Settings,
+    warehouse_from_env,
+)
+from crm_kpi.warehouse import Warehouse
 
 
-def build_resources() -> dict[str, object]:
-    """The resources every job of the project runs with."""
+class WarehouseDbtResource(DbtCliResource):
+    """dbt, building in the ``Warehouse`` resource's warehouse (its target and ``dbt_env()``)."""
+
+    warehouse: Warehouse
+
+    def cli(self, args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """``dbt <args>`` with ``profiles.yml``'s variables set for this warehouse only.
+
+        dagster-dbt copies the process environment into the dbt subprocess when it starts it,
+        inside this call; the variables are set for that moment and restored right after.
+        """
+        with mock.patch.dict(os.environ, self.warehouse.dbt_env()):
+            return super().cli(args, **kwargs)
+
+
+def build_resources(
+    warehouse: Warehouse | None = None,
+    settings: Settings | None = None,
+    serving: ServingSettings | None = None,
+    orchestration: OrchestrationSettings | None = None,
+    env_vars: bool = True,
+) -> dict[str, ConfigurableResource | Any]:
+    """The resources of the code location; any of them can be passed in (tests).
+
+    ``env_vars=False``: plain values instead of ``EnvVar``s, for code that also reads them
+    outside a run (the in-process runner).
+    """
+    from crm_kpi.orchestration.defs.dbt.dbt_models import dbt_executable, dbt_project
+
+    warehouse = warehouse or warehouse_from_env()
+    project = dbt_project()
     return {
+        "settings": settings or Settings.from_env(env_vars),
+        "serving_settings": serving or ServingSettings.from_env(env_vars),
+        "orchestration_settings": orchestration or OrchestrationSettings.from_env(env_vars),
+        "warehouse": warehouse,
         "dlt": DagsterDltResource(),
-        "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable()),
+        "dbt": WarehouseDbtResource(
+            project_dir=project,
+            dbt_executable=dbt_executable(),
+            target=warehouse.dbt_target,
+            warehouse=warehouse,
+        ),
     }

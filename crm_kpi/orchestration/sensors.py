@@ -1,4 +1,5 @@
-"""Sensors: a failed run (a failed step, or a blocking check that failed) notifies people."""
+"""Sensors: a failed run (a failed step, a blocking check, an account) notifies people; the
+nightly batch (``account_runs``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from dagster import (
     run_failure_sensor,
 )
 
+from crm_kpi.config import OrchestrationSettings, ServingSettings
+from crm_kpi.orchestration.account_runs import build_nightly_sensor
+from crm_kpi.orchestration.jobs import ACCOUNT_TAG
 from crm_kpi.orchestration.notifications import Alert, notify
 
 FAILURE_SENSOR_NAME = "crm_kpi_run_failure_alert"
@@ -43,8 +47,20 @@ def published(instance: DagsterInstance, run_id: str) -> bool:
 
 
 def alert_for(context: RunFailureSensorContext) -> Alert:
-    """The alert of a failed run: failed steps, failed checks, and what did not run."""
+    """The alert of a failed run: the account, failed steps, failed checks, what did not run."""
     run = context.dagster_run
+    account = run.tags.get(ACCOUNT_TAG)
+    if account:
+        failed = context.get_step_failure_events()
+        return Alert(
+            subject=f"crm-kpi: account {account} failed to load (run {run.run_id[:8]})",
+            lines=[
+                *(f"step {event.step_key} failed: {event.message}" for event in failed),
+                f"The other accounts are not affected; the marts keep {account}'s last good rows.",
+            ],
+            run_id=run.run_id,
+            job_name=run.job_name,
+        )
     lines = [
         f"step {event.step_key} failed: {event.message}"
         for event in context.get_step_failure_events()
@@ -70,13 +86,17 @@ def alert_for(context: RunFailureSensorContext) -> Alert:
     description="Emails (CRM_KPI_ALERT_EMAILS over CRM_KPI_SMTP_*) and/or posts to "
     "CRM_KPI_ALERT_WEBHOOK_URL when a run fails, including a blocking mart check.",
 )
-def run_failure_alert(context: RunFailureSensorContext) -> None:
+def run_failure_alert(
+    context: RunFailureSensorContext,
+    orchestration_settings: OrchestrationSettings,
+    serving_settings: ServingSettings,
+) -> None:
     """Send the alert of the failed run through every configured channel."""
     alert = alert_for(context)
-    sent = notify(alert)
+    sent = notify(alert, orchestration_settings, serving_settings)
     context.log.info(f"alert for run {context.dagster_run.run_id}: sent by {sent or 'nothing'}")
 
 
-def build_sensors() -> list[SensorDefinition]:
-    """Every sensor of the project."""
-    return [run_failure_alert]
+def build_sensors(jobs: list) -> list[SensorDefinition]:
+    """Every sensor of the project (``jobs``: those the nightly sensor may request)."""
+    return [run_failure_alert, build_nightly_sensor(jobs)]

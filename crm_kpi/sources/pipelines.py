@@ -1,45 +1,67 @@
-"""dlt pipelines that load each CRM into its raw schema of the warehouse."""
+"""dlt pipelines that load one CRM account each (see docs/accounts.md for the design).
+
+On DuckDB, which allows one writing process, every account loads into its own staging file
+``<accounts_dir>/<partition key>.duckdb`` (its raw tables and its dlt state, incremental
+cursors included), so accounts load in parallel; a single writer then merges the files into the
+warehouse's raw schema (``crm_kpi.orchestration.defs.dlt.account_merge``). On PostgreSQL every
+account loads straight into the warehouse's raw schema, each with its own dlt staging dataset,
+so parallel merges of two accounts never share a staging table.
+"""
 
 from __future__ import annotations
 
-import dlt
-from dlt.common.configuration.exceptions import ConfigFieldMissingException
+import re
+from pathlib import Path
 
-from crm_kpi.config import RAW_SCHEMAS, Settings, get_settings
+import dlt
+
+from crm_kpi.sources.registry import CrmAccount, CrmPlugin
+from crm_kpi.warehouse import Warehouse
 
 # parquet: the default insert_values format took 45 s and 6.7 GB for 100k rows here.
 LOADER_FILE_FORMAT = "parquet"
 
 
-def crm_pipeline(crm: str, settings: Settings | None = None) -> dlt.Pipeline:
-    """The dlt pipeline that loads ``crm`` into ``raw_<crm>`` of the warehouse file.
+def safe_name(key: str) -> str:
+    """``amocrm.acme-1`` → ``amocrm_acme_1``: usable in file, pipeline and schema names."""
+    return re.sub(r"[^0-9a-zA-Z]+", "_", key).strip("_").lower()
 
-    The warehouse holds the pipeline state (incremental cursors); the local working folder
-    is only a cache that dagster-dlt drops before each run.
+
+def account_file(accounts_dir: Path, account: CrmAccount) -> Path:
+    """The staging DuckDB file of ``account`` (DuckDB warehouses only)."""
+    return accounts_dir / f"{safe_name(account.partition_key)}.duckdb"
+
+
+def account_pipeline(
+    plugin: CrmPlugin,
+    account: CrmAccount | None,
+    warehouse: Warehouse,
+    accounts_dir: Path,
+    pipelines_dir: Path,
+) -> dlt.Pipeline:
+    """The dlt pipeline that loads ``account`` of ``plugin`` into its raw schema.
+
+    ``account=None`` gives the pipeline the Dagster asset definitions are described with
+    (nothing is loaded through it).
     """
-    settings = settings or get_settings()
+    key = account.partition_key if account is not None else plugin.name
+    if warehouse.kind == "duckdb":
+        path = (
+            account_file(accounts_dir, account)
+            if account is not None
+            else accounts_dir / "_description.duckdb"
+        )
+        if account is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        destination = dlt.destinations.duckdb(str(path))
+    else:
+        destination = dlt.destinations.postgres(
+            warehouse.url,
+            staging_dataset_name_layout=f"%s_staging_{safe_name(key)}",
+        )
     return dlt.pipeline(
-        pipeline_name=f"crm_kpi_{crm}",
-        destination=dlt.destinations.duckdb(str(settings.warehouse_path)),
-        dataset_name=RAW_SCHEMAS[crm],
-        pipelines_dir=str(settings.dlt_pipelines_dir),
+        pipeline_name=f"crm_kpi_{safe_name(key)}",
+        destination=destination,
+        dataset_name=plugin.raw_schema,
+        pipelines_dir=str(pipelines_dir),
     )
-
-
-REQUIRED_SETTINGS = {
-    "amocrm": (("sources.amocrm.subdomain", False), ("sources.amocrm.access_token", True)),
-}
-
-
-def missing_settings(crm: str) -> list[str]:
-    """The environment variables still needed before ``crm`` can be loaded (empty: ready)."""
-    missing = []
-    for key, secret in REQUIRED_SETTINGS[crm]:
-        provider = dlt.secrets if secret else dlt.config
-        try:
-            value = provider.get(key)
-        except ConfigFieldMissingException:
-            value = None
-        if not value:
-            missing.append(key.upper().replace(".", "__"))
-    return missing

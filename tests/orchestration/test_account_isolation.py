@@ -13,9 +13,12 @@ import duckdb
 import pytest
 from dagster import AssetKey, AssetSelection, Definitions, asset, define_asset_job
 
+from crm_kpi.config import ServingSettings
 from crm_kpi.orchestration.defs.quality.checks import build_checks
 from crm_kpi.orchestration.defs.serving.serving_assets import build_serving_assets
+from crm_kpi.orchestration.resources import build_resources
 from crm_kpi.runner import run_job
+from crm_kpi.warehouse import Warehouse
 
 MONTHLY = AssetKey(["marts", "mart_manager_monthly"])
 DAILY = AssetKey(["marts", "mart_manager_daily"])
@@ -53,19 +56,21 @@ def _marts(warehouse: Path, broken_revenue: str) -> list:
     return [daily, monthly]
 
 
-def _job(warehouse: Path, broken_revenue: str):
+def _job(warehouse: Path, broken_revenue: str, serving_dir: Path):
     defs = Definitions(
         assets=[*_marts(warehouse, broken_revenue), *build_serving_assets([DAILY, MONTHLY])],
         asset_checks=build_checks([DAILY, MONTHLY]),
         jobs=[define_asset_job("nightly", selection=AssetSelection.all())],
+        resources=build_resources(
+            warehouse=Warehouse(url=f"duckdb:///{warehouse}"),
+            serving=ServingSettings(serving_dir=str(serving_dir)),  # PostgreSQL off
+        ),
     )
     return defs.resolve_job_def("nightly")
 
 
 @pytest.fixture
-def serving_dir(warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CRM_KPI_SERVING_DIR", str(tmp_path / "serving"))
-    monkeypatch.delenv("CRM_KPI_PG_DSN", raising=False)
+def serving_dir(warehouse: Path, tmp_path: Path) -> Path:
     return tmp_path / "serving"
 
 
@@ -81,7 +86,7 @@ def _published_accounts(serving_dir: Path) -> set[str]:
 def test_a_broken_account_is_withheld_and_the_others_are_published(
     warehouse: Path, serving_dir: Path
 ) -> None:
-    summary = run_job(_job(warehouse, broken_revenue="-50.00"))  # negative money: broken
+    summary = run_job(_job(warehouse, "-50.00", serving_dir))  # negative money: broken
     assert not summary.success  # loud: the run fails (and the run-failure alert fires) ...
     [failure] = summary.failures
     assert "account_gate" in failure and "bitrix24:broken" in failure
@@ -94,6 +99,6 @@ def test_a_broken_account_is_withheld_and_the_others_are_published(
 
 
 def test_healthy_accounts_publish_everything(warehouse: Path, serving_dir: Path) -> None:
-    summary = run_job(_job(warehouse, broken_revenue="100.00"))  # = its daily rows
+    summary = run_job(_job(warehouse, "100.00", serving_dir))  # = its daily rows
     assert summary.success, summary.failures
     assert _published_accounts(serving_dir) == {"amocrm:1", "bitrix24:broken"}

@@ -6,28 +6,39 @@ import os
 
 from dagster import AssetKey
 
+from crm_kpi.config import Settings
 from crm_kpi.orchestration.definitions import defs
 from crm_kpi.orchestration.defs.dbt.dbt_models import build_args, crm_kpi_dbt, dbt_project
-from crm_kpi.orchestration.defs.dlt.crm_ingestion import amocrm_raw
-from crm_kpi.orchestration.jobs import NIGHTLY_JOB_NAME, nightly_schedule
+from crm_kpi.orchestration.jobs import NIGHTLY_JOB_NAME
+
+AMOCRM_RAW = "amocrm_ingestion"
 
 
-def test_job_schedule_and_checks_are_defined() -> None:
-    job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
-    assert job is not None
-    schedule = defs.resolve_schedule_def("crm_kpi_nightly_schedule")
-    assert schedule.cron_schedule == "0 2 * * *"
-    assert schedule.execution_timezone == "Europe/Moscow"
+def _raw_keys(job_name: str) -> set[AssetKey]:
+    return set(defs.resolve_job_def(job_name).asset_layer.selected_asset_keys)
+
+
+def test_jobs_sensor_and_checks_are_defined() -> None:
+    from crm_kpi.orchestration.account_runs import NIGHTLY_SENSOR_NAME
+
+    assert defs.resolve_job_def(NIGHTLY_JOB_NAME) is not None
+    assert defs.resolve_sensor_def(NIGHTLY_SENSOR_NAME) is not None
     check_keys = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
     assert "gx_mart_manager_monthly" in check_keys
 
 
-def test_schedule_is_configurable(monkeypatch) -> None:
+def test_settings_are_resources_with_their_defaults_and_env_vars(monkeypatch) -> None:
+    settings = defs.resources["settings"]
+    assert isinstance(settings, Settings)
+    assert settings.schedule_cron == "0 2 * * *"
+    assert settings.schedule_timezone == "Europe/Moscow"
     monkeypatch.setenv("CRM_KPI_SCHEDULE_CRON", "30 3 * * 1-5")
-    monkeypatch.setenv("CRM_KPI_SCHEDULE_TIMEZONE", "Asia/Novosibirsk")
-    schedule = nightly_schedule()
-    assert schedule.cron_schedule == "30 3 * * 1-5"
-    assert schedule.execution_timezone == "Asia/Novosibirsk"
+    configured = Settings.from_env()
+    assert configured.schedule_cron.env_var_name == "CRM_KPI_SCHEDULE_CRON"  # shown in the UI
+    assert Settings.from_env(env_vars=False).schedule_cron == "30 3 * * 1-5"
+    assert {"settings", "serving_settings", "orchestration_settings", "warehouse", "dbt"} <= set(
+        defs.resources
+    )
 
 
 def test_every_dbt_source_is_loaded_by_a_dlt_asset() -> None:
@@ -36,7 +47,7 @@ def test_every_dbt_source_is_loaded_by_a_dlt_asset() -> None:
 
     sources = json.loads(manifest)["sources"].values()
     source_keys = {AssetKey([s["source_name"], s["name"]]) for s in sources}
-    dlt_keys = set(amocrm_raw.keys)
+    dlt_keys = _raw_keys(AMOCRM_RAW)
     # dlt's own tables (its load log gives the data horizon) are written by dlt, not a resource.
     amocrm_sources = {
         key
@@ -53,6 +64,18 @@ def test_dbt_models_depend_on_the_dlt_assets() -> None:
     staging_leads = AssetKey(["staging", "stg_amocrm__leads"])
     assert staging_leads in crm_kpi_dbt.keys
     assert AssetKey(["raw_amocrm", "leads"]) in graph.get(staging_leads).parent_keys
+    # on DuckDB the staging models read the raw tables the accounts' merge wrote
+    assert AssetKey(["raw", "accounts_merged"]) in graph.get(staging_leads).parent_keys
+
+
+def test_dbt_assets_are_grouped_by_layer_and_exposures_are_downstream() -> None:
+    graph = defs.resolve_asset_graph()
+    groups = {graph.get(key).group_name for key in crm_kpi_dbt.keys}
+    assert {"staging", "intermediate", "core", "marts"} <= groups
+    assert "default" not in groups
+    dashboard = graph.get(AssetKey(["exposures", "sales_team_performance"]))
+    assert AssetKey(["marts", "mart_manager_monthly"]) in dashboard.parent_keys
+    assert AssetKey(["serving", "published_snapshot"]) in dashboard.parent_keys
 
 
 def test_nightly_build_skips_unit_tests_and_can_full_refresh() -> None:
@@ -66,7 +89,6 @@ def test_definitions_list_jobs_sensors_schedule_and_gx_checks() -> None:
 
     assert defs.resolve_job_def(FULL_REFRESH_JOB_NAME) is not None
     assert defs.resolve_sensor_def(FAILURE_SENSOR_NAME) is not None
-    assert defs.resolve_schedule_def("crm_kpi_nightly_schedule").job_name == NIGHTLY_JOB_NAME
     graph = defs.resolve_asset_graph()
     checks = {(key.asset_key, key.name) for key in graph.asset_check_keys}
     assert (AssetKey(["raw_amocrm", "leads"]), "gx_leads") in checks
@@ -102,22 +124,36 @@ def test_freshness_on_raw_and_marts_only() -> None:
     assert graph.get(AssetKey(["staging", "stg_amocrm__leads"])).freshness_policy is None
 
 
-def test_runs_are_tagged_per_account_and_ingestion_retries(monkeypatch) -> None:
+def test_runs_are_tagged_per_account_and_ingestion_retries() -> None:
+    from crm_kpi.config import OrchestrationSettings
     from crm_kpi.orchestration.jobs import account_tags, ingestion_retry_policy
+    from crm_kpi.sources.registry import CrmAccount
 
-    monkeypatch.setenv("SOURCES__AMOCRM__SUBDOMAIN", "acme")
-    monkeypatch.setenv("SOURCES__BITRIX24__WEBHOOK_URL", "https://acme.bitrix24.ru/rest/1/x/")
-    assert account_tags() == {
-        "crm_kpi/amocrm_account": "acme",
-        "crm_kpi/bitrix24_account": "acme.bitrix24.ru",
+    account = CrmAccount(crm="amocrm", name="main", label="acme")
+    assert account_tags(account) == {
+        "crm_kpi/account": "amocrm.acme",
+        "crm_kpi/ingestion": "amocrm",
     }
-    monkeypatch.setenv("CRM_KPI_RETRY_MAX", "5")
-    policy = ingestion_retry_policy()
+    policy = ingestion_retry_policy(OrchestrationSettings(retry_max=5))
     assert policy.max_retries == 5 and policy.backoff is not None
-    job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
-    assert "crm_kpi/amocrm_account" in job.tags
-    dbt_node = job.graph.node_named("crm_kpi_dbt")
+    ingestion = defs.resolve_job_def(AMOCRM_RAW)
+    assert ingestion.partitions_def.name == "amocrm_accounts"
+    assert ingestion.tags["crm_kpi/ingestion"] == "amocrm"
+    dbt_node = defs.resolve_job_def(NIGHTLY_JOB_NAME).graph.node_named("crm_kpi_dbt")
     assert dbt_node.definition.retry_policy.max_retries == 0
+
+
+def test_run_queue_limits_accounts_with_one_tag_for_every_crm() -> None:
+    import yaml
+
+    from crm_kpi.config import PROJECT_ROOT
+
+    instance = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text())
+    limits = {
+        limit["key"]: limit for limit in instance["concurrency"]["runs"]["tag_concurrency_limits"]
+    }
+    assert limits["crm_kpi/account"]["value"] == {"applyLimitPerUniqueValue": True}
+    assert limits["crm_kpi/ingestion"]["limit"] >= 2  # accounts load in parallel
 
 
 def test_manifest_is_reparsed_when_the_project_changed(tmp_path) -> None:

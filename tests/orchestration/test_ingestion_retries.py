@@ -9,14 +9,14 @@ from typing import Any
 
 import duckdb
 import pytest
+from account_jobs import ingestion_job, load_account, only_account
 from crm_kpi_emulators.amocrm import AmoCrmEmulator
 from crm_kpi_emulators.synthetic import CompanyConfig
-from dagster import DagsterEventType, DagsterInstance, Definitions
+from dagster import DagsterEventType, DagsterInstance
 
-import crm_kpi.orchestration.defs.dlt.crm_ingestion as crm_ingestion
-from crm_kpi.orchestration.defs.dlt.crm_ingestion import amocrm_raw
-from crm_kpi.orchestration.jobs import build_nightly_job
-from crm_kpi.orchestration.resources import build_resources
+from crm_kpi.config import OrchestrationSettings
+from crm_kpi.sources.pipelines import account_file
+from crm_kpi.sources.registry import crm
 
 TOKEN = "retry-token"
 TINY = CompanyConfig(seed=3, start_date=dt.date(2026, 7, 6), days=5, managers=2, teams=1)
@@ -33,25 +33,26 @@ def emulated_amocrm(monkeypatch: pytest.MonkeyPatch) -> Iterator[AmoCrmEmulator]
 
 
 def test_ingestion_heals_after_two_injected_faults(
-    warehouse: Path, emulated_amocrm: AmoCrmEmulator, monkeypatch: pytest.MonkeyPatch
+    warehouse: Path, emulated_amocrm: AmoCrmEmulator
 ) -> None:
-    monkeypatch.setenv("CRM_KPI_RETRY_DELAY_SECONDS", "0.05")
     attempts: list[int] = []
-    real_source = crm_ingestion.amocrm_source
+    real_source = crm("amocrm").source
 
-    def flaky_source(*args: Any, **kwargs: Any) -> Any:
+    def flaky_source(account: Any = None, **kwargs: Any) -> Any:
+        if account is None:  # the assets' description, built when they are defined
+            return real_source(**kwargs)
         attempts.append(len(attempts) + 1)
         if len(attempts) <= 2:
             raise ConnectionError(f"injected fault #{len(attempts)}: amoCRM unreachable")
-        return real_source(*args, **kwargs)
+        return real_source(account, **kwargs)
 
-    monkeypatch.setattr(crm_ingestion, "amocrm_source", flaky_source)
-    job = build_nightly_job("retry_test")  # the production job, built with the test's delay
-    defs = Definitions(assets=[amocrm_raw], jobs=[job], resources=build_resources())
+    # the production job, built with the test's source and delay
+    job, plugin = ingestion_job(
+        source=flaky_source, settings=OrchestrationSettings(retry_delay_seconds=0.05)
+    )
+    account = only_account(plugin)
     with DagsterInstance.ephemeral() as instance:
-        result = defs.resolve_job_def("retry_test").execute_in_process(
-            instance=instance, raise_on_error=False
-        )
+        result = load_account(job, account, instance)
     assert result.success
     assert attempts == [1, 2, 3]
     retries = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_UP_FOR_RETRY]
@@ -64,6 +65,8 @@ def test_ingestion_heals_after_two_injected_faults(
     ]
     assert leads_load.metadata["rows_loaded"].value > 0
     assert leads_load.metadata["dataset_name"].value == "raw_amocrm"
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
+    # on DuckDB the account loads into its own staging file (docs/accounts.md)
+    staged = account_file(warehouse.parent.parent / "data" / "accounts", account)
+    with duckdb.connect(str(staged), read_only=True) as connection:
         (leads,) = connection.execute("select count(*) from raw_amocrm.leads").fetchone()
     assert leads > 0

@@ -16,19 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from account_jobs import ingestion_job, load_account, only_account
 from crm_kpi_emulators.amocrm import AmoCrmEmulator
 from crm_kpi_emulators.amocrm.responses import problem
 from crm_kpi_emulators.synthetic import CompanyConfig
-from dagster import DagsterEventType, Definitions
+from dagster import DagsterEventType
 
-import crm_kpi.orchestration.defs.dlt.crm_ingestion as crm_ingestion
 import crm_kpi.sources.amocrm.helpers.client as amocrm_client
-from crm_kpi.orchestration.defs.dlt.crm_ingestion import amocrm_raw
-from crm_kpi.orchestration.jobs import build_nightly_job
-from crm_kpi.orchestration.resources import build_resources
-from crm_kpi.runner import run_job
+from crm_kpi.config import OrchestrationSettings
+from crm_kpi.runner import RunStep, run_steps
 from crm_kpi.sources.amocrm.helpers.errors import AmoCrmApiError
 from crm_kpi.sources.common.errors import PermanentApiError
+from crm_kpi.sources.registry import crm
 
 TOKEN = "permanent-token"
 TINY = CompanyConfig(seed=5, start_date=dt.date(2026, 7, 6), days=5, managers=2, teams=1)
@@ -41,9 +40,6 @@ def emulated_amocrm(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
         monkeypatch.setenv("SOURCES__AMOCRM__BASE_URL", emulator.base_url)
         monkeypatch.setenv("SOURCES__AMOCRM__ACCESS_TOKEN", TOKEN)
         monkeypatch.setenv("SOURCES__AMOCRM__REQUESTS_PER_SECOND", "200")
-        # retries that would take minutes if a permanent error were retried
-        monkeypatch.setenv("CRM_KPI_RETRY_MAX", "3")
-        monkeypatch.setenv("CRM_KPI_RETRY_DELAY_SECONDS", "30")
         yield emulator
 
 
@@ -70,24 +66,28 @@ def _answer_400_on(emulator: AmoCrmEmulator, path: str, monkeypatch: pytest.Monk
         monkeypatch.setattr(amocrm_client, "error_for_response", error_for_response)
 
 
-def _amocrm_job():
-    job = build_nightly_job("permanent_test")  # the production job: retries and all
-    defs = Definitions(assets=[amocrm_raw], jobs=[job], resources=build_resources())
-    return defs.resolve_job_def("permanent_test")
+# retries that would take minutes if a permanent error were retried
+SLOW_RETRIES = OrchestrationSettings(retry_max=3, retry_delay_seconds=30)
+
+
+def _amocrm_step(source: Any = None) -> RunStep:
+    job, plugin = ingestion_job(source=source, settings=SLOW_RETRIES)  # retries and all
+    return RunStep(job, only_account(plugin))
 
 
 def test_400_on_an_essential_endpoint_fails_at_once_naming_it(
     emulated_amocrm: AmoCrmEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _answer_400_on(emulated_amocrm, "/api/v4/leads", monkeypatch)
-    job = _amocrm_job()
+    step = _amocrm_step()
     log_path = tmp_path / "logs" / "last_run.log"
     started = time.monotonic()
-    summary = run_job(job, log_path)
+    summary = run_steps([step], log_path)
     assert time.monotonic() - started < 60
     assert not summary.success
     [failure] = summary.failures
     assert "/api/v4/leads" in failure and "400" in failure and "filters" in failure
+    assert summary.failed_accounts == [step.account.partition_key]
     # the log file of the failed run holds the failure and its traceback
     log = log_path.read_text()
     assert "the run FAILED" in log and "/api/v4/leads" in log
@@ -100,8 +100,9 @@ def test_no_retry_events_for_a_permanent_error(
     _answer_400_on(emulated_amocrm, "/api/v4/leads", monkeypatch)
     from dagster import DagsterInstance
 
+    step = _amocrm_step()
     with DagsterInstance.ephemeral() as instance:
-        result = _amocrm_job().execute_in_process(instance=instance, raise_on_error=False)
+        result = load_account(step.job, step.account, instance)
     assert not result.success
     kinds = [event.event_type for event in result.all_events]
     assert DagsterEventType.STEP_UP_FOR_RETRY not in kinds
@@ -114,20 +115,20 @@ def test_optional_endpoint_warning_is_in_the_summary_and_the_ui(
         "optional endpoint skipped: amoCRM account "
         f"{emulated_amocrm.subdomain} GET /api/v4/leads/tags answered 404"
     )
-    real_source = crm_ingestion.amocrm_source
+    real_source = crm("amocrm").source
 
     def source_that_skips_tags(*args: Any, **kwargs: Any) -> Any:
         logging.getLogger("crm_kpi.ingestion.amocrm").warning(message)
         return real_source(*args, **kwargs)
 
-    monkeypatch.setattr(crm_ingestion, "amocrm_source", source_that_skips_tags)
     from dagster import DagsterInstance
 
-    summary = run_job(_amocrm_job())
+    step = _amocrm_step(source_that_skips_tags)
+    summary = run_steps([step])
     assert summary.success, summary.failures
     assert summary.ingestion_warnings == [message]
     with DagsterInstance.ephemeral() as instance:
-        result = _amocrm_job().execute_in_process(instance=instance)
+        result = load_account(step.job, step.account, instance)
         entries = instance.all_logs(result.run_id)
     warnings = [e.user_message for e in entries if e.level >= logging.WARNING]
     assert any(message in warning for warning in warnings), [

@@ -1,7 +1,10 @@
-"""dbt assets: every model of ``dbt_project/`` (staging → core → marts) and its data tests."""
+"""dbt assets: every model of ``dbt_project/`` (staging → core → marts) and its data tests.
+
+The dbt resource (``crm_kpi.orchestration.resources.WarehouseDbtResource``) builds in the
+``Warehouse`` resource's warehouse; the translator groups the models by layer.
+"""
 
 import logging
-import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -10,18 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, Config, MaterializeResult, Output, RetryPolicy
-from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DbtProject, dbt_assets
 
-from crm_kpi.config import DBT_PROJECT_DIR, export_warehouse_env
+from crm_kpi.config import DBT_PROJECT_DIR, dbt_target_path, in_dagster_dev
+from crm_kpi.orchestration.defs.dbt.layers import LayerTranslator
 from crm_kpi.orchestration.defs.dbt.table_metadata import table_metadata
 from crm_kpi.orchestration.defs.dlt.crm_ingestion import WAREHOUSE_POOL
+from crm_kpi.orchestration.resources import WarehouseDbtResource
+from crm_kpi.warehouse import Warehouse
 
 # Unit tests pin formulas on fixtures; they run in CI (tests/dbt), not every night.
 logger = logging.getLogger("crm_kpi.orchestration")
 BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
-# Where dbt writes its manifest and artefacts (default dbt_project/target); a separate one
-# lets a second checkout or a test run parse and build without touching the shared folder.
-DBT_TARGET_ENV = "CRM_KPI_DBT_TARGET_PATH"
 
 
 def dbt_executable() -> str:
@@ -57,13 +60,14 @@ def dbt_project() -> DbtProject:
     project = DbtProject(
         project_dir=DBT_PROJECT_DIR,
         profiles_dir=DBT_PROJECT_DIR,
-        target_path=os.environ.get(DBT_TARGET_ENV) or "target",
+        target_path=dbt_target_path(),
     )
-    export_warehouse_env()
     # `dagster dev` sets DAGSTER_IS_DEV_CLI: re-parse there so model edits show up.
-    if manifest_is_stale(project.manifest_path) or os.environ.get("DAGSTER_IS_DEV_CLI"):
+    if manifest_is_stale(project.manifest_path) or in_dagster_dev():
         (
-            DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+            WarehouseDbtResource(
+                project_dir=project, dbt_executable=dbt_executable(), warehouse=Warehouse()
+            )
             .cli(["--quiet", "parse"], target_path=project.target_path)
             .wait()
         )
@@ -96,18 +100,18 @@ def _with_metadata(event: Any, context: AssetExecutionContext, extra: dict[Any, 
 @dbt_assets(
     manifest=dbt_project().manifest_path,
     project=dbt_project(),
+    dagster_dbt_translator=LayerTranslator(),
     pool=WAREHOUSE_POOL,
     retry_policy=RetryPolicy(max_retries=0),
 )
 def crm_kpi_dbt(
-    context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+    context: AssetExecutionContext, dbt: WarehouseDbtResource, config: DbtBuildConfig
 ) -> Iterator[Any]:
     """Build the views and tables of the warehouse and run their data tests.
 
     Events are held until dbt exits: then the DuckDB file is free to read row counts and
     mart previews (asset metadata) without meeting dbt's write lock.
     """
-    settings = export_warehouse_env()
     logger.info(
         "building staging, core and marts (dbt build%s) ...",
         " --full-refresh" if config.full_refresh else "",
@@ -117,7 +121,11 @@ def crm_kpi_dbt(
         events.extend(dbt.cli(build_args(config.full_refresh), context=context).stream())
     finally:
         # Also when dbt failed: what it did build is reported, then the error propagates.
-        extra = table_metadata(settings.warehouse_path, context.selected_asset_keys)
+        extra = (
+            table_metadata(dbt.warehouse.duckdb_path, context.selected_asset_keys)
+            if dbt.warehouse.kind == "duckdb"
+            else {}
+        )
         for event in events:
             yield _with_metadata(event, context, extra)
     built = sum(type(event).__name__ in ("Output", "MaterializeResult") for event in events)

@@ -7,14 +7,19 @@ from typing import Any
 from dagster import AssetExecutionContext
 from dagster_dlt import DagsterDltResource, dlt_assets
 
-from crm_kpi.config import RAW_SCHEMAS, export_warehouse_env
-from crm_kpi.orchestration.defs.dlt.crm_ingestion import WAREHOUSE_POOL, RawTableTranslator
+from crm_kpi.config import INPUTS_SCHEMA, Settings
+from crm_kpi.orchestration.defs.dlt.crm_ingestion import (
+    MERGED_KEY,
+    WAREHOUSE_POOL,
+    RawTableTranslator,
+)
 from crm_kpi.sources.inputs import inputs_source
 from crm_kpi.sources.inputs.pipeline import (
     LOADER_FILE_FORMAT,
     configured_inputs_source,
     inputs_pipeline,
 )
+from crm_kpi.warehouse import Warehouse
 
 logger = logging.getLogger("crm_kpi.orchestration")
 
@@ -22,22 +27,28 @@ logger = logging.getLogger("crm_kpi.orchestration")
 # The source given here only describes the resources; each run reads the configured files.
 @dlt_assets(
     dlt_source=inputs_source(),
-    dlt_pipeline=inputs_pipeline(),
+    dlt_pipeline=inputs_pipeline(Settings().resolved(Warehouse())),
     name="inputs_raw",
-    dagster_dlt_translator=RawTableTranslator(RAW_SCHEMAS["inputs"]),
+    # after the merge: the sales plan is checked against the managers the CRMs loaded
+    dagster_dlt_translator=RawTableTranslator(INPUTS_SCHEMA, deps=[MERGED_KEY]),
     pool=WAREHOUSE_POOL,
 )
-def inputs_raw(context: AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
+def inputs_raw(
+    context: AssetExecutionContext,
+    dlt: DagsterDltResource,
+    settings: Settings,
+    warehouse: Warehouse,
+) -> Iterator[Any]:
     """Validate the sales-plan and marketing-spend CSVs; load the good rows into ``raw_inputs``."""
-    settings = export_warehouse_env()
+    paths = settings.resolved(warehouse)
     logger.info(
         "loading inputs into raw_inputs (dlt): %s, %s",
-        settings.sales_plan_path,
-        settings.marketing_spend_path,
+        paths.sales_plan_path,
+        paths.marketing_spend_path,
     )
     yield from dlt.run(
         context=context,
-        dlt_source=configured_inputs_source(settings),
-        dlt_pipeline=inputs_pipeline(settings),
+        dlt_source=configured_inputs_source(paths),
+        dlt_pipeline=inputs_pipeline(paths),
         loader_file_format=LOADER_FILE_FORMAT,
     )

@@ -20,9 +20,9 @@ from dagster import (
     multi_asset,
 )
 
-from crm_kpi.config import get_settings
 from crm_kpi.orchestration.defs.dlt.crm_ingestion import WAREHOUSE_POOL
 from crm_kpi.transform.forecasting.scoring import QUALITY_TABLE, SCORES_TABLE, score_warehouse
+from crm_kpi.warehouse import Warehouse
 
 logger = logging.getLogger("crm_kpi.orchestration")
 
@@ -54,11 +54,10 @@ QUALITY_KEY = AssetKey(QUALITY_TABLE.split("."))
     pool=WAREHOUSE_POOL,
     retry_policy=RetryPolicy(max_retries=0),
 )
-def win_model(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
+def win_model(context: AssetExecutionContext, warehouse: Warehouse) -> Iterator[MaterializeResult]:
     """Train per account, evaluate out of time against the stage baseline, score, write."""
-    settings = get_settings()
     logger.info("training and scoring the deal win-probability model ...")
-    results = score_warehouse(settings.warehouse_path)
+    results = score_warehouse(warehouse.duckdb_path)
     decisions = {r.account_key: f"{r.source}: {r.reason}" for r in results}
     quality = [row for r in results for row in r.quality.to_dict("records")]
     account_rows = [row for row in quality if row["pipeline_id"] is None]

@@ -30,7 +30,7 @@ from dagster import (
 
 from crm_kpi.config import get_settings
 from crm_kpi.orchestration.defs.dbt.dbt_models import crm_kpi_dbt
-from crm_kpi.orchestration.defs.dlt.crm_ingestion import WAREHOUSE_POOL, amocrm_raw
+from crm_kpi.orchestration.defs.dlt.crm_ingestion import WAREHOUSE_POOL, build_crm_raw_assets
 from crm_kpi.quality.checking import SuiteOutcome, check_contract, check_suite
 from crm_kpi.quality.suite import Suite
 from crm_kpi.quality.suites import all_suites
@@ -176,13 +176,11 @@ def contract_check(suite: Suite, asset_key: AssetKey | None = None) -> AssetChec
 def default_asset_keys() -> set[AssetKey]:
     """The assets of this code location that suites may check: raw tables, dbt models and the
     marts the win model writes."""
-    from crm_kpi.orchestration.defs.dlt.bitrix24_ingestion import bitrix24_raw
     from crm_kpi.orchestration.defs.dlt.inputs_ingestion import inputs_raw
     from crm_kpi.orchestration.defs.forecasting.win_model import win_model
 
     return {
-        *amocrm_raw.keys,
-        *bitrix24_raw.keys,
+        *(key for raw in build_crm_raw_assets() for key in raw.keys),
         *inputs_raw.keys,
         *crm_kpi_dbt.keys,
         *win_model.keys,

@@ -20,13 +20,7 @@ from dagster import (
     asset,
 )
 
-from crm_kpi.config import (
-    DIGEST_RECIPIENTS_ENV,
-    PG_DSN_ENV,
-    SMTP_HOST_ENV,
-    get_serving_settings,
-    get_settings,
-)
+from crm_kpi.config import DIGEST_RECIPIENTS_ENV, PG_DSN_ENV, SMTP_HOST_ENV, ServingSettings
 from crm_kpi.orchestration.defs.dbt.dbt_models import dbt_project
 from crm_kpi.orchestration.defs.dlt.crm_ingestion import WAREHOUSE_POOL
 from crm_kpi.quality.withheld import withheld_in_run
@@ -38,6 +32,7 @@ from crm_kpi.serving.report import build_reports
 from crm_kpi.serving.report.labels import Labels
 from crm_kpi.serving.snapshot import publish_snapshot, snapshot_path
 from crm_kpi.serving.tables import DIMENSIONS, MARTS_SCHEMA
+from crm_kpi.warehouse import Warehouse
 
 logger = logging.getLogger("crm_kpi.orchestration")
 
@@ -76,17 +71,19 @@ def build_serving_assets(upstream: Sequence[AssetKey]) -> list[AssetsDefinition]
         description="Every mart and BI dimension, published to a read-only DuckDB file and "
         "Parquet/CSV files, swapped in atomically after the mart checks pass.",
     )
-    def published_snapshot(context: AssetExecutionContext) -> MaterializeResult:
-        settings, serving = get_settings(), get_serving_settings()
-        withheld = withheld_in_run(settings.warehouse_path, context.run.run_id)
-        logger.info("publishing the marts to %s ...", serving.serving_dir)
+    def published_snapshot(
+        context: AssetExecutionContext, serving_settings: ServingSettings, warehouse: Warehouse
+    ) -> MaterializeResult:
+        serving_dir = serving_settings.serving_path
+        withheld = withheld_in_run(warehouse.duckdb_path, context.run.run_id)
+        logger.info("publishing the marts to %s ...", serving_dir)
         for account, reason in withheld.items():
             logger.error("publish: account %s left out (failed a blocking check: %s)", account,
                          reason)  # fmt: skip
         readme = render_markdown(_table_docs())
         result = publish_snapshot(
-            settings.warehouse_path,
-            serving.serving_dir,
+            warehouse.duckdb_path,
+            serving_dir,
             readme=readme,
             exclude_accounts=set(withheld),
         )
@@ -110,8 +107,8 @@ def build_serving_assets(upstream: Sequence[AssetKey]) -> list[AssetsDefinition]
         "transaction) with a read-only BI role, and a Power BI .pbids file. Off unless "
         f"{PG_DSN_ENV} is set.",
     )
-    def postgres_marts() -> MaterializeResult:
-        serving = get_serving_settings()
+    def postgres_marts(serving_settings: ServingSettings) -> MaterializeResult:
+        serving = serving_settings
         if not serving.pg_dsn:
             message = f"PostgreSQL publish skipped: {PG_DSN_ENV} is not set"
             logger.info(message)
@@ -120,12 +117,12 @@ def build_serving_assets(upstream: Sequence[AssetKey]) -> list[AssetsDefinition]
             dsn=serving.pg_dsn,
             schema=serving.pg_schema,
             bi_role=serving.pg_bi_role,
-            bi_password=serving.pg_bi_password,
+            bi_password=serving.pg_bi_password or None,
         )
         logger.info("publishing the marts to PostgreSQL schema %s ...", target.schema)
         docs = {name: doc.as_comments() for name, doc in _table_docs().items()}
-        result = publish_to_postgres(snapshot_path(serving.serving_dir), target, docs=docs)
-        pbids = write_pbids(serving.pg_dsn, serving.serving_dir / PBIDS_FILE)
+        result = publish_to_postgres(snapshot_path(serving.serving_path), target, docs=docs)
+        pbids = write_pbids(serving.pg_dsn, serving.serving_path / PBIDS_FILE)
         return MaterializeResult(
             metadata={
                 "published": True,
@@ -146,13 +143,12 @@ def build_serving_assets(upstream: Sequence[AssetKey]) -> list[AssetsDefinition]
         "snapshot (leaderboard, trends, funnel, plan vs fact, alerts; partial periods marked), "
         "in CRM_KPI_REPORT_LANGUAGE.",
     )
-    def kpi_report() -> MaterializeResult:
-        serving = get_serving_settings()
+    def kpi_report(serving_settings: ServingSettings) -> MaterializeResult:
         logger.info("writing the HTML KPI report, one per account ...")
         results = build_reports(
-            snapshot_path(serving.serving_dir),
-            serving.serving_dir / REPORTS_DIR,
-            language=serving.report_language,
+            snapshot_path(serving_settings.serving_path),
+            serving_settings.serving_path / REPORTS_DIR,
+            language=serving_settings.report_language,
         )
         first = results[0]
         return MaterializeResult(
@@ -175,8 +171,10 @@ def build_serving_assets(upstream: Sequence[AssetKey]) -> list[AssetsDefinition]
         description="Mails the HTML report and a short summary to CRM_KPI_DIGEST_RECIPIENTS "
         "over SMTP. Off unless recipients and CRM_KPI_SMTP_HOST are set.",
     )
-    def email_digest(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
-        serving = get_serving_settings()
+    def email_digest(
+        context: AssetExecutionContext, serving_settings: ServingSettings
+    ) -> Iterator[MaterializeResult]:
+        serving = serving_settings
         if not serving.digest_enabled:
             logger.info(
                 "email digest skipped: set %s and %s to mail the report",
@@ -192,17 +190,17 @@ def build_serving_assets(upstream: Sequence[AssetKey]) -> list[AssetsDefinition]
         summary = str(metadata["summary"].value)
         subject = f"{Labels(serving.report_language)('title')}: {metadata['as_of'].value}"
         smtp = SmtpSettings(
-            host=serving.smtp_host or "",
+            host=serving.smtp_host,
             port=serving.smtp_port,
-            user=serving.smtp_user,
-            password=serving.smtp_password,
+            user=serving.smtp_user or None,
+            password=serving.smtp_password or None,
             starttls=serving.smtp_starttls,
             sender=serving.smtp_sender,
         )
-        send_digest(report, summary, subject, serving.digest_recipients, smtp)
+        send_digest(report, summary, subject, serving.recipients, smtp)
         yield MaterializeResult(
             metadata={
-                "recipients": len(serving.digest_recipients),
+                "recipients": len(serving.recipients),
                 "report": MetadataValue.path(str(report)),
                 "smtp": f"{smtp.host}:{smtp.port}",
             }
@@ -215,8 +213,8 @@ def build_serving_assets(upstream: Sequence[AssetKey]) -> list[AssetsDefinition]
         description="Fails the run, after the healthy accounts are published, when a blocking "
         "mart check withheld an account (issue 10): the run-failure alert names it.",
     )
-    def account_gate(context: AssetExecutionContext) -> MaterializeResult:
-        withheld = withheld_in_run(get_settings().warehouse_path, context.run.run_id)
+    def account_gate(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+        withheld = withheld_in_run(warehouse.duckdb_path, context.run.run_id)
         if withheld:
             lines = "; ".join(f"{account} ({reason})" for account, reason in withheld.items())
             raise Failure(

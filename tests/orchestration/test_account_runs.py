@@ -1,0 +1,89 @@
+"""The nightly batch: one run per account on each tick, then the transform; the DuckDB merge."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import DagsterInstance, build_sensor_context
+from test_registry_definitions import DUMMY
+
+import crm_kpi.orchestration.account_runs as account_runs
+from crm_kpi.config import Settings
+from crm_kpi.orchestration.defs.dlt.account_merge import merge_account_files
+from crm_kpi.sources.registry import register, unregister
+
+NOW = dt.datetime(2026, 7, 1, 2, 30, tzinfo=dt.UTC)  # after the 02:00 UTC tick
+EVERY_NIGHT = Settings(schedule_cron="0 2 * * *", schedule_timezone="UTC")
+
+
+@pytest.fixture
+def dummy_crm() -> Iterator[None]:
+    register(DUMMY)
+    yield
+    unregister(DUMMY.name)
+
+
+def _evaluate(instance: DagsterInstance, cursor: dict | None):
+    context = build_sensor_context(instance=instance, cursor=json.dumps(cursor) if cursor else None)
+    return account_runs.evaluate(context, EVERY_NIGHT, NOW)
+
+
+def test_the_first_evaluation_waits_for_the_next_tick(dummy_crm: None) -> None:
+    with DagsterInstance.ephemeral() as instance:
+        result = _evaluate(instance, None)
+    assert result.run_requests == []
+    assert json.loads(result.cursor)["batch"].startswith("2026-07-01T02:00")
+    [added] = result.dynamic_partitions_requests
+    assert added.partitions_def_name == "dummy_accounts" and added.partition_keys == ["dummy.one"]
+
+
+def test_a_tick_requests_one_run_per_account_then_the_transform(
+    dummy_crm: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    yesterday = {"batch": "2026-06-30T02:00:00+00:00", "accounts": [], "transformed": True}
+    with DagsterInstance.ephemeral() as instance:
+        result = _evaluate(instance, yesterday)
+        [run] = result.run_requests  # the one dummy account; the transform waits
+        assert run.job_name == "dummy_ingestion" and run.partition_key == "dummy.one"
+        assert run.tags["crm_kpi/account"] == "dummy.one"
+        cursor = json.loads(result.cursor)
+        assert cursor["accounts"] == ["dummy.one"] and not cursor.get("transformed")
+        # still running: nothing new
+        assert _evaluate(instance, cursor).run_requests == []
+        # every account run finished (one may have failed): the transform is requested, once
+        monkeypatch.setattr(account_runs, "batch_finished", lambda *args: True)
+        result = _evaluate(instance, cursor)
+    [transform] = result.run_requests
+    assert transform.job_name == "crm_kpi_nightly"
+    assert transform.tags["crm_kpi/batch"] == cursor["batch"]
+    assert json.loads(result.cursor)["transformed"]
+
+
+def _staged(path: Path, rows: str, columns: str) -> Path:
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("create schema raw_dummy")
+        connection.execute(
+            f"create table raw_dummy.things as select * from (values {rows}) t({columns})"
+        )
+    return path
+
+
+def test_the_merge_unions_the_accounts_files_by_column_name(tmp_path: Path) -> None:
+    one = _staged(tmp_path / "one.duckdb", "(1, 'a')", "id, account")
+    two = _staged(tmp_path / "two.duckdb", "(2, 'b', 5)", "id, account, extra")
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert merge_account_files(warehouse, "raw_dummy", [one, two, tmp_path / "gone.duckdb"]) == {
+        "things": 2
+    }
+    # idempotent: merging again gives the same table
+    merge_account_files(warehouse, "raw_dummy", [one, two])
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        rows = connection.execute(
+            "select id, account, extra from raw_dummy.things order by id"
+        ).fetchall()
+    assert rows == [(1, "a", None), (2, "b", 5)]
