@@ -1,4 +1,8 @@
-"""A per-manager KPI table for the console."""
+"""A per-manager KPI table of one month for the console (the demo prints it).
+
+Not the HTML report (``crm_kpi.serving.report``). KPI headers are the English ``meta.kpi``
+labels of the dbt manifest; the other headers are the table's own.
+"""
 
 from __future__ import annotations
 
@@ -8,28 +12,20 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-COLUMNS = {
-    "account_key": "account",
-    "manager_name": "manager",
-    "team_name": "team",
-    "revenue": "revenue",
-    "deals_won": "won",
-    "deals_lost": "lost",
-    "win_rate": "win rate",
-    "avg_deal_value": "avg deal",
-    "calls_total": "calls",
-    "calls_answered": "answered",
-    "call_duration_seconds": "talk min",
-    "meetings_held": "meetings",
-    "tasks_completed": "tasks done",
-    "task_on_time_rate": "on time",
-}
+from crm_kpi.serving.kpi_meta import kpi_labels, project_manifest_path
+from crm_kpi.serving.periods import last_full_month
 
+__all__ = ["COLUMNS", "format_table", "last_full_month", "monthly_kpis"]
 
-def last_full_month(today: dt.date) -> dt.date:
-    """The first day of the month before ``today``'s month."""
-    first_of_this_month = today.replace(day=1)
-    return (first_of_this_month - dt.timedelta(days=1)).replace(day=1)
+# The columns shown, in order; the non-KPI ones with their header.
+COLUMNS = [
+    "account_key", "manager_name", "team_name", "revenue", "deals_won", "deals_lost",
+    "win_rate", "avg_deal_value", "calls_total", "calls_answered", "call_duration_seconds",
+    "meetings_held", "tasks_completed", "task_on_time_rate",
+]  # fmt: skip
+HEADERS = {"account_key": "account", "manager_name": "manager", "team_name": "team"}
+MONEY = ("revenue", "avg_deal_value")
+RATES = ("win_rate", "task_on_time_rate")
 
 
 def monthly_kpis(warehouse_path: Path, month_start: dt.date) -> pd.DataFrame:
@@ -44,7 +40,15 @@ def monthly_kpis(warehouse_path: Path, month_start: dt.date) -> pd.DataFrame:
         return connection.execute(query, [month_start]).df()
 
 
-def format_table(frame: pd.DataFrame) -> str:
+def headers(manifest_path: Path | None = None) -> dict[str, str]:
+    """Column -> header: the table's own, else the KPI's English label, else the column name."""
+    labels = kpi_labels(manifest_path or project_manifest_path(), "en")
+    header = {column: HEADERS.get(column) or labels.get(column, column) for column in COLUMNS}
+    header["call_duration_seconds"] += " (min)"  # shown in minutes
+    return header
+
+
+def format_table(frame: pd.DataFrame, manifest_path: Path | None = None) -> str:
     """Readable text: money without decimals, rates as percentages, talk time in minutes.
 
     The account column shows only when the table holds several accounts.
@@ -53,14 +57,14 @@ def format_table(frame: pd.DataFrame) -> str:
     if "account_key" in frame and frame["account_key"].nunique() < 2:
         columns.remove("account_key")
     table = frame[columns].copy()
-    for column in ("revenue", "avg_deal_value"):
+    for column in MONEY:
         if column in table:
             table[column] = table[column].map(lambda v: "" if pd.isna(v) else f"{float(v):,.0f}")
-    for column in ("win_rate", "task_on_time_rate"):
+    for column in RATES:
         if column in table:
             table[column] = table[column].map(lambda v: "" if pd.isna(v) else f"{float(v):.0%}")
     if "call_duration_seconds" in table:
         table["call_duration_seconds"] = table["call_duration_seconds"].map(
             lambda v: "" if pd.isna(v) else f"{float(v) / 60:,.0f}"
         )
-    return table.rename(columns=COLUMNS).to_string(index=False)
+    return table.rename(columns=headers(manifest_path)).to_string(index=False)
