@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 
 from crm_kpi.config import MARKETING_SPEND_ENV, SALES_PLAN_ENV, Settings
-from crm_kpi.report import format_table, last_full_month, monthly_kpis
 from crm_kpi.runner import format_summary, run_nightly
+from crm_kpi.serving.console_table import format_table, last_full_month, monthly_kpis
 
 DEMO_TOKEN = "demo-long-lived-token"
 DEMO_DAYS = 120

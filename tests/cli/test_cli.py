@@ -17,7 +17,7 @@ from crm_kpi_emulators.demo import run_demo
 
 from crm_kpi.cli import main
 from crm_kpi.config import PROJECT_ROOT
-from crm_kpi.report import format_table, last_full_month
+from crm_kpi.serving.console_table import format_table, last_full_month
 
 
 def test_run_without_any_configured_crm_says_what_to_set(

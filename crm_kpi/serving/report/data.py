@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from crm_kpi.report import last_full_month
+from crm_kpi.serving.periods import last_full_month
 
 SEVERITY_ORDER = "case lower(severity) when 'high' then 0 when 'medium' then 1 else 2 end"
 ALERT_WINDOW_DAYS = 7

@@ -1,10 +1,17 @@
-"""Report labels and number formats in Russian and English (CRM_KPI_REPORT_LANGUAGE)."""
+"""Report labels and number formats in Russian and English (CRM_KPI_REPORT_LANGUAGE).
+
+The report's own words are below; a KPI column's label is its ``meta.kpi.label`` in the dbt
+manifest (declared once in the mart YAML).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crm_kpi.serving.kpi_meta import kpi_labels, project_manifest_path
 
 LANGUAGES = ("ru", "en")
 
@@ -31,24 +38,9 @@ TEXT = {
         "total": "Итого",
         "manager_name": "Менеджер",
         "team_name": "Команда",
-        "revenue": "Выручка",
-        "deals_won": "Сделок выиграно",
-        "win_rate": "Доля выигранных",
-        "avg_deal_value": "Средний чек",
-        "calls_total": "Звонки",
-        "meetings_held": "Встречи",
-        "emails_sent": "Письма",
-        "tasks_completed": "Задачи выполнены",
-        "task_on_time_rate": "Задачи в срок",
         "stage_name": "Этап",
-        "deals_reached": "Дошли до этапа",
-        "deals_reached_next": "Перешли дальше",
-        "conversion_to_next": "Конверсия в следующий",
         "avg_days_in_stage": "Дней на этапе (сред.)",
         "metric": "Показатель",
-        "target": "План",
-        "actual": "Факт",
-        "attainment": "Выполнение",
         "status": "Статус",
         "detected_date": "Дата",
         "severity": "Важность",
@@ -85,24 +77,9 @@ TEXT = {
         "total": "Total",
         "manager_name": "Manager",
         "team_name": "Team",
-        "revenue": "Revenue",
-        "deals_won": "Deals won",
-        "win_rate": "Win rate",
-        "avg_deal_value": "Average deal",
-        "calls_total": "Calls",
-        "meetings_held": "Meetings",
-        "emails_sent": "Emails",
-        "tasks_completed": "Tasks done",
-        "task_on_time_rate": "Tasks on time",
         "stage_name": "Stage",
-        "deals_reached": "Reached",
-        "deals_reached_next": "Moved on",
-        "conversion_to_next": "Conversion to next",
         "avg_days_in_stage": "Avg days in stage",
         "metric": "Metric",
-        "target": "Target",
-        "actual": "Actual",
-        "attainment": "Attainment",
         "status": "Status",
         "detected_date": "Date",
         "severity": "Severity",
@@ -127,9 +104,15 @@ TEXT = {
 
 @dataclass(frozen=True)
 class Labels:
-    """Translations and number formats of one language."""
+    """Translations and number formats of one language.
+
+    ``manifest_path``: the dbt manifest whose ``meta.kpi`` labels name the KPI columns
+    (default: the project's, see ``crm_kpi.serving.kpi_meta.project_manifest_path``).
+    """
 
     language: str
+    manifest_path: Path | None = None
+    kpis: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.language not in LANGUAGES:
@@ -137,10 +120,13 @@ class Labels:
                 f"report language '{self.language}' is not supported: set "
                 f"CRM_KPI_REPORT_LANGUAGE to one of {', '.join(LANGUAGES)}"
             )
+        manifest_path = self.manifest_path or project_manifest_path()
+        object.__setattr__(self, "kpis", kpi_labels(manifest_path, self.language))
 
     def __call__(self, key: str) -> str:
         """The label for ``key`` (the key itself when there is none, e.g. a new metric)."""
-        return TEXT[self.language].get(key, key.replace("_", " "))
+        text = TEXT[self.language].get(key) or self.kpis.get(key)
+        return text or key.replace("_", " ")
 
     def number(self, value: object, decimals: int = 0) -> str:
         """Thousands grouped (narrow no-break space in Russian), empty for NULL."""

@@ -38,7 +38,7 @@ repeat_rates as (
 
     select
         account_key,
-        {{ safe_divide('sum(case when deals_won > 1 then 1 else 0 end)', 'count(*)') }} as repeat_rate
+        {{ kpi_ratio('sum(case when deals_won > 1 then 1 else 0 end)', 'count(*)') }} as repeat_rate
     from customers
     group by account_key
 
@@ -53,11 +53,12 @@ select
     customers.last_won_at,
     cast(customers.deals_won as {{ dbt.type_bigint() }}) as deals_won,
     cast(customers.revenue_total as {{ type_money() }}) as revenue_total,
-    cast({{ safe_divide('customers.revenue_total', 'customers.deals_won') }} as {{ type_money() }})
+    {{ kpi('avg_deal_value', 'customers', measures={'revenue': 'customers.revenue_total'}) }}
         as avg_deal_value,
     cast(
         customers.revenue_total
-        + {{ safe_divide('customers.revenue_total', 'customers.deals_won') }} * coalesce(repeat_rates.repeat_rate, 0)
+        + {{ kpi('avg_deal_value', 'customers', measures={'revenue': 'customers.revenue_total'}, typed=false) }}
+        * coalesce(repeat_rates.repeat_rate, 0)
         as {{ type_money() }}
     ) as predicted_cltv,
     repeat_rates.repeat_rate

@@ -153,9 +153,9 @@ select
         as is_complete_period,
     cast(funnel.deals_reached as {{ dbt.type_bigint() }}) as deals_reached,
     cast(funnel.deals_reached_next as {{ dbt.type_bigint() }}) as deals_reached_next,
-    {{ safe_divide('funnel.deals_reached_next', 'funnel.deals_reached') }} as conversion_to_next,
+    {{ kpi('conversion_to_next', 'funnel') }} as conversion_to_next,
     cast(funnel.deals_lost_at_stage as {{ dbt.type_bigint() }}) as deals_lost_at_stage,
-    {{ safe_divide('funnel.deals_lost_at_stage', 'funnel.deals_reached') }} as drop_off_rate,
+    {{ kpi('drop_off_rate', 'funnel') }} as drop_off_rate,
     cast(stage_times.avg_hours_in_stage as {{ type_double() }}) as avg_hours_in_stage,
     cast(stage_times.median_hours_in_stage as {{ type_double() }}) as median_hours_in_stage
 from funnel

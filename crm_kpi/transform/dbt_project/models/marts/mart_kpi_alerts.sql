@@ -90,10 +90,10 @@ stage_rates as (
         stage_id,
         sum(case when window_name = 'recent' then 1 else 0 end) as recent_exits,
         sum(case when window_name = 'baseline' then 1 else 0 end) as baseline_exits,
-        {{ safe_divide(
+        {{ kpi_ratio(
             "sum(case when window_name = 'recent' then moved_forward else 0 end)",
             "sum(case when window_name = 'recent' then 1 else 0 end)") }} as recent_rate,
-        {{ safe_divide(
+        {{ kpi_ratio(
             "sum(case when window_name = 'baseline' then moved_forward else 0 end)",
             "sum(case when window_name = 'baseline' then 1 else 0 end)") }} as baseline_rate
     from stage_exits

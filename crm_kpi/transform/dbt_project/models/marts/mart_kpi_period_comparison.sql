@@ -21,14 +21,8 @@
     'revenue', 'deals_won', 'deals_lost', 'deals_created', 'calls_total', 'calls_answered',
     'meetings_held', 'emails_sent', 'tasks_completed', 'win_rate', 'avg_deal_value'
 ]) -%}
-{%- set ratios = {
-    'win_rate': safe_divide('deals_won', 'deals_won + deals_lost'),
-    'avg_deal_value': safe_divide('revenue', 'deals_won')
-} -%}
-{%- set ratios_to_date = {
-    'win_rate': safe_divide('deals_won__to_date', 'deals_won__to_date + deals_lost__to_date'),
-    'avg_deal_value': safe_divide('revenue__to_date', 'deals_won__to_date')
-} -%}
+{#- Ratio KPIs are recomputed from each period's sums (uncast: one value type below). -#}
+{%- set ratios = ['win_rate', 'avg_deal_value'] -%}
 {#- One type for every KPI value: money and counts exact, ratios to 8 decimals. -#}
 {%- set kpi_value_type = 'numeric(28, 8)' -%}
 {%- set grains = var('period_comparison_grains', ['week', 'month', 'quarter']) -%}
@@ -105,15 +99,16 @@ period_sums as (
 
 kpi_values as (
 
-    {%- for kpi in kpis %}
-        {%- set value_expression = ratios[kpi] if kpi in ratios else kpi %}
-        {%- set to_date_expression = ratios_to_date[kpi] if kpi in ratios else kpi ~ '__to_date' %}
+    {%- for kpi_name in kpis %}
+        {%- set value_expression = kpi(kpi_name, typed=false) if kpi_name in ratios else kpi_name %}
+        {%- set to_date_expression = kpi(kpi_name, suffix='__to_date', typed=false)
+            if kpi_name in ratios else kpi_name ~ '__to_date' %}
         select
             account_key,
             manager_id,
             period_grain,
             period_start,
-            '{{ kpi }}' as kpi,
+            '{{ kpi_name }}' as kpi,
             cast({{ value_expression }} as {{ kpi_value_type }}) as kpi_value,
             cast({{ to_date_expression }} as {{ kpi_value_type }}) as kpi_value_to_date
         from period_sums
@@ -221,6 +216,6 @@ select
     previous_value,
     previous_value_to_date,
     kpi_value - previous_value_to_date as abs_change,
-    {{ safe_divide('kpi_value - previous_value_to_date', 'abs(previous_value_to_date)') }} as pct_change,
+    {{ kpi_ratio('kpi_value - previous_value_to_date', 'abs(previous_value_to_date)') }} as pct_change,
     year_ago_value
 from compared

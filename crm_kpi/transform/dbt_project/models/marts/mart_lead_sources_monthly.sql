@@ -97,11 +97,11 @@ select
     cast(coalesce(created.deals_created, 0) as {{ dbt.type_bigint() }}) as deals_created,
     cast(coalesce(won.deals_won, 0) as {{ dbt.type_bigint() }}) as deals_won,
     cast(coalesce(won.revenue, 0) as {{ type_money() }}) as revenue,
-    {{ safe_divide('created.cohort_deals_won', 'created.deals_created') }} as cohort_conversion_rate,
+    {{ kpi('cohort_conversion_rate', 'created', measures={'cohort_deals': 'created.deals_created'}) }}
+        as cohort_conversion_rate,
     cast(spend.marketing_spend as {{ type_money() }}) as marketing_spend,
-    cast({{ safe_divide('spend.marketing_spend', 'won.deals_won') }} as {{ type_money() }}) as cac,
-    {{ safe_divide('coalesce(won.revenue, 0) - spend.marketing_spend', 'spend.marketing_spend') }}
-        as romi
+    {{ kpi('cac', 'won', measures={'marketing_spend': 'spend.marketing_spend'}) }} as cac,
+    {{ kpi('romi', 'spend', measures={'revenue': 'coalesce(won.revenue, 0)'}) }} as romi
 from source_months
 left join accounts
     on source_months.account_key = accounts.account_key

@@ -182,13 +182,9 @@ select
     cast(monthly_totals.deals_lost as {{ dbt.type_bigint() }}) as deals_lost,
     cast(monthly_totals.revenue as {{ type_money() }}) as revenue,
     cast(monthly_totals.lost_amount as {{ type_money() }}) as lost_amount,
-    cast(
-        {{ safe_divide('monthly_totals.revenue', 'monthly_totals.deals_won') }} as {{ type_money() }}
-    ) as avg_deal_value,
-    {{ safe_divide('monthly_totals.deals_won', 'monthly_totals.deals_won + monthly_totals.deals_lost') }}
-        as win_rate,
-    {{ safe_divide('monthly_totals.revenue', 'monthly_totals.revenue + monthly_totals.lost_amount') }}
-        as win_rate_amount,
+    {{ kpi('avg_deal_value', 'monthly_totals') }} as avg_deal_value,
+    {{ kpi('win_rate', 'monthly_totals') }} as win_rate,
+    {{ kpi('win_rate_amount', 'monthly_totals') }} as win_rate_amount,
     cast(won_deal_cycles.avg_days_to_close as {{ type_double() }}) as avg_days_to_close,
     cast(won_deal_cycles.median_days_to_close as {{ type_double() }}) as median_days_to_close,
     cast(monthly_totals.calls_total as {{ dbt.type_bigint() }}) as calls_total,
@@ -197,19 +193,16 @@ select
     cast(monthly_totals.calls_answered as {{ dbt.type_bigint() }}) as calls_answered,
     cast(monthly_totals.calls_missed as {{ dbt.type_bigint() }}) as calls_missed,
     cast(monthly_totals.call_duration_seconds as {{ dbt.type_bigint() }}) as call_duration_seconds,
-    {{ safe_divide('monthly_totals.call_duration_seconds', 'monthly_totals.calls_answered') }}
-        as avg_call_seconds,
+    {{ kpi('avg_call_seconds', 'monthly_totals') }} as avg_call_seconds,
     cast(monthly_totals.meetings_held as {{ dbt.type_bigint() }}) as meetings_held,
-    {{ safe_divide('monthly_totals.meetings_held', 'monthly_totals.calls_total') }}
-        as call_to_meeting_rate,
+    {{ kpi('call_to_meeting_rate', 'monthly_totals') }} as call_to_meeting_rate,
     cast(monthly_totals.emails_sent as {{ dbt.type_bigint() }}) as emails_sent,
     cast(monthly_totals.emails_received as {{ dbt.type_bigint() }}) as emails_received,
     cast(monthly_totals.tasks_created as {{ dbt.type_bigint() }}) as tasks_created,
     cast(monthly_totals.tasks_completed as {{ dbt.type_bigint() }}) as tasks_completed,
     cast(monthly_totals.tasks_completed_on_time as {{ dbt.type_bigint() }}) as tasks_completed_on_time,
     cast(monthly_totals.tasks_overdue as {{ dbt.type_bigint() }}) as tasks_overdue,
-    {{ safe_divide('monthly_totals.tasks_completed_on_time', 'monthly_totals.tasks_completed') }}
-        as task_on_time_rate,
+    {{ kpi('task_on_time_rate', 'monthly_totals') }} as task_on_time_rate,
     cast(monthly_totals.notes_created as {{ dbt.type_bigint() }}) as notes_created,
     cast(first_responses.median_first_response_minutes as {{ type_double() }})
         as median_first_response_minutes,
@@ -222,8 +215,7 @@ select
         as open_pipeline_amount_end,
     cast(coalesce(open_pipeline.weighted_pipeline_end, 0) as {{ type_money() }})
         as weighted_pipeline_end,
-    {{ safe_divide('first_responses.cohort_deals_won', 'first_responses.cohort_deals') }}
-        as cohort_conversion_rate,
+    {{ kpi('cohort_conversion_rate', 'first_responses') }} as cohort_conversion_rate,
     monthly_totals.first_activity_at,
     monthly_totals.last_activity_at
 from manager_month_totals as monthly_totals

@@ -66,12 +66,12 @@ select
         cast(weekly.{{ column }} as {{ type_money() if column in money else dbt.type_bigint() }})
             as {{ column }},
     {%- endfor %}
-    cast({{ safe_divide('weekly.revenue', 'weekly.deals_won') }} as {{ type_money() }}) as avg_deal_value,
-    {{ safe_divide('weekly.deals_won', 'weekly.deals_won + weekly.deals_lost') }} as win_rate,
-    {{ safe_divide('weekly.revenue', 'weekly.revenue + weekly.lost_amount') }} as win_rate_amount,
-    {{ safe_divide('weekly.call_duration_seconds', 'weekly.calls_answered') }} as avg_call_seconds,
-    {{ safe_divide('weekly.meetings_held', 'weekly.calls_total') }} as call_to_meeting_rate,
-    {{ safe_divide('weekly.tasks_completed_on_time', 'weekly.tasks_completed') }} as task_on_time_rate
+    {{ kpi('avg_deal_value', 'weekly') }} as avg_deal_value,
+    {{ kpi('win_rate', 'weekly') }} as win_rate,
+    {{ kpi('win_rate_amount', 'weekly') }} as win_rate_amount,
+    {{ kpi('avg_call_seconds', 'weekly') }} as avg_call_seconds,
+    {{ kpi('call_to_meeting_rate', 'weekly') }} as call_to_meeting_rate,
+    {{ kpi('task_on_time_rate', 'weekly') }} as task_on_time_rate
 from weekly
 left join managers
     on

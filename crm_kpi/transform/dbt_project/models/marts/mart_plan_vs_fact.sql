@@ -132,7 +132,7 @@ select
     is_complete_period,
     cast(target as {{ type_money() }}) as target,  -- noqa: RF04
     cast(actual as {{ type_money() }}) as actual,
-    {{ safe_divide('actual', 'target') }} as attainment,
+    {{ kpi('attainment') }} as attainment,
     cast(expected_to_date as {{ type_money() }}) as expected_to_date,
     cast(run_rate_forecast as {{ type_money() }}) as run_rate_forecast,
     cast(elapsed_days as {{ dbt.type_int() }}) as elapsed_days,

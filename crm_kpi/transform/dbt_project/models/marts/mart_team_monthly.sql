@@ -177,23 +177,18 @@ select
         cast(team_totals.{{ column }} as {{ type_money() if column in money else dbt.type_bigint() }})
             as {{ column }},
     {%- endfor %}
-    cast({{ safe_divide('team_totals.revenue', 'team_totals.deals_won') }} as {{ type_money() }})
-        as avg_deal_value,
-    {{ safe_divide('team_totals.deals_won', 'team_totals.deals_won + team_totals.deals_lost') }}
-        as win_rate,
-    {{ safe_divide('team_totals.revenue', 'team_totals.revenue + team_totals.lost_amount') }}
-        as win_rate_amount,
+    {{ kpi('avg_deal_value', 'team_totals') }} as avg_deal_value,
+    {{ kpi('win_rate', 'team_totals') }} as win_rate,
+    {{ kpi('win_rate_amount', 'team_totals') }} as win_rate_amount,
     cast(won_cycles.avg_days_to_close as {{ type_double() }}) as avg_days_to_close,
     cast(won_cycles.median_days_to_close as {{ type_double() }}) as median_days_to_close,
-    {{ safe_divide('team_totals.call_duration_seconds', 'team_totals.calls_answered') }}
-        as avg_call_seconds,
-    {{ safe_divide('team_totals.meetings_held', 'team_totals.calls_total') }} as call_to_meeting_rate,
-    {{ safe_divide('team_totals.tasks_completed_on_time', 'team_totals.tasks_completed') }}
-        as task_on_time_rate,
+    {{ kpi('avg_call_seconds', 'team_totals') }} as avg_call_seconds,
+    {{ kpi('call_to_meeting_rate', 'team_totals') }} as call_to_meeting_rate,
+    {{ kpi('task_on_time_rate', 'team_totals') }} as task_on_time_rate,
     cast(cohorts.median_first_response_minutes as {{ type_double() }})
         as median_first_response_minutes,
     cast(cohorts.avg_first_response_minutes as {{ type_double() }}) as avg_first_response_minutes,
-    {{ safe_divide('cohorts.cohort_deals_won', 'cohorts.cohort_deals') }} as cohort_conversion_rate,
+    {{ kpi('cohort_conversion_rate', 'cohorts') }} as cohort_conversion_rate,
     team_totals.first_activity_at,
     team_totals.last_activity_at
 from team_totals
