@@ -131,10 +131,9 @@ def _write_tracebacks(log: RunLog, result: ExecuteInProcessResult) -> None:
 
 def _data_docs() -> Path | None:
     from crm_kpi.config import get_settings
-    from crm_kpi.quality.data_docs import docs_index
+    from crm_kpi.quality.data_docs import build_index
 
-    index = docs_index(get_settings().data_dir)
-    return index if index.exists() else None
+    return build_index(get_settings().data_dir)  # the Data Docs home page, once per run
 
 
 def _failed_checks(result: ExecuteInProcessResult) -> list[tuple[str, AssetCheckSeverity]]:
