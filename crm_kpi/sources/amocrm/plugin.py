@@ -36,9 +36,9 @@ def _missing_settings() -> list[str]:
 
 
 def _raw_suites() -> list[Any]:
-    from crm_kpi.quality.suites import raw_amocrm
+    from .raw_quality import SUITES
 
-    return list(raw_amocrm.SUITES)
+    return list(SUITES)
 
 
 PLUGIN = CrmPlugin(

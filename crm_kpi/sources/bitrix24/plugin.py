@@ -33,9 +33,9 @@ def _source(account: CrmAccount | None = None, **overrides: Any) -> Any:
 
 
 def _raw_suites() -> list[Any]:
-    from crm_kpi.quality.suites import raw_bitrix24
+    from .raw_quality import SUITES
 
-    return list(raw_bitrix24.SUITES)
+    return list(SUITES)
 
 
 PLUGIN = CrmPlugin(
