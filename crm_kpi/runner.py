@@ -243,10 +243,9 @@ def _write_tracebacks(log: RunLog, result: ExecuteInProcessResult) -> None:
 
 
 def _data_docs(settings: Settings) -> Path | None:
-    from crm_kpi.quality.data_docs import docs_index
+    from crm_kpi.quality.data_docs import build_index
 
-    index = docs_index(settings.data_path)
-    return index if index.exists() else None
+    return build_index(settings.data_path)  # the Data Docs home page, once per run
 
 
 def _failed_checks(result: ExecuteInProcessResult) -> list[tuple[str, AssetCheckSeverity]]:

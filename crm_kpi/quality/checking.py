@@ -1,6 +1,9 @@
-"""Check one table against its suite: read it read-only, validate it, keep the Data Docs.
+"""Check one table against its suite, in the warehouse, and keep the validation results.
 
-This is what a Dagster asset check calls; it knows nothing about Dagster.
+This is what a Dagster asset check calls; it knows nothing about Dagster. Every expectation
+runs as SQL (GX's SQL datasource), counts per account are a ``group by``: memory does not
+grow with the table. The Data Docs pages of the results are rendered here; the site's index
+once per run (``data_docs.build_index``).
 """
 
 from __future__ import annotations
@@ -8,16 +11,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import great_expectations.expectations as gxe
-import pandas as pd
+import sqlalchemy as sa
 from great_expectations.expectations.expectation import Expectation
 
-from crm_kpi.quality.data_docs import build_docs, docs_index, file_context
-from crm_kpi.quality.history import ALL_ACCOUNTS, RowCountHistory, band
+from crm_kpi.quality.data_docs import DocsSite, docs_index
+from crm_kpi.quality.history import RowCountHistory, band
+from crm_kpi.quality.sql import (
+    columns_of,
+    connect,
+    duckdb_url,
+    literal,
+    query_columns,
+    rows_by_account,
+    select_columns,
+)
 from crm_kpi.quality.suite import Suite, columns_used
-from crm_kpi.quality.validation import FailedExpectation, ValidationOutcome, validate_frame
-from crm_kpi.quality.warehouse import columns_of, read_columns, read_only
+from crm_kpi.quality.validation import FailedExpectation, SqlValidator, ValidationOutcome
 
 # Derived frames are narrow: their sample rows show every column, up to this many.
 SAMPLE_COLUMNS = 8
@@ -25,7 +35,7 @@ SAMPLE_COLUMNS = 8
 
 @dataclass(frozen=True)
 class SuiteOutcome:
-    """The validations of one table (its own frame and the derived ones)."""
+    """The validations of one table (its own rows and the derived frames)."""
 
     table: str
     rows: int
@@ -57,44 +67,44 @@ class SuiteOutcome:
         return sum(failure.failed_rows for failure in self.failures)
 
 
+@dataclass(frozen=True)
+class _Query:
+    """One validated query: its name, SQL, columns and the expectations that apply."""
+
+    name: str
+    sql: str
+    columns: list[str]
+    expectations: list[Expectation]
+    key_columns: list[str]
+
+
 def _applicable(expectations: list[Expectation], columns: list[str]) -> list[Expectation]:
     """Drop expectations on missing columns: the column-set expectation reports those."""
     present = set(columns)
     return [e for e in expectations if columns_used(e) <= present]
 
 
-def _key_columns(expectations: list[Expectation]) -> list[str]:
+def _key_columns(expectations: list[Expectation], columns: list[str]) -> list[str]:
+    """The grain of the table, for the sample rows: the columns of its uniqueness rule."""
     for expectation in expectations:
         if isinstance(expectation, gxe.ExpectCompoundColumnsToBeUnique):
             return list(expectation.column_list)
         if isinstance(expectation, gxe.ExpectColumnValuesToBeUnique):
             return [expectation.column]
-    return []
+    return [c for c in ("account_key",) if c in columns]
 
 
-def _missing_table(table: str, warehouse_path: Path) -> ValidationOutcome:
+def _failed_check(name: str, expectation: str, observed: str) -> ValidationOutcome:
     return ValidationOutcome(
-        table=table,
+        table=name,
         rows=0,
         evaluated=1,
-        failures=[
-            FailedExpectation(
-                expectation="table_exists",
-                column=None,
-                failed_rows=0,
-                sample=[],
-                observed=f"{table} is not in {warehouse_path}: was it built?",
-            )
-        ],
+        failures=[FailedExpectation(expectation, None, 0, [], observed=observed)],
     )
 
 
-def _rows_by_account(connection: duckdb.DuckDBPyConnection, table: str, columns: list[str]):
-    if "account_key" not in columns:
-        (rows,) = connection.execute(f"select count(*) from {table}").fetchone()
-        return {ALL_ACCOUNTS: int(rows)}
-    found = connection.execute(f"select account_key, count(*) from {table} group by 1").fetchall()
-    return {str(account): int(rows) for account, rows in found}
+def _missing_table(table: str, warehouse: str) -> ValidationOutcome:
+    return _failed_check(table, "table_exists", f"{table} is not in {warehouse}: was it built?")
 
 
 def _band_outcome(
@@ -124,36 +134,75 @@ def _band_outcome(
     )
 
 
+def _queries(suite: Suite, connection: sa.Connection, columns: list[str]) -> list[object]:
+    """The table's own query, then each derived frame's (or why its query failed)."""
+    wanted = [c for c in (*suite.columns, "account_key") if c in columns] if suite.columns else []
+    own_columns = wanted or columns
+    expectations = suite.expectations()
+    planned: list[object] = [
+        _Query(
+            suite.table,
+            select_columns(suite.table, wanted),
+            own_columns,
+            _applicable(expectations, own_columns),
+            _key_columns(expectations, own_columns),
+        )
+    ]
+    for derived in suite.frames:
+        name = f"{suite.table} · {derived.name}"
+        try:
+            sql = derived.sql(lambda table: columns_of(connection, table))
+            found = query_columns(connection, sql)
+        except sa.exc.DBAPIError as error:
+            connection.rollback()
+            planned.append(_failed_check(name, "query", f"the query of {name} failed: {error}"))
+            continue
+        planned.append(
+            _Query(
+                name,
+                sql,
+                found,
+                _applicable(derived.expectations(), found),
+                found[:SAMPLE_COLUMNS],
+            )
+        )
+    return planned
+
+
 def _failed_accounts(
-    outcomes: list[ValidationOutcome],
-    validated: list[tuple[pd.DataFrame, list[Expectation]] | None],
+    validator: SqlValidator,
+    checked: list[tuple[ValidationOutcome, _Query | None]],
+    accounts: list[str],
 ) -> dict[str, str] | None:
     """Which accounts break the suite, and why (issue 10: one broken account must not stop
-    the others). Each failing frame is validated again per ``account_key``; a failing frame
-    without that column (or a failed query) cannot be pinned on accounts: None."""
+    the others). Each failing query is validated again per ``account_key``, in SQL; a
+    failing query without that column (or one that failed) cannot be pinned on accounts:
+    None."""
     failed: dict[str, list[str]] = {}
-    for outcome, inputs in zip(outcomes, validated, strict=True):
+    for outcome, query in checked:
         if outcome.success:
             continue
-        if inputs is None:  # the per-account row-count band names its accounts
+        if query is None:  # the per-account row-count band names its accounts
             for failure in outcome.failures:
                 failed.setdefault(str(failure.sample[0]), []).append(failure.observed or "")
             continue
-        frame, expectations = inputs
-        if "account_key" not in frame.columns or not expectations:
+        if "account_key" not in query.columns or not query.expectations:
             return None
         attributed = False
-        for account, rows in frame.groupby("account_key", dropna=False):
-            copies = [e.copy(update={"id": None}) for e in expectations]
-            again = validate_frame(outcome.table, rows.reset_index(drop=True), copies)
+        for account in accounts:
+            again, _ = validator.validate(
+                f"{query.name} · {account}",
+                f"select * from ({query.sql}) as q where account_key = {literal(account)}",
+                [e.copy(update={"id": None}) for e in query.expectations],
+            )
             attributed = attributed or not again.success
             for failure in again.failures:
                 where = f" on {failure.column}" if failure.column else ""
-                failed.setdefault(str(account), []).append(
-                    f"{outcome.table}: {failure.expectation}{where} ({failure.failed_rows} rows)"
+                failed.setdefault(account, []).append(
+                    f"{query.name}: {failure.expectation}{where} ({failure.failed_rows} rows)"
                 )
         if not attributed:
-            return None  # the frame fails as a whole (e.g. a missing column), not per account
+            return None  # the query fails as a whole (e.g. a missing column), not per account
     return {account: "; ".join(reasons) for account, reasons in sorted(failed.items())}
 
 
@@ -162,116 +211,72 @@ def check_suite(
     warehouse_path: Path,
     data_dir: Path,
     run_name: str | None = None,
+    url: str | None = None,
 ) -> SuiteOutcome:
-    """Validate ``suite.table`` and its derived frames; rebuild the Data Docs (under ``data_dir``).
+    """Validate ``suite.table`` and its derived frames in the warehouse; store the results.
 
+    ``url`` is the warehouse's SQLAlchemy URL (default: the DuckDB file ``warehouse_path``).
     The row-count band compares each account with its last passing check recorded in the
     warehouse (``quality.row_count_history``); a passing check records its counts.
     """
+    url = url or duckdb_url(warehouse_path)
     history = RowCountHistory(warehouse_path)
     previous = history.previous(suite.table) if suite.row_count_band is not None else {}
     previous_total = sum(previous.values()) if previous else None
-    context = file_context(data_dir)
-    with read_only(warehouse_path) as connection:
+    with connect(url) as connection:
         columns = columns_of(connection, suite.table)
         if not columns:
-            return SuiteOutcome(
-                suite.table,
-                0,
-                [_missing_table(suite.table, warehouse_path)],
-                None,
-                previous_total,
-                failed_accounts=None,
-            )
-        wanted = [*suite.columns, "account_key"] if suite.columns else []
-        frame = read_columns(connection, suite.table, wanted)
-        counts = _rows_by_account(connection, suite.table, columns)
-        validated: list[tuple[pd.DataFrame, list[Expectation]] | None] = []
-        expectations = suite.expectations()
-        applicable = _applicable(expectations, list(frame.columns))
-        outcomes = [
-            validate_frame(
-                suite.table,
-                frame,
-                applicable,
-                context=context,
-                run_name=run_name,
-                key_columns=_key_columns(expectations),
-            )
-        ]
-        validated.append((frame, applicable))
-        if previous and suite.row_count_band is not None:
-            outcomes.append(_band_outcome(suite.table, counts, previous, suite.row_count_band))
-            validated.append(None)
-        for derived in suite.frames:
-            name = f"{suite.table} · {derived.name}"
-            try:
-                derived_frame = connection.execute(
-                    derived.sql(lambda table: columns_of(connection, table))
-                ).df()
-            except duckdb.Error as error:
-                outcomes.append(_query_failed(name, error))
-                validated.append((pd.DataFrame(), []))
+            missing = [_missing_table(suite.table, str(warehouse_path))]
+            return SuiteOutcome(suite.table, 0, missing, None, previous_total, failed_accounts=None)
+        counts = rows_by_account(connection, suite.table, columns)
+        planned = _queries(suite, connection, columns)
+    site = DocsSite(data_dir)
+    validator = SqlValidator(url)
+    try:
+        checked: list[tuple[ValidationOutcome, _Query | None]] = []
+        for item in planned:
+            if isinstance(item, ValidationOutcome):  # its query failed
+                checked.append((item, _Query(item.table, "", [], [], [])))
                 continue
-            derived_expectations = derived.expectations()
-            validated.append(
-                (derived_frame, _applicable(derived_expectations, list(derived_frame.columns)))
+            assert isinstance(item, _Query)
+            outcome, result = validator.validate(
+                item.name, item.sql, item.expectations, item.key_columns, run_name
             )
-            outcomes.append(
-                validate_frame(
-                    name,
-                    derived_frame,
-                    _applicable(derived_expectations, list(derived_frame.columns)),
-                    context=context,
-                    run_name=run_name,
-                    key_columns=list(derived_frame.columns)[:SAMPLE_COLUMNS],
-                )
-            )
-    page = build_docs(context, [o.result_id for o in outcomes if o.result_id is not None])
+            site.store(outcome.result_id, result)
+            checked.append((outcome, item))
+            if len(checked) == 1 and previous and suite.row_count_band is not None:
+                band_outcome = _band_outcome(suite.table, counts, previous, suite.row_count_band)
+                checked.append((band_outcome, None))
+        failed_accounts = _failed_accounts(validator, checked, sorted(counts))
+    finally:
+        validator.close()
+    outcomes = [outcome for outcome, _ in checked]
+    page = site.render([o.result_id for o in outcomes if o.result_id is not None])
     outcome = SuiteOutcome(
         suite.table,
-        len(frame),
+        sum(counts.values()),
         outcomes,
         docs_index(data_dir),
         previous_total,
         docs_page=page,
         rows_by_account=counts,
-        failed_accounts=_failed_accounts(outcomes, validated),
+        failed_accounts=failed_accounts,
     )
     if outcome.success and suite.row_count_band is not None:
         history.record(suite.table, counts)
     return outcome
 
 
-def _query_failed(name: str, error: Exception) -> ValidationOutcome:
-    return ValidationOutcome(
-        table=name,
-        rows=0,
-        evaluated=1,
-        failures=[
-            FailedExpectation(
-                expectation="query",
-                column=None,
-                failed_rows=0,
-                sample=[],
-                observed=f"the query of {name} failed: {error}",
-            )
-        ],
-    )
-
-
-def check_contract(suite: Suite, warehouse_path: Path, data_dir: Path) -> ValidationOutcome:
-    """Does ``suite.table`` have every column of its contract? (no rows are read)."""
-    with read_only(warehouse_path) as connection:
+def check_contract(suite: Suite, warehouse_path: Path, url: str | None = None) -> ValidationOutcome:
+    """Does ``suite.table`` have every column of its contract? (only the catalogue is read)."""
+    with connect(url or duckdb_url(warehouse_path)) as connection:
         columns = columns_of(connection, suite.table)
     if not columns:
-        return _missing_table(suite.table, warehouse_path)
-    return validate_frame(
-        f"{suite.table} · contract",
-        pd.DataFrame(columns=columns),
-        [
-            gxe.ExpectTableColumnsToMatchSet(
-                column_set=list(suite.contract_columns), exact_match=False
-            )
-        ],
+        return _missing_table(suite.table, str(warehouse_path))
+    missing = [c for c in suite.contract_columns if c not in columns]
+    name = f"{suite.table} · contract"
+    if not missing:
+        return ValidationOutcome(table=name, rows=0, evaluated=1)
+    return _failed_check(
+        name, "expect_table_columns_to_match_set", f"missing columns: {', '.join(missing)}"
     )

@@ -1,8 +1,9 @@
 """The Great Expectations project that keeps validation results and builds the Data Docs site.
 
-A file-mode GX context under the data directory: every validation is stored, so the HTML
-site (``<data dir>/great_expectations/gx/uncommitted/data_docs/local_site/index.html``)
-lists the history of every checked table, rebuilt after each validation.
+A file-mode GX context under the data directory. Each check stores its validation results
+and renders their pages; the home page (the index over every stored result) is built once
+per run, by ``build_index`` after the run (``crm_kpi.runner``, the Data Docs sensor), not by
+every check: ``<data dir>/great_expectations/gx/uncommitted/data_docs/local_site/index.html``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from urllib.parse import unquote, urlparse
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 import great_expectations as gx  # noqa: E402
+from great_expectations.core import ExpectationSuiteValidationResult  # noqa: E402
 from great_expectations.data_context import AbstractDataContext  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 from great_expectations.data_context.types.resource_identifiers import (  # noqa: E402
@@ -51,12 +53,45 @@ def file_context(data_dir: Path) -> AbstractDataContext:
     return context
 
 
-def build_docs(context: AbstractDataContext, results: Sequence[ValidationResultIdentifier]) -> Path:
-    """Render ``results`` and the index of the Data Docs site; the page of the first result.
+class DocsSite:
+    """The Data Docs of one data directory: stores results and renders their pages."""
 
-    Only the new results are rendered (the history is already on disk), and only our site
-    (an ephemeral default site would go to a temporary folder).
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.context = file_context(data_dir)
+
+    def store(
+        self, result_id: ValidationResultIdentifier, result: ExpectationSuiteValidationResult
+    ) -> None:
+        """Keep ``result`` under ``result_id`` (listed by the next ``build_index``)."""
+        self.context.validation_results_store.set(result_id, result)
+
+    def render(self, results: Sequence[ValidationResultIdentifier]) -> Path | None:
+        """Render the pages of ``results`` (not the index); the page of the first one."""
+        if not results:
+            return None
+        self.context.build_data_docs(
+            site_names=[SITE_NAME], resource_identifiers=list(results), build_index=False
+        )
+        urls = self.context.get_docs_sites_urls(
+            resource_identifier=results[0], site_name=SITE_NAME, only_if_exists=False
+        )
+        return Path(unquote(urlparse(urls[0]["site_url"]).path))
+
+
+def build_index(data_dir: Path) -> Path | None:
+    """Build the Data Docs home page over every stored result, once per run; its path.
+
+    ``None`` when nothing was ever validated under ``data_dir``.
     """
-    context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=list(results))
-    urls = context.get_docs_sites_urls(resource_identifier=results[0], site_name=SITE_NAME)
-    return Path(unquote(urlparse(urls[0]["site_url"]).path))
+    if not project_dir(data_dir).exists():
+        return None
+    context = file_context(data_dir)
+    stored = context.validation_results_store.list_keys()
+    if not stored:
+        return None
+    # Public API only: rendering the latest page with the index (``[]`` would render all).
+    latest = max(stored, key=lambda key: key.run_id.run_time)
+    context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=[latest])
+    index = docs_index(data_dir)
+    return index if index.exists() else None

@@ -10,6 +10,7 @@ the suite they are added to, and some bounds (``now``, the previous row count) m
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from great_expectations.expectations.row_conditions import (
     OrCondition,
 )
 
+EARLIEST = 946_684_800  # 2000-01-01T00:00:00Z, the earliest sane CRM timestamp
 ExpectationFactory = Callable[[], list[Expectation]]
 # Given a function returning the columns of a table ("schema.table"), the SQL of a frame.
 SqlFactory = Callable[[Callable[[str], list[str]]], str]
@@ -153,3 +155,12 @@ def always_true(column: str) -> Expectation:
 def within(column: str, tolerance: float) -> Expectation:
     """A computed difference is (close to) zero."""
     return gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=tolerance)
+
+
+def sane_timestamps(columns: Sequence[str]) -> list[Expectation]:
+    """Unix timestamps between 2000-01-01 and tomorrow (NULL allowed)."""
+    tomorrow = int(time.time()) + 86_400
+    return [
+        gxe.ExpectColumnValuesToBeBetween(column=c, min_value=EARLIEST, max_value=tomorrow)
+        for c in columns
+    ]

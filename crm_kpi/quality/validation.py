@@ -1,30 +1,34 @@
-"""Run a suite of expectations on a pandas frame and summarise the outcome."""
+"""Run a suite of expectations on a warehouse query, in the warehouse, and summarise it.
+
+Great Expectations' SQL datasource turns each expectation into aggregate queries: no rows are
+read into Python except a few failing ones as samples. Validations run in an ephemeral GX
+context (the warehouse URL, which may carry a password, is never written to disk); their
+results go to the Data Docs store (``data_docs.DocsSite``) if one is given.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
-import great_expectations as gx  # noqa: E402
-from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
-from great_expectations.data_context import AbstractDataContext  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
-from great_expectations.data_context.types.resource_identifiers import (  # noqa: E402
+import great_expectations as gx
+from great_expectations.core import ExpectationSuiteValidationResult
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.data_context.types.resource_identifiers import (
     ExpectationSuiteIdentifier,
     ValidationResultIdentifier,
 )
-from great_expectations.expectations.expectation import Expectation  # noqa: E402
+from great_expectations.expectations.expectation import Expectation
+
+from crm_kpi.quality.sql import engine_kwargs
 
 SAMPLE_SIZE = 5
 DATASOURCE = "warehouse"
-BATCH = "whole_table"
+BATCH = "whole_query"
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class FailedExpectation:
 
 @dataclass(frozen=True)
 class ValidationOutcome:
-    """The result of validating one frame."""
+    """The result of validating one query (a table or a derived frame)."""
 
     table: str
     rows: int
@@ -66,39 +70,10 @@ def _describe(config: Any) -> tuple[str, str | None]:
     return config.type, column
 
 
-def _ephemeral_context() -> AbstractDataContext:
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    return context
-
-
-def _batch_definition(context: AbstractDataContext, name: str) -> Any:
-    source = context.data_sources.add_or_update_pandas(name=DATASOURCE)
-    try:
-        asset = source.get_asset(name)
-    except LookupError:
-        asset = source.add_dataframe_asset(name=name)
-    try:
-        return asset.get_batch_definition(BATCH)
-    except KeyError:
-        return asset.add_batch_definition_whole_dataframe(name=BATCH)
-
-
 def _printable(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return str(value)
-
-
-def _sample_rows(
-    frame: pd.DataFrame, indexes: Sequence[Any], columns: Sequence[str]
-) -> list[dict[str, Any]]:
-    picked = [i for i in list(indexes)[:SAMPLE_SIZE] if i in frame.index]
-    wanted = [c for c in dict.fromkeys(columns) if c in frame.columns]
-    if not picked or not wanted:
-        return []
-    rows = frame.loc[picked, wanted].to_dict("records")
-    return [{k: _printable(v) for k, v in row.items()} for row in rows]
 
 
 def _observed(item: Any) -> str | None:
@@ -111,67 +86,99 @@ def _observed(item: Any) -> str | None:
     info = item.exception_info or {}
     if isinstance(info, dict) and info.get("raised_exception"):
         return f"error: {info.get('exception_message')}"
+    for nested in info.values() if isinstance(info, dict) else ():
+        if isinstance(nested, dict) and nested.get("raised_exception"):
+            return f"error: {nested.get('exception_message')}"
     return None
 
 
-def validate_frame(
-    table: str,
-    frame: pd.DataFrame,
-    expectations: list[Expectation],
-    context: AbstractDataContext | None = None,
-    run_name: str | None = None,
-    key_columns: Sequence[str] = (),
-) -> ValidationOutcome:
-    """Validate ``frame`` (the contents of ``table``) against ``expectations``.
+def _failure(item: Any) -> FailedExpectation:
+    name, column = _describe(item.expectation_config)
+    details = item.result or {}
+    rows = details.get("partial_unexpected_index_list") or []
+    return FailedExpectation(
+        expectation=name,
+        column=column,
+        failed_rows=int(details.get("unexpected_count") or 0),
+        sample=[
+            _printable(v) for v in list(details.get("partial_unexpected_list") or [])[:SAMPLE_SIZE]
+        ],
+        sample_rows=[
+            {k: _printable(v) for k, v in row.items()}
+            for row in rows[:SAMPLE_SIZE]
+            if isinstance(row, dict)
+        ],
+        observed=_observed(item),
+    )
 
-    Without ``context`` the validation happens in memory and leaves nothing behind; with a
-    file context (``data_docs.file_context``) the result is stored under ``run_name`` and
-    can be rendered in Data Docs. ``key_columns`` go into the sample of failing rows.
-    """
-    context = context or _ephemeral_context()
-    suite = context.suites.add_or_update(gx.ExpectationSuite(name=table, expectations=expectations))
-    definition = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=table, data=_batch_definition(context, table), suite=suite)
-    )
-    run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
-    result = definition.run(
-        batch_parameters={"dataframe": frame},
-        result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE},
-        run_id=run_id,
-    )
-    result_id = ValidationResultIdentifier(
-        expectation_suite_identifier=ExpectationSuiteIdentifier(name=table),
-        run_id=run_id,
-        batch_identifier=f"{DATASOURCE}-{table}",
-    )
-    failures = []
-    for item in result.results:
-        if item.success:
-            continue
-        name, column = _describe(item.expectation_config)
-        details = item.result or {}
-        checked = (column or "").split(",") if column else []
-        failures.append(
-            FailedExpectation(
-                expectation=name,
-                column=column,
-                failed_rows=int(details.get("unexpected_count") or 0),
-                sample=[
-                    _printable(v)
-                    for v in list(details.get("partial_unexpected_list") or [])[:SAMPLE_SIZE]
-                ],
-                sample_rows=_sample_rows(
-                    frame,
-                    details.get("partial_unexpected_index_list") or [],
-                    [*key_columns, *checked],
-                ),
-                observed=_observed(item),
+
+class SqlValidator:
+    """Validates queries on one warehouse through GX's SQL datasource (one engine, reused)."""
+
+    def __init__(self, url: str) -> None:
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.datasource = self.context.data_sources.add_sql(
+            name=DATASOURCE, connection_string=url, kwargs=engine_kwargs(url)
+        )
+
+    def validate(
+        self,
+        name: str,
+        query: str,
+        expectations: list[Expectation],
+        key_columns: Sequence[str] = (),
+        run_name: str | None = None,
+    ) -> tuple[ValidationOutcome, ExpectationSuiteValidationResult]:
+        """Validate the rows of ``query`` (called ``name``) against ``expectations``.
+
+        ``key_columns`` go with each sample of failing rows.
+        """
+        with contextlib.suppress(LookupError):
+            self.datasource.delete_asset(name)
+        # GX takes only queries that start with ``select``; a CTE or union is wrapped.
+        asset = self.datasource.add_query_asset(
+            name=name, query=f"select * from ({query.strip()}) as checked"
+        )
+        suite = self.context.suites.add_or_update(
+            gx.ExpectationSuite(name=name, expectations=expectations)
+        )
+        definition = self.context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(
+                name=name, data=asset.add_batch_definition_whole_table(BATCH), suite=suite
             )
         )
-    return ValidationOutcome(
-        table=table,
-        rows=len(frame),
-        evaluated=len(result.results),
-        failures=failures,
-        result_id=result_id,
-    )
+        run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
+        result_format: dict[str, Any] = {
+            "result_format": "SUMMARY",
+            "partial_unexpected_count": SAMPLE_SIZE,
+        }
+        if key_columns:
+            result_format["unexpected_index_column_names"] = list(dict.fromkeys(key_columns))
+        result = definition.run(result_format=result_format, run_id=run_id)
+        result_id = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=name),
+            run_id=run_id,
+            batch_identifier=f"{DATASOURCE}-{name}",
+        )
+        rows = next(
+            (
+                int((item.result or {}).get("element_count") or 0)
+                for item in result.results
+                if "element_count" in (item.result or {})
+            ),
+            0,
+        )
+        outcome = ValidationOutcome(
+            table=name,
+            rows=rows,
+            evaluated=len(result.results),
+            failures=[_failure(item) for item in result.results if not item.success],
+            result_id=result_id,
+        )
+        return outcome, result
+
+    def close(self) -> None:
+        """Close the warehouse connection GX keeps open (DuckDB: release the read lock)."""
+        self.datasource.get_execution_engine().close()
+        self.datasource.get_engine().dispose()  # the engine GX tested the connection with

@@ -1,4 +1,4 @@
-"""Read warehouse tables for validation, never holding a write lock."""
+"""Read warehouse tables over a read-only DuckDB connection (used by the dbt table metadata)."""
 
 from __future__ import annotations
 

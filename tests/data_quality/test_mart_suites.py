@@ -9,6 +9,7 @@ import pandas as pd
 from quality_frames import daily_frame, monthly_frame, write_marts
 
 from crm_kpi.quality.checking import SuiteOutcome, check_contract, check_suite
+from crm_kpi.quality.data_docs import build_index
 from crm_kpi.quality.history import RowCountHistory, band
 from crm_kpi.quality.suite import Suite
 from crm_kpi.quality.suites import suite_for
@@ -32,9 +33,11 @@ def test_clean_marts_pass_and_data_docs_are_written(warehouse: Path) -> None:
     assert outcome.rows == 4
     assert len(outcome.outcomes) == 2  # the table and the daily reconciliation
     assert outcome.docs_page is not None and outcome.docs_page.exists()
-    assert outcome.docs_index is not None and outcome.docs_index.exists()
-    assert "mart_manager_monthly" in outcome.docs_index.read_text()
+    assert outcome.docs_index is not None and not outcome.docs_index.exists()  # once per run:
     assert _check(warehouse, DAILY).success
+    assert build_index(warehouse.parent.parent / "data") == outcome.docs_index
+    assert "mart_manager_monthly" in outcome.docs_index.read_text()
+    assert "mart_manager_daily" in outcome.docs_index.read_text()
 
 
 def test_corrupted_monthly_mart_fails_each_rule_with_counts_and_samples(warehouse: Path) -> None:
@@ -118,7 +121,7 @@ def test_missing_contract_column_is_reported_by_name(warehouse: Path) -> None:
     monthly = monthly_frame(daily).drop(columns=["win_rate", "weighted_pipeline_end"])
     write_marts(warehouse, daily, monthly)
     assert _check(warehouse).success  # values are fine; expectations on missing columns drop
-    [failure] = check_contract(MONTHLY, warehouse, warehouse.parent.parent / "data").failures
+    [failure] = check_contract(MONTHLY, warehouse).failures
     assert failure.observed is not None
     assert "win_rate" in failure.observed and "weighted_pipeline_end" in failure.observed
 

@@ -1,16 +1,20 @@
-"""The suites, one per checked table: raw layer and core (warn), marts (blocking)."""
+"""The suites, one per checked table: raw layer and core (warn), marts (blocking).
+
+The raw suites of each CRM come from its plug-in (``CrmPlugin.raw_suites``), so a CRM added
+to the registry brings its own.
+"""
 
 from __future__ import annotations
 
 from crm_kpi.quality.suite import Suite
-from crm_kpi.quality.suites import core, marts, raw_amocrm, raw_bitrix24, raw_inputs
+from crm_kpi.quality.suites import core, marts, raw_inputs
+from crm_kpi.sources.registry import registered_crms
 
 
 def all_suites() -> list[Suite]:
     """Every suite of the project, raw layer first."""
     return [
-        *raw_amocrm.SUITES,
-        *raw_bitrix24.SUITES,
+        *(suite for plugin in registered_crms() for suite in plugin.raw_suites()),
         *raw_inputs.SUITES,
         *core.SUITES,
         *marts.SUITES,

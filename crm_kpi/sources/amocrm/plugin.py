@@ -28,7 +28,7 @@ PLUGIN = CrmPlugin(
         CRM, "accounts", _missing_settings, _label, AmoCrmConfigError
     ),
     missing_settings=_missing_settings,
-    raw_suites=part.raw_suites("crm_kpi.quality.suites.raw_amocrm"),
+    raw_suites=part.raw_suites("crm_kpi.sources.amocrm.raw_quality"),
     emulator="crm_kpi_emulators.amocrm.demo:EMULATOR",
     extras={
         # account_key, manager_id, email of the raw users (the sales plan's manager check)

@@ -30,7 +30,7 @@ PLUGIN = CrmPlugin(
     source=part.account_source("crm_kpi.sources.bitrix24:bitrix24_source", "portals"),
     accounts=part.configured_accounts(CRM, "portals", _missing_settings, _label),
     missing_settings=_missing_settings,
-    raw_suites=part.raw_suites("crm_kpi.quality.suites.raw_bitrix24"),
+    raw_suites=part.raw_suites("crm_kpi.sources.bitrix24.raw_quality"),
     emulator="crm_kpi_emulators.bitrix24.demo:EMULATOR",
     extras={
         # account_key, manager_id, email of the raw users (the sales plan's manager check)

@@ -58,5 +58,5 @@ def configured_accounts(
 
 
 def raw_suites(module: str) -> Callable[[], list[Any]]:
-    """``raw_suites()``: the ``SUITES`` of a module of ``crm_kpi.quality.suites``."""
+    """``raw_suites()``: the ``SUITES`` of a module (each CRM's ``raw_quality``)."""
     return lambda: list(importlib.import_module(module).SUITES)

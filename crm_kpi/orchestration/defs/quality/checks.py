@@ -163,7 +163,7 @@ def contract_check(suite: Suite, asset_key: AssetKey | None = None) -> AssetChec
     )
     def _check() -> AssetCheckResult:
         settings = get_settings()
-        outcome = check_contract(suite, settings.warehouse_path, settings.data_dir)
+        outcome = check_contract(suite, settings.warehouse_path)
         return AssetCheckResult(
             passed=outcome.success,
             severity=AssetCheckSeverity.WARN,

@@ -1,5 +1,7 @@
 """Expectations on the raw Bitrix24 tables as dlt loaded them (warnings, never blocking).
 
+The plug-in's ``raw_suites`` (``crm_kpi.sources.registry``); run by ``crm_kpi.quality``.
+
 Built from the source's own list of methods (``crm_kpi.sources.bitrix24.settings``), so a new
 table gets its suite: rows keyed by ``(portal, id)`` unique and complete, and the
 modification cursor present (the incremental load depends on it).
@@ -10,8 +12,7 @@ from __future__ import annotations
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 from great_expectations.expectations.expectation import Expectation
 
-from crm_kpi.quality.suite import Frame, Suite, grain, required
-from crm_kpi.quality.suites.raw_amocrm import sane_timestamps
+from crm_kpi.quality.suite import Frame, Suite, grain, required, sane_timestamps
 from crm_kpi.sources.bitrix24.settings import COMMENTS, KEYSET_METHODS, PORTAL_SETTINGS_TABLE
 
 SCHEMA = "raw_bitrix24"

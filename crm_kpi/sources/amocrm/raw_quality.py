@@ -1,20 +1,18 @@
 """Expectations on the raw amoCRM tables as dlt loaded them (warnings, never blocking).
 
+The plug-in's ``raw_suites`` (``crm_kpi.sources.registry``); run by ``crm_kpi.quality``.
+
 Raw rows are keyed by ``(account_id, id)``: several amoCRM accounts share one warehouse.
 Timestamps are Unix seconds; "sane" means after 2000-01-01 and no later than tomorrow.
 """
 
 from __future__ import annotations
 
-import time
-
-import great_expectations.expectations as gxe
 from great_expectations.expectations.expectation import Expectation
 
-from crm_kpi.quality.suite import Suite, grain, one_of, required
+from crm_kpi.quality.suite import Suite, grain, one_of, required, sane_timestamps
 
 SCHEMA = "raw_amocrm"
-EARLIEST = 946_684_800  # 2000-01-01T00:00:00Z
 KEY = ("account_id", "id")
 
 # Enums the staging models decode; a new value is worth a look before it skews a KPI.
@@ -51,15 +49,6 @@ EVENT_TYPES = (
 )
 ENTITY_TYPES = ("leads", "contacts", "companies", "customers", "lead", "contact", "company", "task")
 STATUS_TYPES = (0, 1)  # 1: the "unsorted" stage
-
-
-def sane_timestamps(columns: tuple[str, ...]) -> list[Expectation]:
-    """Unix timestamps between 2000-01-01 and tomorrow (NULL allowed)."""
-    tomorrow = int(time.time()) + 86_400
-    return [
-        gxe.ExpectColumnValuesToBeBetween(column=c, min_value=EARLIEST, max_value=tomorrow)
-        for c in columns
-    ]
 
 
 def _table(

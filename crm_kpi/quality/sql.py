@@ -1,0 +1,123 @@
+"""The warehouse as Great Expectations sees it: a SQL datasource, so checks run in the database.
+
+DuckDB goes through the ``duckdb-engine`` SQLAlchemy dialect, PostgreSQL through its native
+one. GX 1.24 does not know DuckDB: it fetches a query's rows after handing its connection back
+to the pool, and DuckDB drops the pending result on that rollback (every metric comes back
+empty). GX keeps one connection open for the dialects it lists as needing it (SQLite, ...);
+DuckDB joins that list here, which is all it takes (``tests/data_quality`` pin it).
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+from great_expectations.execution_engine import (  # noqa: E402
+    sqlalchemy_execution_engine as _gx_engine,
+)
+
+# A run's writer (dlt, dbt) holds the DuckDB file briefly after its step; wait that out.
+LOCK_ATTEMPTS = 6
+LOCK_WAIT_SECONDS = 2.0
+
+
+class _DuckDBDialect(enum.StrEnum):
+    DUCKDB = "duckdb"
+
+
+if _DuckDBDialect.DUCKDB not in _gx_engine._PERSISTED_CONNECTION_DIALECTS:
+    _gx_engine._PERSISTED_CONNECTION_DIALECTS = (
+        *_gx_engine._PERSISTED_CONNECTION_DIALECTS,
+        _DuckDBDialect.DUCKDB,
+    )
+
+
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse cannot be opened for reading."""
+
+
+def duckdb_url(warehouse_path: Path) -> str:
+    """The SQLAlchemy URL of a DuckDB file (until ``Warehouse.sqlalchemy_url`` provides it)."""
+    return f"duckdb:///{Path(warehouse_path).resolve()}"
+
+
+def engine_kwargs(url: str) -> dict[str, object]:
+    """``create_engine`` arguments: DuckDB read-only, so checks never take the write lock."""
+    return {"connect_args": {"read_only": True}} if url.startswith("duckdb") else {}
+
+
+def _duckdb_file(url: str) -> Path | None:
+    return Path(url.removeprefix("duckdb:///")) if url.startswith("duckdb:///") else None
+
+
+@contextmanager
+def connect(url: str) -> Iterator[sa.Connection]:
+    """A read-only connection to the warehouse, retried while a writer holds the DuckDB file."""
+    path = _duckdb_file(url)
+    if path is not None and not path.exists():
+        raise WarehouseUnavailable(f"warehouse {path} does not exist: run the pipeline first")
+    engine = sa.create_engine(url, **engine_kwargs(url))
+    try:
+        for attempt in range(1, LOCK_ATTEMPTS + 1):
+            try:
+                connection = engine.connect()
+                break
+            except sa.exc.DBAPIError as error:
+                if attempt == LOCK_ATTEMPTS:
+                    raise WarehouseUnavailable(
+                        f"cannot open the warehouse read-only (another process writes it?): {error}"
+                    ) from error
+                time.sleep(LOCK_WAIT_SECONDS * attempt)
+        with connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def columns_of(connection: sa.Connection, table: str) -> list[str]:
+    """The columns of ``schema.table`` in order; empty when the table does not exist."""
+    schema, name = table.split(".", 1)
+    rows = connection.execute(
+        sa.text(
+            "select column_name from information_schema.columns "
+            "where table_schema = :schema and table_name = :name order by ordinal_position"
+        ),
+        {"schema": schema, "name": name},
+    )
+    return [row[0] for row in rows]
+
+
+def query_columns(connection: sa.Connection, sql: str) -> list[str]:
+    """The columns a query returns (it is planned, not run: ``limit 0``)."""
+    result = connection.execute(sa.text(f"select * from ({sql}) as q limit 0"))
+    return list(result.keys())
+
+
+def rows_by_account(connection: sa.Connection, table: str, columns: list[str]) -> dict[str, int]:
+    """Row counts per ``account_key`` (or the whole table under ``*``), counted in SQL."""
+    from crm_kpi.quality.history import ALL_ACCOUNTS
+
+    if "account_key" not in columns:
+        rows = connection.execute(sa.text(f"select count(*) from {table}")).scalar_one()
+        return {ALL_ACCOUNTS: int(rows)}
+    found = connection.execute(sa.text(f"select account_key, count(*) from {table} group by 1"))
+    return {str(account): int(rows) for account, rows in found}
+
+
+def select_columns(table: str, columns: list[str]) -> str:
+    """``select <columns> from <table>`` (all columns when none are given)."""
+    selected = ", ".join(f'"{c}"' for c in columns) or "*"
+    return f"select {selected} from {table}"
+
+
+def literal(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
