@@ -6,6 +6,7 @@ import dlt
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 
 from crm_kpi.config import RAW_SCHEMAS, Settings, get_settings
+from crm_kpi.warehouse import Warehouse
 
 # parquet: the default insert_values format took 45 s and 6.7 GB for 100k rows here.
 LOADER_FILE_FORMAT = "parquet"
@@ -20,7 +21,7 @@ def crm_pipeline(crm: str, settings: Settings | None = None) -> dlt.Pipeline:
     settings = settings or get_settings()
     return dlt.pipeline(
         pipeline_name=f"crm_kpi_{crm}",
-        destination=dlt.destinations.duckdb(str(settings.warehouse_path)),
+        destination=Warehouse.from_env().dlt_destination(),
         dataset_name=RAW_SCHEMAS[crm],
         pipelines_dir=str(settings.dlt_pipelines_dir),
     )
