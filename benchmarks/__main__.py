@@ -25,16 +25,20 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.changes import one_more_day
+from benchmarks.on_postgres import copy_raw
 from benchmarks.process_tree import Measured, run_measured
 from benchmarks.scale import DEAL_TABLES, ENTITY_TABLES, Shape, _looks_like_activity, grow
 from benchmarks.stages import dbt_split, latest_build, step_seconds
+from crm_kpi.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
-def _environment(work: Path, warehouse: Path) -> dict[str, str]:
+def _environment(work: Path, warehouse: Path, url: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
+    if url:  # the warehouse on PostgreSQL (--warehouse-url)
+        env.update(CRM_KPI_WAREHOUSE_URL=url, **Warehouse(url=url).dbt_env())
     env.update(
         CRM_KPI_WAREHOUSE=str(warehouse),
         CRM_KPI_DATA_DIR=str(work / "data"),
@@ -92,9 +96,11 @@ def raw_counts(warehouse: Path, schema: str | None = None) -> tuple[int, int]:
     return deals, activities
 
 
-def nightly(work: Path, warehouse: Path, label: str) -> tuple[Measured, dict[str, float]]:
-    """``crm-kpi run --skip ingestion`` on ``warehouse``: measured, with seconds per stage."""
-    env = _environment(work, warehouse)
+def nightly(
+    work: Path, warehouse: Path, label: str, url: str | None = None
+) -> tuple[Measured, dict[str, float]]:
+    """``crm-kpi run --skip ingestion`` on ``warehouse`` (or ``url``): measured, per stage."""
+    env = _environment(work, warehouse, url)
     command = [str(BIN / "crm-kpi"), "run", "--skip", "ingestion"]
     measured = run_measured(command, env, work / f"{label}.log")
     if measured.returncode != 0:
@@ -106,18 +112,13 @@ def nightly(work: Path, warehouse: Path, label: str) -> tuple[Measured, dict[str
     return measured, stages
 
 
-def bare(work: Path, raw_copy: Path) -> Measured:
+def bare(work: Path, raw_copy: Path, url: str | None = None) -> Measured:
     """The compiled model SQL of the last build, bare, on a fresh copy of the raw warehouse."""
     build = latest_build(work / "dbt_target")
     if build is None:
         sys.exit("no dbt build to take the compiled SQL from (the nightly run failed early)")
-    command = [
-        sys.executable,
-        "-m",
-        "benchmarks.bare_sql",
-        str(raw_copy),
-        str(build / "manifest.json"),
-    ]
+    module, where = ("benchmarks.on_postgres", url) if url else ("benchmarks.bare_sql", raw_copy)
+    command = [sys.executable, "-m", module, str(where), str(build / "manifest.json")]
     return run_measured(command, dict(os.environ), work / "bare_sql.log")
 
 
@@ -138,6 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--work", type=Path, default=ROOT / "data" / "bench")
     parser.add_argument("--no-incremental", action="store_true")
+    parser.add_argument(
+        "--warehouse-url",
+        help="postgresql://user:pw@host:port/db: run against PostgreSQL (raw copied from the "
+        "grown DuckDB seed; no incremental run)",
+    )
     args = parser.parse_args(argv)
 
     seed = seed_warehouse(args.work, args.seed_days, args.seed)
@@ -160,15 +166,20 @@ def main(argv: list[str] | None = None) -> int:
     deals, activities = raw_counts(warehouse)
     print(f"  raw: {deals:,} deals, {activities:,} activity rows")
     raw_copy = work / "raw_only.duckdb"
-    shutil.copyfile(warehouse, raw_copy)
+    url = args.warehouse_url
+    if url:
+        print(f"copying the raw schemas into {Warehouse(url=url).redacted_url} ...")
+        print(f"  {copy_raw(warehouse, Warehouse(url=url)):,} rows")
+    else:
+        shutil.copyfile(warehouse, raw_copy)
 
     print("(a) full nightly job without ingestion ...")
-    full, full_stages = nightly(work, warehouse, "full")
+    full, full_stages = nightly(work, warehouse, "full", url)
     print("(c) the same compiled SQL, bare ...")
-    reference = bare(work, raw_copy)
+    reference = bare(work, raw_copy, url)
     raw_copy.unlink(missing_ok=True)
     incremental = incremental_stages = None
-    if not args.no_incremental:
+    if not args.no_incremental and not url:
         touched = one_more_day(warehouse)
         print(
             f"(b) incremental nightly run after one more day "
@@ -181,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     ).stdout.strip()
     print(
         f"\nshape {args.shape}: {deals:,} deals, {activities:,} activities; "
-        f"commit {commit}, {os.cpu_count()} cores"
+        f"commit {commit}, {os.cpu_count()} cores, warehouse {'postgres' if url else 'duckdb'}"
     )
     print(f"{'stage':<24}{'full (s)':>10}{'incremental (s)':>17}")
     for stage in sorted(set(full_stages) | set(incremental_stages or {})):

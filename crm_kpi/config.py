@@ -196,12 +196,7 @@ class ResolvedSettings:
 
 
 def warehouse_from_env() -> Warehouse:
-    """The warehouse of this process; the old ``CRM_KPI_WAREHOUSE`` path is project-relative."""
-    path = os.environ.get(WAREHOUSE_ENV)
-    if not os.environ.get("CRM_KPI_WAREHOUSE_URL") and path:
-        return Warehouse(url=f"duckdb:///{_absolute(path)}")
-    if not os.environ.get("CRM_KPI_WAREHOUSE_URL"):
-        return Warehouse(url=f"duckdb:///{_absolute('warehouse/crm_kpi.duckdb')}")
+    """The warehouse of this process (``CRM_KPI_WAREHOUSE_URL``, see ``Warehouse.from_env``)."""
     return Warehouse.from_env()
 
 

@@ -4,13 +4,17 @@
 2. one short transaction renames ``<schema>`` to ``<schema>__old`` and ``<schema>__loading`` to
    ``<schema>``, then drops the old one: a BI query sees the old or the new set, never a mix;
 3. the BI role (``crm_kpi_bi``) is created when missing, may connect and select, nothing else.
+
+The tables come from the published DuckDB snapshot (``publish_to_postgres``) or, when the
+warehouse itself is PostgreSQL, straight from its marts in the same database
+(``publish_in_warehouse``: ``create table as`` into the loading schema, then the same swap).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,14 +173,70 @@ def publish_to_postgres(
     ``docs`` maps table names to ``{"description": ..., "columns": {name: text}}`` (the dbt docs),
     written as table and column comments.
     """
+    with duckdb.connect(str(snapshot_file), read_only=True) as source:
+        tables = [row[0] for row in source.execute("show tables").fetchall()]
+
+        def load(cursor: psycopg.Cursor, loading: str, table: str) -> int:
+            return _load_table(cursor, source, loading, table, (docs or {}).get(table))
+
+        return _publish(target, tables, load)
+
+
+def publish_in_warehouse(
+    warehouse_dsn: str,
+    tables: Sequence[tuple[str, str]],
+    target: PostgresTarget,
+    docs: Mapping[str, Mapping[str, object]] | None = None,
+    exclude_accounts: Collection[str] = (),
+) -> PostgresPublishResult:
+    """Publish from a PostgreSQL warehouse into a schema of the same database: a schema swap.
+
+    ``tables`` are ``(schema, name)`` of the warehouse (the marts and BI dimensions); each is
+    copied with ``create table as`` into ``<schema>__loading``, without the rows of the
+    ``exclude_accounts`` (withheld: a blocking check failed), then swapped in like
+    ``publish_to_postgres``. ``target.dsn`` must name the warehouse's database.
+    """
+    names = [name for _, name in tables]
+    sources = dict((name, schema) for schema, name in tables)
+
+    def load(cursor: psycopg.Cursor, loading: str, table: str) -> int:
+        source, copy = sql.Identifier(sources[table], table), sql.Identifier(loading, table)
+        cursor.execute(
+            "select 1 from information_schema.columns where table_schema = %s"
+            " and table_name = %s and column_name = 'account_key'",
+            [sources[table], table],
+        )
+        keyed = cursor.fetchone() is not None
+        where = sql.SQL("")
+        if exclude_accounts and keyed:
+            where = sql.SQL(" where account_key <> all({})").format(
+                sql.Literal(sorted(exclude_accounts))
+            )
+        cursor.execute(sql.SQL("create table {} as select * from {}{}").format(copy, source, where))
+        rows = cursor.rowcount
+        _comment(cursor, loading, table, (docs or {}).get(table) or {})
+        return rows
+
+    if psycopg.conninfo.conninfo_to_dict(warehouse_dsn).get("dbname") != (
+        psycopg.conninfo.conninfo_to_dict(target.dsn).get("dbname")
+    ):
+        raise PostgresPublishError(
+            "publishing from a PostgreSQL warehouse is a schema swap in its own database: "
+            "the BI DSN must name the warehouse's database"
+        )
+    return _publish(target, names, load)
+
+
+def _publish(
+    target: PostgresTarget,
+    tables: Sequence[str],
+    load: Callable[[psycopg.Cursor, str, str], int],
+) -> PostgresPublishResult:
+    """Fill ``<schema>__loading`` table by table with ``load``, grant the BI role, swap it in."""
     loading, old = f"{target.schema}__loading", f"{target.schema}__old"
     row_counts: dict[str, int] = {}
     try:
-        with (
-            duckdb.connect(str(snapshot_file), read_only=True) as source,
-            psycopg.connect(target.dsn, connect_timeout=15) as connection,
-        ):
-            tables = [row[0] for row in source.execute("show tables").fetchall()]
+        with psycopg.connect(target.dsn, connect_timeout=15) as connection:
             with connection.cursor() as cursor:
                 cursor.execute("select current_database()")
                 database = cursor.fetchone()[0]
@@ -186,9 +246,7 @@ def publish_to_postgres(
                 )
                 cursor.execute(sql.SQL("create schema {}").format(sql.Identifier(loading)))
                 for table in tables:
-                    row_counts[table] = _load_table(
-                        cursor, source, loading, table, (docs or {}).get(table)
-                    )
+                    row_counts[table] = load(cursor, loading, table)
                     logger.info(
                         "postgres: %s.%s (%d rows)", target.schema, table, row_counts[table]
                     )

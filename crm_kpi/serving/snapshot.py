@@ -22,7 +22,9 @@ from pathlib import Path
 import duckdb
 
 from crm_kpi.serving.atomic import fsync_path, prune_versions, replace_file, swap_symlink
+from crm_kpi.serving.from_postgres import copy_tables
 from crm_kpi.serving.tables import discover_tables
+from crm_kpi.warehouse import Warehouse
 
 logger = logging.getLogger("crm_kpi.serving")
 
@@ -63,35 +65,27 @@ def _sql_string(value: str) -> str:
 
 
 def _build_snapshot_file(
-    warehouse: Path, new_file: Path, version: str, now: dt.datetime, exclude: Collection[str] = ()
+    warehouse: Path | Warehouse,
+    new_file: Path,
+    version: str,
+    now: dt.datetime,
+    exclude: Collection[str] = (),
 ) -> dict:
     """Copy the published tables into a fresh DuckDB file; return ``{table: rows}``.
 
-    Rows of the accounts in ``exclude`` (withheld: a blocking check failed on them) are left
-    out of every table that has an ``account_key``.
+    ``warehouse`` is a DuckDB file or a PostgreSQL ``Warehouse``. Rows of the accounts in
+    ``exclude`` (withheld: a blocking check failed on them) are left out of every table that
+    has an ``account_key``.
     """
-    row_counts: dict[str, int] = {}
     with duckdb.connect(str(new_file)) as connection:
-        connection.execute(f"attach {_sql_string(str(warehouse))} as warehouse (read_only)")
-        tables = discover_tables(connection, "warehouse")
-        if not any(t.schema == "marts" for t in tables):
+        if isinstance(warehouse, Path):
+            row_counts = _copy_from_duckdb(connection, warehouse, exclude)
+        else:
+            row_counts = copy_tables(warehouse.postgres_dsn, connection, exclude)
+        if not row_counts:
             raise NothingToPublish(
-                f"no tables in schema 'marts' of {warehouse}: build the warehouse first "
-                "(crm-kpi run, or dbt build)"
-            )
-        for table in tables:
-            connection.execute(
-                f'create table main."{table.name}" as select * from warehouse.{table.qualified}'
-            )
-            if exclude and _has_account_key(connection, table.name):
-                connection.execute(
-                    f'delete from main."{table.name}" where account_key in '
-                    f"({', '.join(_sql_string(key) for key in sorted(exclude))})"
-                )
-            rows = connection.execute(f'select count(*) from main."{table.name}"').fetchone()
-            row_counts[table.name] = int(rows[0]) if rows else 0
-            logger.info(
-                "publish: %s.%s (%d rows)", table.schema, table.name, row_counts[table.name]
+                f"no tables in schema 'marts' of {_describe(warehouse)}: build the warehouse "
+                "first (crm-kpi run, or dbt build)"
             )
         connection.execute(
             f"create table main.{PUBLISH_INFO_TABLE} (version varchar, published_at timestamptz,"
@@ -101,8 +95,37 @@ def _build_snapshot_file(
             f"insert into main.{PUBLISH_INFO_TABLE} values (?, ?, ?, ?)",
             [(version, now, name, rows) for name, rows in row_counts.items()],
         )
-        connection.execute("detach warehouse")
         connection.execute("checkpoint")
+    return row_counts
+
+
+def _describe(warehouse: Path | Warehouse) -> str:
+    return str(warehouse) if isinstance(warehouse, Path) else warehouse.redacted_url
+
+
+def _copy_from_duckdb(
+    connection: duckdb.DuckDBPyConnection, warehouse: Path, exclude: Collection[str]
+) -> dict[str, int]:
+    """The published tables of the DuckDB ``warehouse`` into ``main``; empty without marts."""
+    row_counts: dict[str, int] = {}
+    connection.execute(f"attach {_sql_string(str(warehouse))} as warehouse (read_only)")
+    tables = discover_tables(connection, "warehouse")
+    if not any(t.schema == "marts" for t in tables):
+        connection.execute("detach warehouse")
+        return row_counts
+    for table in tables:
+        connection.execute(
+            f'create table main."{table.name}" as select * from warehouse.{table.qualified}'
+        )
+        if exclude and _has_account_key(connection, table.name):
+            connection.execute(
+                f'delete from main."{table.name}" where account_key in '
+                f"({', '.join(_sql_string(key) for key in sorted(exclude))})"
+            )
+        rows = connection.execute(f'select count(*) from main."{table.name}"').fetchone()
+        row_counts[table.name] = int(rows[0]) if rows else 0
+        logger.info("publish: %s.%s (%d rows)", table.schema, table.name, row_counts[table.name])
+    connection.execute("detach warehouse")
     return row_counts
 
 
@@ -167,13 +190,15 @@ def clean_leftovers(serving_dir: Path) -> list[Path]:
 
 
 def publish_snapshot(
-    warehouse: Path,
+    warehouse: Path | Warehouse,
     serving_dir: Path,
     keep_versions: int = KEEP_VERSIONS,
     readme: str | None = None,
     exclude_accounts: Collection[str] = (),
 ) -> PublishedSnapshot:
     """Publish every mart and BI dimension of ``warehouse`` into ``serving_dir``, atomically.
+
+    ``warehouse`` is the DuckDB file's path or a ``Warehouse`` (DuckDB or PostgreSQL).
 
     ``readme`` (the data dictionary) is written beside the Parquet and CSV files.
     ``exclude_accounts`` are published with no rows at all (not their last good rows: BI
@@ -182,7 +207,9 @@ def publish_snapshot(
 
     On any error the previous snapshot and files stay live and the half-built copies are removed.
     """
-    if not warehouse.exists():
+    if isinstance(warehouse, Warehouse) and warehouse.kind == "duckdb":
+        warehouse = warehouse.duckdb_path
+    if isinstance(warehouse, Path) and not warehouse.exists():
         raise FileNotFoundError(f"warehouse {warehouse} does not exist: run the pipeline first")
     now = dt.datetime.now(dt.UTC)
     version = now.strftime("%Y%m%dT%H%M%S%fZ")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import psycopg
 import pytest
 from psycopg import errors, sql
@@ -15,9 +16,11 @@ from crm_kpi.serving.postgres import (
     PostgresPublishError,
     PostgresTarget,
     postgres_type,
+    publish_in_warehouse,
     publish_to_postgres,
 )
 from crm_kpi.serving.snapshot import publish_snapshot, snapshot_path
+from crm_kpi.warehouse import Warehouse
 
 BI_ROLE = "crm_kpi_serving_bi_test"
 BI_PASSWORD = "bi-test-password"
@@ -118,3 +121,67 @@ def test_a_failed_load_leaves_the_published_schema_alone(
         assert rows.fetchall() == [("amocrm:1",)]
         rows = admin.execute("select distinct account_key from crm_kpi.mart_manager_daily")
         assert rows.fetchall() == [("amocrm:1",)]
+
+
+# --- the warehouse itself on PostgreSQL: the snapshot and the BI schema come from its marts ---
+
+
+@pytest.fixture
+def postgres_warehouse(tmp_path: Path, postgres_dsn: str) -> Warehouse:
+    """The tiny warehouse's marts and dimensions in schemas ``marts`` and ``core`` of PostgreSQL."""
+    duckdb_file = make_warehouse(tmp_path / "pgsource.duckdb", generation=3)
+    with (
+        duckdb.connect(str(duckdb_file), read_only=True) as source,
+        psycopg.connect(postgres_dsn) as connection,
+        connection.cursor() as cursor,
+    ):
+        for schema in ("marts", "core"):
+            cursor.execute(
+                sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema))
+            )
+            cursor.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
+            source.execute(f"use {schema}")
+            for (table,) in source.execute("show tables").fetchall():
+                postgres_module._load_table(cursor, source, schema, table, None)
+    return Warehouse(url=postgres_dsn)
+
+
+def test_snapshot_from_a_postgres_warehouse_equals_the_duckdb_one(
+    tmp_path: Path, postgres_warehouse: Warehouse
+) -> None:
+    from_duckdb = publish_snapshot(
+        make_warehouse(tmp_path / "same.duckdb", generation=3), tmp_path / "serving_duckdb"
+    )
+    from_postgres = publish_snapshot(postgres_warehouse, tmp_path / "serving_pg")
+    assert from_postgres.row_counts == from_duckdb.row_counts
+    with duckdb.connect(str(from_postgres.snapshot_path), read_only=True) as pg_copy:
+        pg_copy.execute(f"attach '{from_duckdb.snapshot_path}' as reference (read_only)")
+        for table in from_duckdb.row_counts:
+            columns = pg_copy.execute(f'describe "{table}"').fetchall()
+            reference = pg_copy.execute(f'describe reference."{table}"').fetchall()
+            # names, not types: the fixture's HUGEINT sums come back as numeric(38, 0)
+            assert [c[0] for c in columns] == [c[0] for c in reference], table
+            differ = pg_copy.execute(
+                f'select count(*) from (select * from "{table}" except all '
+                f'select * from reference."{table}")'
+            ).fetchone()
+            assert differ == (0,), table
+
+
+def test_publish_in_a_postgres_warehouse_is_a_schema_swap_without_withheld_accounts(
+    postgres_warehouse: Warehouse, target: PostgresTarget
+) -> None:
+    tables = [("marts", "mart_manager_monthly"), ("core", "dim_managers")]
+    result = publish_in_warehouse(postgres_warehouse.postgres_dsn, tables, target)
+    assert result.row_counts["dim_managers"] == 3
+    with psycopg.connect(_bi_dsn(target.dsn), autocommit=True) as bi:
+        query = "select distinct account_key from crm_kpi.mart_manager_monthly"
+        assert bi.execute(query).fetchall() == [("amocrm:3",)]
+        publish_in_warehouse(
+            postgres_warehouse.postgres_dsn, tables, target, exclude_accounts={"amocrm:3"}
+        )
+        assert bi.execute(query).fetchall() == []
+        tables_now = bi.execute(
+            "select count(*) from information_schema.tables where table_schema = 'crm_kpi'"
+        ).fetchone()
+    assert tables_now == (2,)

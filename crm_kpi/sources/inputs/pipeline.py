@@ -5,6 +5,7 @@ from __future__ import annotations
 import dlt
 
 from crm_kpi.config import Settings, get_settings
+from crm_kpi.warehouse import Warehouse
 
 from . import MARKETING_SPEND_COLUMNS, SALES_PLAN_COLUMNS, inputs_source
 from .managers import managers_from_warehouse
@@ -20,7 +21,7 @@ def inputs_pipeline(settings: Settings | None = None) -> dlt.Pipeline:
     settings = settings or get_settings()
     return dlt.pipeline(
         pipeline_name="crm_kpi_inputs",
-        destination=dlt.destinations.duckdb(str(settings.warehouse_path)),
+        destination=Warehouse.from_env().dlt_destination(),
         dataset_name=RAW_SCHEMA,
         pipelines_dir=str(settings.dlt_pipelines_dir),
     )

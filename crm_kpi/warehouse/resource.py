@@ -1,0 +1,168 @@
+"""The ``Warehouse`` resource: where raw data, dbt models and checks live (contract C2).
+
+``url`` is ``duckdb:///<path>`` (an embedded file; a relative path is relative to the working
+directory, ``duckdb:////abs/path`` is absolute) or ``postgresql://user:pw@host:port/db``.
+Everything that needs the warehouse asks this resource: dlt for its destination, dbt for its
+target and environment (``profiles.yml`` reads the variables of ``dbt_env()``), Great
+Expectations for a SQLAlchemy URL, and readers for a DB-API connection.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
+
+from dagster import ConfigurableResource
+
+URL_ENV = "CRM_KPI_WAREHOUSE_URL"
+LEGACY_PATH_ENV = "CRM_KPI_WAREHOUSE"
+DEFAULT_DUCKDB_PATH = "warehouse/crm_kpi.duckdb"
+
+# What profiles.yml reads (see dbt_env()).
+DBT_TARGET_ENV = "CRM_KPI_DBT_TARGET"
+PG_ENV = {
+    "host": "CRM_KPI_WAREHOUSE_PG_HOST",
+    "port": "CRM_KPI_WAREHOUSE_PG_PORT",
+    "user": "CRM_KPI_WAREHOUSE_PG_USER",
+    "password": "CRM_KPI_WAREHOUSE_PG_PASSWORD",
+    "dbname": "CRM_KPI_WAREHOUSE_PG_DBNAME",
+}
+DBT_TARGETS = {"duckdb": "dev", "postgres": "postgres"}
+_POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2")
+
+WarehouseKind = Literal["duckdb", "postgres"]
+
+
+class Warehouse(ConfigurableResource):
+    """The warehouse, configured by one URL (``CRM_KPI_WAREHOUSE_URL``)."""
+
+    url: str = f"duckdb:///{DEFAULT_DUCKDB_PATH}"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Warehouse:
+        """``$CRM_KPI_WAREHOUSE_URL``, else the path ``$CRM_KPI_WAREHOUSE``, else the default file.
+
+        A DuckDB path is made absolute against the working directory, because dbt runs in
+        its own folder and must open the same file as dlt. Only resource definitions call this.
+        """
+        environ = os.environ if environ is None else environ
+        url = environ.get(URL_ENV) or ""
+        if not url:
+            path = environ.get(LEGACY_PATH_ENV) or DEFAULT_DUCKDB_PATH
+            return cls(url=duckdb_url(Path(path)))
+        warehouse = cls(url=url)
+        if warehouse.kind == "duckdb":
+            return cls(url=duckdb_url(warehouse.duckdb_path))
+        return warehouse
+
+    @property
+    def kind(self) -> WarehouseKind:
+        """``duckdb`` or ``postgres``."""
+        scheme = urlsplit(self.url).scheme.lower()
+        if scheme == "duckdb":
+            return "duckdb"
+        if scheme in _POSTGRES_SCHEMES:
+            return "postgres"
+        raise ValueError(
+            f"unsupported warehouse URL {self.redacted_url!r}: "
+            "use duckdb:///path/to/file.duckdb or postgresql://user:password@host:port/database"
+        )
+
+    @property
+    def duckdb_path(self) -> Path:
+        """The DuckDB file (absolute); only for a DuckDB warehouse."""
+        if self.kind != "duckdb":
+            raise ValueError(f"the warehouse is {self.kind}, not a DuckDB file")
+        raw = self.url[len("duckdb:///") :]
+        return Path(unquote(raw.split("?", 1)[0])).expanduser().absolute()
+
+    @property
+    def dbt_target(self) -> str:
+        """The target of ``profiles.yml`` for this warehouse."""
+        return DBT_TARGETS[self.kind]
+
+    @property
+    def redacted_url(self) -> str:
+        """The URL without its password, for logs and messages."""
+        parts = urlsplit(self.url)
+        if parts.password is None:
+            return self.url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return parts._replace(netloc=netloc).geturl()
+
+    @property
+    def postgres_params(self) -> dict[str, Any]:
+        """host, port, user, password and dbname of a PostgreSQL warehouse."""
+        if self.kind != "postgres":
+            raise ValueError("the warehouse is a DuckDB file, not PostgreSQL")
+        parts = urlsplit(self.url)
+        return {
+            "host": parts.hostname or "localhost",
+            "port": parts.port or 5432,
+            "user": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+            "dbname": unquote(parts.path.lstrip("/")),
+        }
+
+    @property
+    def postgres_dsn(self) -> str:
+        """A libpq URI (``postgresql://...``) for psycopg and dlt."""
+        parts = urlsplit(self.url)
+        return parts._replace(scheme="postgresql").geturl()
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The SQLAlchemy URL (duckdb-engine or psycopg 3), e.g. for a GX SQL datasource."""
+        if self.kind == "duckdb":
+            return f"duckdb:///{self.duckdb_path}"
+        return urlsplit(self.url)._replace(scheme="postgresql+psycopg").geturl()
+
+    def dlt_destination(self) -> Any:
+        """dlt's destination for the raw schemas of this warehouse."""
+        import dlt
+
+        if self.kind == "duckdb":
+            return dlt.destinations.duckdb(str(self.duckdb_path))
+        return dlt.destinations.postgres(self.postgres_dsn)
+
+    def dbt_env(self) -> dict[str, str]:
+        """The environment variables ``profiles.yml`` reads to reach this warehouse."""
+        env = {DBT_TARGET_ENV: self.dbt_target}
+        if self.kind == "duckdb":
+            env[LEGACY_PATH_ENV] = str(self.duckdb_path)
+        else:
+            env.update({PG_ENV[key]: str(value) for key, value in self.postgres_params.items()})
+        return env
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[Any]:
+        """A DB-API connection (duckdb or psycopg), closed on exit.
+
+        ``read_only``: a DuckDB file opened without the write lock; on PostgreSQL a
+        read-only session. PostgreSQL connections commit on a clean exit, roll back on error.
+        """
+        if self.kind == "duckdb":
+            import duckdb
+
+            if not read_only:
+                self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+            connection = duckdb.connect(str(self.duckdb_path), read_only=read_only)
+            try:
+                yield connection
+            finally:
+                connection.close()
+            return
+        import psycopg
+
+        options = "-c default_transaction_read_only=on" if read_only else None
+        with psycopg.connect(self.postgres_dsn, options=options) as connection:
+            yield connection
+
+
+def duckdb_url(path: Path) -> str:
+    """``duckdb:///`` + the absolute path (so ``duckdb:////abs/file.duckdb``)."""
+    return f"duckdb:///{path.expanduser().absolute()}"

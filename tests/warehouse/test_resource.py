@@ -1,0 +1,85 @@
+"""The Warehouse resource: one URL chooses DuckDB or PostgreSQL for dlt, dbt, GX and readers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+
+from crm_kpi.warehouse import Warehouse
+
+PG_URL = "postgresql://crm:p%40ss@db.example:6543/kpi"
+
+
+def test_from_env_prefers_the_url_then_the_old_path_then_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert Warehouse.from_env({}).duckdb_path == tmp_path / "warehouse" / "crm_kpi.duckdb"
+    old = Warehouse.from_env({"CRM_KPI_WAREHOUSE": "w/old.duckdb"})
+    assert old.url == f"duckdb:///{tmp_path}/w/old.duckdb"
+    chosen = Warehouse.from_env({"CRM_KPI_WAREHOUSE_URL": PG_URL, "CRM_KPI_WAREHOUSE": "x"})
+    assert chosen.kind == "postgres" and chosen.url == PG_URL
+    relative = Warehouse.from_env({"CRM_KPI_WAREHOUSE_URL": "duckdb:///rel.duckdb"})
+    assert relative.duckdb_path == tmp_path / "rel.duckdb"
+
+
+def test_duckdb_warehouse(tmp_path: Path) -> None:
+    warehouse = Warehouse(url=f"duckdb:///{tmp_path}/w.duckdb")
+    assert warehouse.kind == "duckdb" and warehouse.dbt_target == "dev"
+    assert warehouse.sqlalchemy_url == f"duckdb:///{tmp_path}/w.duckdb"
+    assert warehouse.dbt_env() == {
+        "CRM_KPI_DBT_TARGET": "dev",
+        "CRM_KPI_WAREHOUSE": str(tmp_path / "w.duckdb"),
+    }
+    assert warehouse.dlt_destination().destination_name == "duckdb"
+    with warehouse.connect() as connection:
+        connection.execute("create table t as select 1 as x")
+    with warehouse.connect(read_only=True) as connection:
+        assert connection.execute("select x from t").fetchall() == [(1,)]
+
+
+def test_postgres_warehouse() -> None:
+    warehouse = Warehouse(url=PG_URL)
+    assert warehouse.kind == "postgres" and warehouse.dbt_target == "postgres"
+    assert warehouse.sqlalchemy_url == "postgresql+psycopg://crm:p%40ss@db.example:6543/kpi"
+    assert warehouse.redacted_url == "postgresql://crm:***@db.example:6543/kpi"
+    assert warehouse.dbt_env() == {
+        "CRM_KPI_DBT_TARGET": "postgres",
+        "CRM_KPI_WAREHOUSE_PG_HOST": "db.example",
+        "CRM_KPI_WAREHOUSE_PG_PORT": "6543",
+        "CRM_KPI_WAREHOUSE_PG_USER": "crm",
+        "CRM_KPI_WAREHOUSE_PG_PASSWORD": "p@ss",
+        "CRM_KPI_WAREHOUSE_PG_DBNAME": "kpi",
+    }
+    assert warehouse.dlt_destination().destination_name == "postgres"
+    with pytest.raises(ValueError):
+        _ = warehouse.duckdb_path
+
+
+def test_an_unknown_scheme_is_refused() -> None:
+    with pytest.raises(ValueError, match="unsupported warehouse URL"):
+        _ = Warehouse(url="mysql://a:secret@h/db").kind
+
+
+def test_postgres_connection_can_be_read_only(postgres_warehouse_url: str) -> None:
+    warehouse = Warehouse(url=postgres_warehouse_url)
+    with warehouse.connect() as connection:
+        connection.execute("create table if not exists t (x int)")
+    with warehouse.connect(read_only=True) as connection:
+        assert connection.execute("select count(*) from t").fetchone() == (0,)
+        with pytest.raises(Exception, match="read-only"):
+            connection.execute("insert into t values (1)")
+
+
+def test_sqlalchemy_urls_connect(tmp_path: Path, postgres_warehouse_url: str) -> None:
+    """What Great Expectations' SQL datasource gets: duckdb-engine and psycopg 3 URLs that work."""
+    for warehouse in (
+        Warehouse(url=f"duckdb:///{tmp_path}/g.duckdb"),
+        Warehouse(url=postgres_warehouse_url),
+    ):
+        engine = sqlalchemy.create_engine(warehouse.sqlalchemy_url)
+        with engine.connect() as connection:
+            assert connection.execute(sqlalchemy.text("select 41 + 1")).scalar() == 42
+        engine.dispose()
