@@ -35,9 +35,10 @@ DEPLOY = PROJECT_ROOT / "deploy"
 MODULE = "crm_kpi.orchestration.definitions"
 SCHEDULE = "crm_kpi_nightly_schedule"
 TOKEN = "deploy-test-token"
-# Loading the code location parses the dbt project; a run of the demo company takes minutes.
-LOAD_TIMEOUT = 600
-RUN_TIMEOUT = 1800
+# Loading the code location parses the dbt project. The run takes minutes on an idle machine;
+# on a loaded one each step's process alone needs minutes to import the definitions.
+LOAD_TIMEOUT = 900
+RUN_TIMEOUT = 3600
 
 LOCATION_QUERY = """
 {
