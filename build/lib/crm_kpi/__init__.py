@@ -1,0 +1,1 @@
+"""crm-kpi: sales KPI marts from amoCRM and Bitrix24, built with dlt, dbt, GX and Dagster."""

@@ -1,0 +1,1 @@
+"""Dagster definitions of crm-kpi: dlt and dbt assets, GX checks, jobs and schedules."""

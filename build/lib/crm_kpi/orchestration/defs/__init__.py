@@ -1,0 +1,1 @@
+"""Dagster definitions by integration: dlt, dbt, quality, serving, forecasting."""

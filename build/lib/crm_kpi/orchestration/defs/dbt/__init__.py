@@ -1,0 +1,1 @@
+"""dbt: every model of the dbt project as an asset, its tests as checks."""

@@ -1,0 +1,124 @@
+"""dbt assets: every model of ``dbt_project/`` (staging → core → marts) and its data tests."""
+
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext, Config, MaterializeResult, Output, RetryPolicy
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+
+from crm_kpi.config import DBT_PROJECT_DIR, export_warehouse_env
+from crm_kpi.orchestration.defs.dbt.table_metadata import table_metadata
+from crm_kpi.orchestration.defs.dlt.crm_ingestion import WAREHOUSE_POOL
+
+# Unit tests pin formulas on fixtures; they run in CI (tests/dbt), not every night.
+logger = logging.getLogger("crm_kpi.orchestration")
+BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
+# Where dbt writes its manifest and artefacts (default dbt_project/target); a separate one
+# lets a second checkout or a test run parse and build without touching the shared folder.
+DBT_TARGET_ENV = "CRM_KPI_DBT_TARGET_PATH"
+
+
+def dbt_executable() -> str:
+    """The dbt of this environment, found even when the virtualenv is not activated."""
+    beside_python = Path(sys.executable).parent / "dbt"
+    return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
+
+
+# What `dbt parse` reads: a manifest older than any of these no longer matches the project.
+PARSED_SOURCES = ("models", "macros", "tests", "seeds", "snapshots", "dbt_project.yml")
+
+
+def manifest_is_stale(manifest_path: Path, project_dir: Path = DBT_PROJECT_DIR) -> bool:
+    """No manifest yet, or a model, macro, test or the project file changed after it."""
+    if not manifest_path.exists():
+        return True
+    parsed_at = manifest_path.stat().st_mtime
+    for name in PARSED_SOURCES:
+        source = project_dir / name
+        files = source.rglob("*") if source.is_dir() else [source]
+        if any(f.is_file() and f.stat().st_mtime > parsed_at for f in files):
+            return True
+    return False
+
+
+@cache
+def dbt_project() -> DbtProject:
+    """The dbt project, with its manifest prepared (``dbt parse``) when missing, stale or in dev.
+
+    A stale manifest (models edited since the last parse) would make the build emit events
+    for nodes Dagster does not know, and fail.
+    """
+    project = DbtProject(
+        project_dir=DBT_PROJECT_DIR,
+        profiles_dir=DBT_PROJECT_DIR,
+        target_path=os.environ.get(DBT_TARGET_ENV) or "target",
+    )
+    export_warehouse_env()
+    # `dagster dev` sets DAGSTER_IS_DEV_CLI: re-parse there so model edits show up.
+    if manifest_is_stale(project.manifest_path) or os.environ.get("DAGSTER_IS_DEV_CLI"):
+        (
+            DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+            .cli(["--quiet", "parse"], target_path=project.target_path)
+            .wait()
+        )
+    return project
+
+
+def build_args(full_refresh: bool = False) -> list[str]:
+    """The dbt command the asset runs."""
+    return [*BUILD_ARGS, "--full-refresh"] if full_refresh else list(BUILD_ARGS)
+
+
+class DbtBuildConfig(Config):
+    """Run configuration of the dbt step (the full-refresh job sets ``full_refresh``)."""
+
+    full_refresh: bool = False
+
+
+def _with_metadata(event: Any, context: AssetExecutionContext, extra: dict[Any, Any]) -> Any:
+    if isinstance(event, Output):
+        key = context.asset_key_for_output(event.output_name)
+        return (
+            event.with_metadata({**event.metadata, **extra.get(key, {})}) if key in extra else event
+        )
+    if isinstance(event, MaterializeResult) and event.asset_key in extra:
+        return event._replace(metadata={**(event.metadata or {}), **extra[event.asset_key]})
+    return event
+
+
+# A failing dbt build is deterministic: no step retries here (ingestion gets them).
+@dbt_assets(
+    manifest=dbt_project().manifest_path,
+    project=dbt_project(),
+    pool=WAREHOUSE_POOL,
+    retry_policy=RetryPolicy(max_retries=0),
+)
+def crm_kpi_dbt(
+    context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+) -> Iterator[Any]:
+    """Build the views and tables of the warehouse and run their data tests.
+
+    Events are held until dbt exits: then the DuckDB file is free to read row counts and
+    mart previews (asset metadata) without meeting dbt's write lock.
+    """
+    settings = export_warehouse_env()
+    logger.info(
+        "building staging, core and marts (dbt build%s) ...",
+        " --full-refresh" if config.full_refresh else "",
+    )
+    events: list[Any] = []
+    try:
+        events.extend(dbt.cli(build_args(config.full_refresh), context=context).stream())
+    finally:
+        # Also when dbt failed: what it did build is reported, then the error propagates.
+        extra = table_metadata(settings.warehouse_path, context.selected_asset_keys)
+        for event in events:
+            yield _with_metadata(event, context, extra)
+    built = sum(type(event).__name__ in ("Output", "MaterializeResult") for event in events)
+    logger.info("dbt build finished: %d models built, their data tests passed", built)

@@ -1,0 +1,1 @@
+"""The deal win-probability model, scored after dbt."""

@@ -1,0 +1,207 @@
+"""Great Expectations suites run as Dagster asset checks.
+
+How a bad mart is kept from BI: every mart check is ``blocking`` with ERROR severity. When
+its failures sit on some accounts' rows only, those accounts are withheld instead (recorded
+in ``quality.withheld_accounts``; the check reports WARN, the publish leaves them out, and
+``serving/account_gate`` fails the run naming them): one broken account does not stop the
+others. Otherwise, when a mart check fails, its step fails, Dagster does not start the
+assets downstream of that mart in the same run (the serving assets depend on every mart),
+and the run fails, which triggers the run-failure alert (``crm_kpi.orchestration.sensors``).
+Checks on raw and core tables, and the column contracts of the marts, report WARN and block
+nothing.
+
+Checks read the warehouse over read-only connections and share the ``warehouse`` pool with
+the writers (dlt, dbt), so they never meet a writer holding the DuckDB file.
+"""
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
+
+from crm_kpi.config import get_settings
+from crm_kpi.orchestration.defs.dbt.dbt_models import crm_kpi_dbt
+from crm_kpi.orchestration.defs.dlt.crm_ingestion import WAREHOUSE_POOL, amocrm_raw
+from crm_kpi.quality.checking import SuiteOutcome, check_contract, check_suite
+from crm_kpi.quality.suite import Suite
+from crm_kpi.quality.suites import all_suites
+from crm_kpi.quality.validation import FailedExpectation, ValidationOutcome
+from crm_kpi.quality.withheld import withhold
+
+logger = logging.getLogger("crm_kpi.orchestration")
+MAX_LISTED_FAILURES = 20
+
+
+def asset_key_of(suite: Suite) -> AssetKey:
+    """The asset a suite checks: ``[schema, table]``, as dlt and dbt assets are keyed."""
+    return AssetKey(suite.table.split(".", 1))
+
+
+def _failure_line(failure: FailedExpectation) -> str:
+    where = f" on `{failure.column}`" if failure.column else ""
+    line = f"- `{failure.expectation}`{where}: {failure.failed_rows} rows"
+    if failure.observed:
+        line += f"; {failure.observed}"
+    if failure.sample_rows:
+        line += f"; e.g. `{failure.sample_rows}`"
+    elif failure.sample:
+        line += f"; e.g. `{failure.sample}`"
+    return line
+
+
+def _failures_markdown(failures: list[FailedExpectation]) -> str:
+    lines = [_failure_line(f) for f in failures[:MAX_LISTED_FAILURES]]
+    if len(failures) > MAX_LISTED_FAILURES:
+        lines.append(f"- ... and {len(failures) - MAX_LISTED_FAILURES} more")
+    return "\n".join(lines) if lines else "none"
+
+
+def suite_metadata(outcome: SuiteOutcome) -> dict[str, MetadataValue]:
+    """What the UI shows for a check: counts, failures with sample rows, Data Docs links."""
+    metadata: dict[str, MetadataValue] = {
+        "rows": MetadataValue.int(outcome.rows),
+        "expectations": MetadataValue.int(outcome.evaluated),
+        "failed_expectations": MetadataValue.int(len(outcome.failures)),
+        "failed_rows": MetadataValue.int(outcome.failed_rows),
+        "failures": MetadataValue.md(_failures_markdown(outcome.failures)),
+    }
+    if outcome.previous_rows is not None:
+        metadata["previous_rows"] = MetadataValue.int(outcome.previous_rows)
+    if outcome.docs_page is not None:
+        metadata["data_docs"] = MetadataValue.url(outcome.docs_page.as_uri())
+    if outcome.docs_index is not None:
+        metadata["data_docs_index"] = MetadataValue.path(str(outcome.docs_index))
+    return metadata
+
+
+def outcome_metadata(outcome: ValidationOutcome) -> dict[str, MetadataValue]:
+    """Metadata of a single validation (the column contract)."""
+    return {
+        "expectations": MetadataValue.int(outcome.evaluated),
+        "failed_expectations": MetadataValue.int(len(outcome.failures)),
+        "failed_rows": MetadataValue.int(sum(f.failed_rows for f in outcome.failures)),
+        "failures": MetadataValue.md(_failures_markdown(outcome.failures)),
+    }
+
+
+def gx_check(suite: Suite, asset_key: AssetKey | None = None) -> AssetChecksDefinition:
+    """The asset check running ``suite``: blocking with ERROR on marts, WARN elsewhere."""
+    severity = AssetCheckSeverity.ERROR if suite.blocking else AssetCheckSeverity.WARN
+
+    @asset_check(
+        asset=asset_key or asset_key_of(suite),
+        name=f"gx_{suite.name}",
+        description=f"Great Expectations suite on {suite.table}: {suite.description}"
+        + (" (blocking)" if suite.blocking else " (warning)"),
+        blocking=suite.blocking,
+        pool=WAREHOUSE_POOL,
+    )
+    def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
+        settings = get_settings()
+        outcome = check_suite(
+            suite, settings.warehouse_path, settings.data_dir, run_name=context.run.run_id
+        )
+        if suite.blocking and _only_some_accounts_failed(outcome):
+            return _withhold(context, suite, outcome, settings.warehouse_path)
+        logger.info(
+            "GX %s: %d rows, %d expectations, %s",
+            suite.table,
+            outcome.rows,
+            outcome.evaluated,
+            "passed" if outcome.success else f"{len(outcome.failures)} FAILED",
+        )
+        return AssetCheckResult(
+            passed=outcome.success, severity=severity, metadata=suite_metadata(outcome)
+        )
+
+    return _check
+
+
+def _only_some_accounts_failed(outcome: SuiteOutcome) -> bool:
+    """The failures sit on some accounts' rows, and at least one other account passes."""
+    failed = outcome.failed_accounts
+    if outcome.success or not failed:
+        return False
+    return bool(set(outcome.rows_by_account) - set(failed))
+
+
+def _withhold(
+    context: AssetCheckExecutionContext, suite: Suite, outcome: SuiteOutcome, warehouse: Path
+) -> AssetCheckResult:
+    """Keep the broken accounts out of the publish, let the healthy ones through (issue 10).
+
+    The check reports WARN (so it does not stop the run) and records the accounts; the
+    snapshot leaves their rows out and ``serving/account_gate`` fails the run, naming them.
+    """
+    failed = outcome.failed_accounts or {}
+    withhold(warehouse, context.run.run_id, suite.table, failed)
+    for account, reason in failed.items():
+        logger.error("GX %s: account %s is withheld from publishing: %s", suite.table, account,
+                     reason)  # fmt: skip
+    metadata = suite_metadata(outcome)
+    metadata["withheld_accounts"] = MetadataValue.json(failed)
+    return AssetCheckResult(passed=False, severity=AssetCheckSeverity.WARN, metadata=metadata)
+
+
+def contract_check(suite: Suite, asset_key: AssetKey | None = None) -> AssetChecksDefinition:
+    """A WARN check that the mart has every column the KPI catalogue lists."""
+
+    @asset_check(
+        asset=asset_key or asset_key_of(suite),
+        name=f"columns_{suite.name}",
+        description=f"{suite.table} has every column of the KPI catalogue (warning)",
+        pool=WAREHOUSE_POOL,
+    )
+    def _check() -> AssetCheckResult:
+        settings = get_settings()
+        outcome = check_contract(suite, settings.warehouse_path, settings.data_dir)
+        return AssetCheckResult(
+            passed=outcome.success,
+            severity=AssetCheckSeverity.WARN,
+            metadata=outcome_metadata(outcome),
+        )
+
+    return _check
+
+
+def default_asset_keys() -> set[AssetKey]:
+    """The assets of this code location that suites may check: raw tables, dbt models and the
+    marts the win model writes."""
+    from crm_kpi.orchestration.defs.dlt.bitrix24_ingestion import bitrix24_raw
+    from crm_kpi.orchestration.defs.dlt.inputs_ingestion import inputs_raw
+    from crm_kpi.orchestration.defs.forecasting.win_model import win_model
+
+    return {
+        *amocrm_raw.keys,
+        *bitrix24_raw.keys,
+        *inputs_raw.keys,
+        *crm_kpi_dbt.keys,
+        *win_model.keys,
+    }
+
+
+def build_checks(asset_keys: Iterable[AssetKey] | None = None) -> list[AssetChecksDefinition]:
+    """A check per suite whose asset exists; suites of assets not built yet are skipped."""
+    existing = set(asset_keys) if asset_keys is not None else default_asset_keys()
+    checks: list[AssetChecksDefinition] = []
+    skipped = []
+    for suite in all_suites():
+        key = asset_key_of(suite)
+        if key not in existing:
+            skipped.append(suite.table)
+            continue
+        checks.append(gx_check(suite, key))
+        if suite.contract_columns:
+            checks.append(contract_check(suite, key))
+    if skipped:
+        logger.debug("no asset yet for the suites of %s: not checked", ", ".join(skipped))
+    return checks

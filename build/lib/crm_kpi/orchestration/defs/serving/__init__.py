@@ -1,0 +1,1 @@
+"""Publishing: snapshot, PostgreSQL, HTML report, e-mail digest."""

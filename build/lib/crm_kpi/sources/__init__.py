@@ -1,0 +1,1 @@
+"""Sources: the dlt sources of each CRM and of the hand-kept inputs (sales plan, spend)."""

@@ -1,0 +1,1 @@
+"""Pieces shared by the CRM sources (e.g. the OAuth token store)."""

@@ -1,0 +1,100 @@
+with activities as (
+
+    select * from {{ ref('int_activities') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('int_accounts') }}
+
+),
+
+deals as (
+
+    select
+        account_key,
+        deal_id,
+        status,
+        closed_at,
+        is_deleted
+    from {{ ref('int_deals') }}
+
+),
+
+{#
+    A linked deal the CRM no longer lists counts as deleted: Bitrix24 hard-deletes deals, and
+    an amoCRM lead can be gone from the lead list before its bin snapshot is loaded.
+#}
+activities_with_deals as (
+
+    select
+        activities.*,
+        deals.status as deal_status,
+        deals.closed_at as deal_closed_at,
+        (activities.deal_id is not null and coalesce(deals.is_deleted, true)) as is_deal_deleted
+    from activities
+    left join deals
+        on
+            activities.account_key = deals.account_key
+            and activities.deal_id = deals.deal_id
+
+)
+
+select
+    activities.account_key,
+    activities.activity_id,
+    activities.activity_type,
+    activities.direction,
+    activities.manager_id,
+    activities.occurred_at,
+    {{ to_local_date('activities.occurred_at', 'accounts.timezone') }} as occurred_date,
+    activities.created_at,
+    {{ to_local_date('activities.created_at', 'accounts.timezone') }} as created_date,
+    activities.deal_id,
+    activities.deal_status,
+    activities.is_deal_deleted,
+    activities.contact_id,
+    activities.company_id,
+    activities.duration_seconds,
+    activities.is_answered,
+    activities.outcome,
+    activities.outcome_code,
+    activities.is_task,
+    activities.is_completed,
+    activities.due_at,
+    {{ to_local_date('activities.due_at', 'accounts.timezone') }} as due_date,
+    activities.completed_at,
+    {{ to_local_date('activities.completed_at', 'accounts.timezone') }} as completed_date,
+    case
+        when activities.is_task
+            then
+                activities.completed_at is not null
+                and (activities.due_at is null or activities.completed_at <= activities.due_at)
+    end as is_completed_on_time,
+    {#
+        Overdue only while the task was open on an open, not deleted deal (or on no deal): an
+        open task needs its deal open now; a task completed late counts when it was completed
+        before its deal closed. Tasks left on won, lost or deleted deals are never overdue.
+    #}
+    case
+        when activities.is_task
+            then
+                activities.due_at is not null
+                and activities.due_at <= accounts.as_of
+                and (activities.completed_at is null or activities.completed_at > activities.due_at)
+                and not activities.is_deal_deleted
+                and (
+                    activities.deal_id is null
+                    or (activities.completed_at is null and activities.deal_status = 'open')
+                    or (
+                        activities.completed_at is not null
+                        and (activities.deal_closed_at is null or activities.completed_at <= activities.deal_closed_at)
+                    )
+                )
+    end as is_overdue,
+    activities.source_record_type,
+    activities.source_record_id
+from activities_with_deals as activities
+left join accounts
+    on activities.account_key = accounts.account_key

@@ -1,0 +1,115 @@
+{#
+    Funnel reach: one row per (deal, open stage of a pipeline) that the deal reached. A deal
+    reached open stage S of pipeline P when the highest stage_sort it ever entered among P's
+    open stages is at least S's, or when it is won now in P (a deal won now counts as past
+    every open stage). A deal won once and then reopened or lost counts by the open stages it
+    entered; lost stages do not count; a skipped stage counts as reached.
+#}
+with deals as (
+
+    select * from {{ ref('fct_deals') }}
+
+),
+
+status_history as (
+
+    select * from {{ ref('int_deal_status_history') }}
+
+),
+
+stages as (
+
+    select * from {{ ref('dim_pipeline_stages') }}
+
+),
+
+entered_stages as (
+
+    select
+        status_history.account_key,
+        status_history.deal_id,
+        status_history.pipeline_id,
+        stages.stage_type,
+        stages.stage_sort
+    from status_history
+    inner join stages
+        on
+            status_history.account_key = stages.account_key
+            and status_history.pipeline_id = stages.pipeline_id
+            and status_history.stage_id = stages.stage_id
+
+),
+
+deal_pipeline_progress as (
+
+    select
+        account_key,
+        deal_id,
+        pipeline_id,
+        max(case when stage_type = 'open' then stage_sort end) as highest_open_stage_sort
+    from entered_stages
+    group by account_key, deal_id, pipeline_id
+
+),
+
+deal_pipeline_reach as (
+
+    select
+        progress.account_key,
+        progress.deal_id,
+        progress.pipeline_id,
+        progress.highest_open_stage_sort,
+        coalesce(deals.status = 'won' and deals.pipeline_id = progress.pipeline_id, false)
+            as is_won_in_pipeline
+    from deal_pipeline_progress as progress
+    inner join deals
+        on
+            progress.account_key = deals.account_key
+            and progress.deal_id = deals.deal_id
+
+),
+
+reached as (
+
+    select
+        progress.account_key,
+        progress.deal_id,
+        progress.pipeline_id,
+        stages.stage_id,
+        stages.stage_sort,
+        progress.highest_open_stage_sort,
+        progress.is_won_in_pipeline
+    from deal_pipeline_reach as progress
+    inner join stages
+        on
+            progress.account_key = stages.account_key
+            and progress.pipeline_id = stages.pipeline_id
+            and stages.stage_type = 'open'
+            and (
+                progress.is_won_in_pipeline
+                or progress.highest_open_stage_sort >= stages.stage_sort
+            )
+
+)
+
+select
+    reached.account_key,
+    reached.deal_id,
+    reached.pipeline_id,
+    reached.stage_id,
+    reached.stage_sort,
+    deals.created_date,
+    {{ period_start('month', 'deals.created_date') }} as cohort_month,
+    deals.status,
+    deals.closed_at,
+    deals.closed_date,
+    case when deals.pipeline_id = reached.pipeline_id then deals.status else 'moved' end as outcome_in_pipeline,
+    reached.is_won_in_pipeline,
+    not reached.is_won_in_pipeline
+    and reached.stage_sort = reached.highest_open_stage_sort as is_furthest_stage,
+    deals.is_deleted
+from reached
+inner join deals
+    on
+        reached.account_key = deals.account_key
+        and reached.deal_id = deals.deal_id

@@ -1,0 +1,64 @@
+{#
+    One row per sales activity in the canonical cross-CRM shape: calls, e-mails, manual notes,
+    tasks, meetings and chat messages, the union of int_amocrm__activities and
+    int_bitrix24__activities (which document each CRM's sources).
+    Manager attribution (catalogue "manager attribution"): the user who performed the
+    activity. Each CRM model names an acting user (amoCRM notes: `created_by`; chat events:
+    the acting user; tasks and meetings: the assignee; Bitrix24: RESPONSIBLE_ID, telephony
+    PORTAL_USER_ID, comment AUTHOR_ID) and, for amoCRM notes, a fallback (the note's
+    `responsible_user_id`, used when the acting user is a robot / integration). An id that is
+    not a user of the account (0, an account id, a deleted user) is never a manager: when
+    neither id is a user, `manager_id` is NULL and the activity only counts in account totals.
+#}
+with activities as (
+
+    select * from {{ ref('int_amocrm__activities') }}
+    union all
+    select * from {{ ref('int_bitrix24__activities') }}
+
+),
+
+account_users as (
+
+    select
+        account_key,
+        manager_id as user_id
+    from {{ ref('int_managers') }}
+
+)
+
+select
+    activities.account_key,
+    activities.activity_id,
+    activities.activity_type,
+    activities.direction,
+    case
+        when acting_users.user_id is not null then acting_users.user_id
+        when fallback_users.user_id is not null then fallback_users.user_id
+    end as manager_id,
+    activities.acting_user_id,
+    activities.fallback_user_id,
+    activities.occurred_at,
+    activities.created_at,
+    activities.deal_id,
+    activities.contact_id,
+    activities.company_id,
+    activities.duration_seconds,
+    activities.is_answered,
+    activities.outcome,
+    activities.outcome_code,
+    activities.is_completed,
+    activities.due_at,
+    activities.completed_at,
+    activities.is_task,
+    activities.source_record_type,
+    activities.source_record_id
+from activities
+left join account_users as acting_users
+    on
+        activities.account_key = acting_users.account_key
+        and activities.acting_user_id = acting_users.user_id
+left join account_users as fallback_users
+    on
+        activities.account_key = fallback_users.account_key
+        and activities.fallback_user_id = fallback_users.user_id

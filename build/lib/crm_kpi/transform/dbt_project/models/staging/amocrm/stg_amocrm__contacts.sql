@@ -1,0 +1,27 @@
+with source as (
+
+    {{ fill_source_columns('raw_amocrm', 'contacts') }}
+
+),
+
+renamed as (
+
+    select
+        {{ amocrm_account_key('account_id') }} as account_key,
+        {{ id_text('account_id') }} as account_id,
+        {{ id_text('id') }} as contact_id,
+        {{ blank_to_null('name') }} as contact_name,
+        {{ blank_to_null('first_name') }} as first_name,
+        {{ blank_to_null('last_name') }} as last_name,
+        {{ amocrm_user_id('responsible_user_id') }} as responsible_user_id,
+        {{ json_text('_embedded', ['companies', 0, 'id']) }} as company_id,
+        {{ amocrm_user_id('created_by') }} as created_by_user_id,
+        {{ epoch_to_timestamp('created_at') }} as created_at,
+        {{ epoch_to_timestamp('updated_at') }} as updated_at,
+        {{ epoch_to_timestamp('closest_task_at') }} as closest_task_at,
+        _dlt_load_id as dlt_load_id
+    from source
+
+)
+
+select * from renamed
