@@ -35,7 +35,6 @@ TIMEZONE_ENV = "CRM_KPI_SCHEDULE_TIMEZONE"
 CRON_ENV = "CRM_KPI_SCHEDULE_CRON"
 SALES_PLAN_ENV = "CRM_KPI_SALES_PLAN"
 MARKETING_SPEND_ENV = "CRM_KPI_MARKETING_SPEND"
-ACCOUNT_RUNS_ENV = "CRM_KPI_MAX_ACCOUNT_RUNS"
 
 # Where dbt writes its manifest and artefacts (default dbt_project/target); a separate one
 # lets a second checkout or a test run parse and build without touching the shared folder.
@@ -120,8 +119,6 @@ class Settings(ConfigurableResource):
     """The sales-plan CSV (catalogue section 5); empty: ``<data_dir>/inputs/sales_plan.csv``."""
     marketing_spend: str = ""
     """The marketing-spend CSV; empty: ``<data_dir>/inputs/marketing_spend.csv``."""
-    max_account_runs: int = 4
-    """How many account ingestion runs Dagster's run queue starts at once."""
 
     @classmethod
     def from_env(cls, env_vars: bool = True) -> Settings:
@@ -134,7 +131,6 @@ class Settings(ConfigurableResource):
                     "schedule_timezone": (TIMEZONE_ENV, "Europe/Moscow"),
                     "sales_plan": (SALES_PLAN_ENV, ""),
                     "marketing_spend": (MARKETING_SPEND_ENV, ""),
-                    "max_account_runs": (ACCOUNT_RUNS_ENV, 4),
                 },
                 env_vars,
             )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from dagster import (
     AssetCheckSeverity,
+    AssetKey,
     DagsterInstance,
     Definitions,
     EventLogEntry,
@@ -61,14 +62,17 @@ class RunStep:
     account: CrmAccount | None = None
 
 
-def _subset(job: JobDefinition, selection: Selection | None) -> JobDefinition | None:
+def _subset(
+    job: JobDefinition, selection: Selection | None, checked: set[AssetKey]
+) -> JobDefinition | None:
+    """``job`` cut to ``selection``; its checks: those of the selection on ``checked`` assets."""
     if selection is None:
         return job
     keys = job.asset_layer.selected_asset_keys
     assets = set(selection.assets) & set(keys)
-    if not assets:
+    checks = {check for check in selection.checks if check.asset_key in checked}
+    if not assets and not checks:
         return None
-    checks = {check for check in selection.checks if check.asset_key in keys}
     return job.get_subset(asset_selection=assets, asset_check_selection=checks)
 
 
@@ -79,11 +83,16 @@ def nightly_steps(defs: Definitions, selection: Selection | None = None) -> list
     from crm_kpi.sources.registry import registered_crms
 
     steps = []
+    raw_keys: set[AssetKey] = set()
     for plugin in registered_crms():
-        job = _subset(defs.resolve_job_def(ingestion_job_name(plugin)), selection)
+        ingestion = defs.resolve_job_def(ingestion_job_name(plugin))
+        raw_keys |= set(ingestion.asset_layer.selected_asset_keys)
+        job = _subset(ingestion, selection, checked=set())  # its checks run in the nightly job
         if job is not None:
             steps += [RunStep(job, account) for account in plugin.accounts()]
-    nightly = _subset(defs.resolve_job_def(NIGHTLY_JOB_NAME), selection)
+    nightly_job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
+    checked = {*nightly_job.asset_layer.selected_asset_keys, *raw_keys}
+    nightly = _subset(nightly_job, selection, checked)
     return [*steps, *([RunStep(nightly)] if nightly is not None else [])]
 
 

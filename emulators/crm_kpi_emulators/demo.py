@@ -87,7 +87,7 @@ def _print_serving() -> None:
     """Where the published snapshot and the HTML report of this run are."""
     from crm_kpi.config import get_serving_settings
 
-    serving_dir = get_serving_settings().serving_dir
+    serving_dir = get_serving_settings().serving_path
     reports = sorted((serving_dir / "reports").glob("kpi_report_*.html"))
     print(f"Published for BI (read-only snapshot, Parquet/CSV): {serving_dir}", flush=True)
     if reports:

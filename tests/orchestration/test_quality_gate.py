@@ -23,6 +23,7 @@ from dagster import (
     define_asset_job,
 )
 
+from crm_kpi.config import OrchestrationSettings, ServingSettings
 from crm_kpi.orchestration.defs.quality.checks import build_checks
 from crm_kpi.orchestration.sensors import FAILURE_SENSOR_NAME, run_failure_alert
 
@@ -136,6 +137,10 @@ def test_corrupted_mart_blocks_serving_and_alerts(warehouse: Path, alerts) -> No
             dagster_instance=instance,
             dagster_run=result.dagster_run,
             dagster_event=failure,
+            resources={  # the alert channels, as the code location's resources carry them
+                "orchestration_settings": OrchestrationSettings.from_env(),
+                "serving_settings": ServingSettings.from_env(),
+            },
         ).for_run_failure()
         run_failure_alert(context)
 

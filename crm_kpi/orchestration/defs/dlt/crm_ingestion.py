@@ -127,6 +127,12 @@ def crm_raw_assets(plugin: CrmPlugin) -> AssetsDefinition:
     return _load
 
 
+def raw_check_deps(key: AssetKey) -> list[AssetKey]:
+    """What a check of ``key`` waits for: the accounts' merge, for a CRM's raw table."""
+    raw = {plugin.raw_schema for plugin in registered_crms()}
+    return [MERGED_KEY] if key.path[0] in raw else []
+
+
 def build_crm_raw_assets() -> list[AssetsDefinition]:
     """The raw-table assets of every registered CRM."""
     return [crm_raw_assets(plugin) for plugin in registered_crms()]

@@ -30,7 +30,11 @@ from dagster import (
 
 from crm_kpi.config import get_settings
 from crm_kpi.orchestration.defs.dbt.dbt_models import crm_kpi_dbt
-from crm_kpi.orchestration.defs.dlt.crm_ingestion import WAREHOUSE_POOL, build_crm_raw_assets
+from crm_kpi.orchestration.defs.dlt.crm_ingestion import (
+    WAREHOUSE_POOL,
+    build_crm_raw_assets,
+    raw_check_deps,
+)
 from crm_kpi.quality.checking import SuiteOutcome, check_contract, check_suite
 from crm_kpi.quality.suite import Suite
 from crm_kpi.quality.suites import all_suites
@@ -104,6 +108,7 @@ def gx_check(suite: Suite, asset_key: AssetKey | None = None) -> AssetChecksDefi
         + (" (blocking)" if suite.blocking else " (warning)"),
         blocking=suite.blocking,
         pool=WAREHOUSE_POOL,
+        additional_deps=raw_check_deps(asset_key or asset_key_of(suite)),
     )
     def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
         settings = get_settings()
