@@ -115,11 +115,9 @@ def _names(expression: str) -> set[str]:
 def _holds(rule: KpiRule) -> str:
     value, numerator, denominator = rule.column, rule.numerator, rule.denominator
     ratio = f"cast(({numerator}) as double precision) / ({denominator})"
-    tolerance = (
-        str(MONEY_TOLERANCE)
-        if rule.unit == "money"
-        else f"{RELATIVE_TOLERANCE} * greatest(1, abs({ratio}))"
-    )
+    # Half a cent off is a rounded average (51296.465 -> 51296.47), plus the doubles' noise.
+    relative = f"{RELATIVE_TOLERANCE} * greatest(1, abs({ratio}))"
+    tolerance = f"{MONEY_TOLERANCE} + {relative}" if rule.unit == "money" else relative
     return (
         f"case when ({denominator}) is null or ({denominator}) = 0 or ({numerator}) is null "
         f"then {value} is null "
