@@ -1,5 +1,6 @@
-"""Data quality: Great Expectations 1.x suites as code, run on pandas frames of warehouse tables.
+"""Data quality: Great Expectations 1.x suites as code, run in the warehouse.
 
-GX has no DuckDB data source, so each checked table is read over a read-only DuckDB
-connection into pandas and validated with an in-memory (ephemeral) context.
+Each suite's expectations run as SQL through GX's SQL datasource (``quality.sql``: DuckDB via
+duckdb-engine, PostgreSQL natively), so no table is read into memory. Mart KPI value rules
+come from the dbt manifest's ``meta.kpi`` (``quality.kpi_rules``); structure is dbt's to test.
 """

@@ -145,7 +145,7 @@ def _queries(suite: Suite, connection: sa.Connection, columns: list[str]) -> lis
             select_columns(suite.table, wanted),
             own_columns,
             _applicable(expectations, own_columns),
-            _key_columns(expectations, own_columns),
+            list(suite.key) or _key_columns(expectations, own_columns),
         )
     ]
     for derived in suite.frames:

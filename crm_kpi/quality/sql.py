@@ -24,9 +24,11 @@ from great_expectations.execution_engine import (  # noqa: E402
     sqlalchemy_execution_engine as _gx_engine,
 )
 
-# A run's writer (dlt, dbt) holds the DuckDB file briefly after its step; wait that out.
-LOCK_ATTEMPTS = 6
-LOCK_WAIT_SECONDS = 2.0
+from crm_kpi.quality.warehouse import (  # noqa: E402
+    LOCK_ATTEMPTS,
+    LOCK_WAIT_SECONDS,
+    WarehouseUnavailable,
+)
 
 
 class _DuckDBDialect(enum.StrEnum):
@@ -38,10 +40,6 @@ if _DuckDBDialect.DUCKDB not in _gx_engine._PERSISTED_CONNECTION_DIALECTS:
         *_gx_engine._PERSISTED_CONNECTION_DIALECTS,
         _DuckDBDialect.DUCKDB,
     )
-
-
-class WarehouseUnavailable(RuntimeError):
-    """The warehouse cannot be opened for reading."""
 
 
 def duckdb_url(warehouse_path: Path) -> str:

@@ -52,6 +52,8 @@ class Suite:
             successful run's (0.5: between half and double); ``None`` disables it.
         contract_columns: columns the KPI catalogue promises; checked apart from the values
             (a warning, so that a mart still being extended can be published).
+        key: the table's grain, shown with each sample of failing rows (dbt tests that it
+            is unique); default: the columns of the suite's own uniqueness expectation.
     """
 
     table: str
@@ -62,6 +64,7 @@ class Suite:
     row_count_band: float | None = None
     description: str = ""
     contract_columns: tuple[str, ...] = ()
+    key: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:

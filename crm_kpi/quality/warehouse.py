@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 # A run's writer (dlt, dbt) holds the file briefly after its step; wait that out.
 LOCK_ATTEMPTS = 6
@@ -51,20 +50,3 @@ def columns_of(connection: duckdb.DuckDBPyConnection, table: str) -> list[str]:
         [schema, name],
     ).fetchall()
     return [row[0] for row in rows]
-
-
-def read_columns(
-    connection: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str] = ()
-) -> pd.DataFrame:
-    """``schema.table`` as a DataFrame: the given columns that exist, or all of them."""
-    schema, name = table.split(".", 1)
-    existing = columns_of(connection, table)
-    wanted = [c for c in columns if c in existing] if columns else existing
-    selected = ", ".join(f'"{c}"' for c in wanted) or "*"
-    return connection.execute(f'select {selected} from "{schema}"."{name}"').df()
-
-
-def read_table(warehouse_path: Path, table: str) -> pd.DataFrame:
-    """The whole of ``schema.table`` as a DataFrame, over a read-only connection."""
-    with read_only(warehouse_path) as connection:
-        return read_columns(connection, table)

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from crm_kpi.quality.suites import marts
+from crm_kpi.quality.suites import mart_values as marts
 
 MANAGERS = ["10", "11"]
 DAYS = pd.to_datetime(["2026-01-30", "2026-01-31", "2026-02-01"]).date

@@ -115,10 +115,10 @@ def test_corrupted_mart_blocks_serving_and_alerts(warehouse: Path, alerts) -> No
         }
         gate = evaluations["gx_mart_manager_monthly"]
         assert not gate.passed
-        assert gate.metadata["failed_rows"].value >= 3  # 1 negative revenue + 2 duplicated rows
+        # 1 negative revenue (the duplicated grain row is dbt's unique test's to find)
+        assert gate.metadata["failed_rows"].value >= 1
         failures = gate.metadata["failures"].value
         assert "revenue" in failures and "-50" in failures
-        assert "expect_compound_columns_to_be_unique" in failures
         assert gate.metadata["data_docs"].value.startswith("file://")
 
         # serving never ran, and the run reports the failed check

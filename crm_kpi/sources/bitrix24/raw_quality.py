@@ -26,7 +26,8 @@ def _column(field: str) -> str:
 
 def _cursor_in_range(table: str, key: tuple[str, ...], cursor: str) -> Frame:
     """The cursor as Unix seconds, between 2000-01-01 and tomorrow."""
-    sql = f"select {', '.join(key)}, epoch({cursor}) as {cursor}_epoch from {SCHEMA}.{table}"
+    epoch = f"extract(epoch from {cursor}) as {cursor}_epoch"  # portable: DuckDB and PostgreSQL
+    sql = f"select {', '.join(key)}, {epoch} from {SCHEMA}.{table}"
 
     def expectations() -> list[Expectation]:
         return sane_timestamps((f"{cursor}_epoch",))

@@ -10,8 +10,10 @@ and the run fails, which triggers the run-failure alert (``crm_kpi.orchestration
 Checks on raw and core tables, and the column contracts of the marts, report WARN and block
 nothing.
 
-Checks read the warehouse over read-only connections and share the ``warehouse`` pool with
-the writers (dlt, dbt), so they never meet a writer holding the DuckDB file.
+Checks run their expectations in the warehouse (GX's SQL datasource, read-only) and share the
+``warehouse`` pool with the writers (dlt, dbt), so they never meet a writer holding the DuckDB
+file. Each check renders its Data Docs pages; the index is built once per run
+(``defs/quality/data_docs.py``, ``crm_kpi.runner``).
 """
 
 import logging
@@ -29,7 +31,7 @@ from dagster import (
 )
 
 from crm_kpi.config import get_settings
-from crm_kpi.orchestration.defs.dbt.dbt_models import crm_kpi_dbt
+from crm_kpi.orchestration.defs.dbt.dbt_models import crm_kpi_dbt, dbt_project
 from crm_kpi.orchestration.defs.dlt.crm_ingestion import (
     WAREHOUSE_POOL,
     build_crm_raw_assets,
@@ -197,7 +199,8 @@ def build_checks(asset_keys: Iterable[AssetKey] | None = None) -> list[AssetChec
     existing = set(asset_keys) if asset_keys is not None else default_asset_keys()
     checks: list[AssetChecksDefinition] = []
     skipped = []
-    for suite in all_suites():
+    # Mart KPI rules from meta.kpi in the manifest the dbt assets are built from.
+    for suite in all_suites(dbt_project().manifest_path):
         key = asset_key_of(suite)
         if key not in existing:
             skipped.append(suite.table)
