@@ -1,12 +1,73 @@
-with activities as (
+-- sqlfluff:indentation:template_blocks_indent:False
+{#
+    Incremental (issue #11): a nightly run recomputes only the activities that can have changed
+    and replaces them (delete+insert on the key): rows of a newer load than the table holds,
+    rows dated within the var `incremental_lookback_days` of the account's `as_of` (late CRM
+    edits), every task (`is_overdue` moves with `as_of`) and the activities of deals whose
+    status or deletion changed (reopened, closed, deleted deals). A change of the account's
+    time zone, of its users or an older edit needs `dbt build --full-refresh`.
+#}
+{{ config(
+    materialized='incremental',
+    unique_key=['account_key', 'activity_id'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
 
-    select * from {{ ref('int_activities') }}
+with accounts as (
+
+    select * from {{ ref('int_accounts') }}
 
 ),
 
-accounts as (
+{% if is_incremental() %}
+previous_deals as (
 
-    select * from {{ ref('int_accounts') }}
+    select distinct
+        account_key,
+        deal_id,
+        deal_status,
+        is_deal_deleted
+    from {{ this }}
+    where deal_id is not null
+
+),
+
+changed_deals as (
+
+    select
+        previous_deals.account_key,
+        previous_deals.deal_id
+    from previous_deals
+    left join {{ ref('int_deals') }} as current_deals
+        on
+            previous_deals.account_key = current_deals.account_key
+            and previous_deals.deal_id = current_deals.deal_id
+    where
+        previous_deals.deal_status is distinct from current_deals.status
+        or previous_deals.is_deal_deleted is distinct from coalesce(current_deals.is_deleted, true)
+
+),
+
+{% endif %}
+activities as (
+
+    select source_activities.*
+    from {{ ref('int_activities') }} as source_activities
+    {% if is_incremental() %}
+    left join accounts as cutoffs
+        on source_activities.account_key = cutoffs.account_key
+    left join changed_deals
+        on
+            source_activities.account_key = changed_deals.account_key
+            and source_activities.deal_id = changed_deals.deal_id
+    where
+        source_activities.dlt_load_id > (select max(loaded.dlt_load_id) from {{ this }} as loaded)
+        or source_activities.is_task
+        or changed_deals.deal_id is not null
+        or source_activities.occurred_at >= {{ lookback_start('cutoffs.as_of') }}
+        or source_activities.created_at >= {{ lookback_start('cutoffs.as_of') }}
+    {% endif %}
 
 ),
 
@@ -94,7 +155,8 @@ select
                 )
     end as is_overdue,
     activities.source_record_type,
-    activities.source_record_id
+    activities.source_record_id,
+    activities.dlt_load_id
 from activities_with_deals as activities
 left join accounts
     on activities.account_key = accounts.account_key

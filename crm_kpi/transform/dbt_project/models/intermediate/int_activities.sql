@@ -12,9 +12,7 @@
 #}
 with activities as (
 
-    select * from {{ ref('int_amocrm__activities') }}
-    union all
-    select * from {{ ref('int_bitrix24__activities') }}
+    {{ union_crm_models('activities') }}
 
 ),
 
@@ -52,7 +50,8 @@ select
     activities.completed_at,
     activities.is_task,
     activities.source_record_type,
-    activities.source_record_id
+    activities.source_record_id,
+    activities.dlt_load_id
 from activities
 left join account_users as acting_users
     on

@@ -27,7 +27,8 @@ with amocrm_notes as (
         created_at,
         call_duration_seconds,
         call_status,
-        email_is_incoming
+        email_is_incoming,
+        dlt_load_id
     from {{ ref('stg_amocrm__lead_notes') }}
 
     union all
@@ -44,7 +45,8 @@ with amocrm_notes as (
         created_at,
         call_duration_seconds,
         call_status,
-        email_is_incoming
+        email_is_incoming,
+        dlt_load_id
     from {{ ref('stg_amocrm__contact_notes') }}
 
 ),
@@ -96,7 +98,8 @@ amocrm_calls as (
         cast(null as {{ dbt.type_timestamp() }}) as completed_at,
         false as is_task,
         linked_entity_type || '_note' as source_record_type,
-        note_id as source_record_id
+        note_id as source_record_id,
+        dlt_load_id
     from amocrm_call_notes
 
 ),
@@ -127,7 +130,8 @@ amocrm_emails as (
         cast(null as {{ dbt.type_timestamp() }}) as completed_at,
         false as is_task,
         linked_entity_type || '_note' as source_record_type,
-        note_id as source_record_id
+        note_id as source_record_id,
+        dlt_load_id
     from amocrm_notes
     where note_type = 'amomail_message'
 
@@ -156,7 +160,8 @@ amocrm_manual_notes as (
         cast(null as {{ dbt.type_timestamp() }}) as completed_at,
         false as is_task,
         linked_entity_type || '_note' as source_record_type,
-        note_id as source_record_id
+        note_id as source_record_id,
+        dlt_load_id
     from amocrm_notes
     where note_type in ({{ quoted_list(var('amocrm_manual_note_types')) }})
 
@@ -190,6 +195,7 @@ amocrm_task_rows as (
         task_rows.responsible_user_id,
         task_rows.created_at,
         task_rows.due_at,
+        task_rows.dlt_load_id,
         task_rows.is_completed,
         case
             when task_rows.is_completed
@@ -235,7 +241,8 @@ amocrm_tasks as (
         completed_at,
         true as is_task,
         'task' as source_record_type,
-        task_id as source_record_id
+        task_id as source_record_id,
+        dlt_load_id
     from amocrm_task_rows
 
 ),
@@ -263,7 +270,8 @@ amocrm_chat_messages as (
         cast(null as {{ dbt.type_timestamp() }}) as completed_at,
         false as is_task,
         'event' as source_record_type,
-        event_id as source_record_id
+        event_id as source_record_id,
+        dlt_load_id
     from {{ ref('stg_amocrm__events') }}
     where event_type in ('incoming_chat_message', 'outgoing_chat_message')
 

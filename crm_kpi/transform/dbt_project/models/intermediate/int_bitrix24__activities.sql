@@ -88,7 +88,8 @@ recorded_calls as (
         cast(null as {{ dbt.type_timestamp() }}) as completed_at,
         false as is_task,
         'telephony_record' as source_record_type,
-        records.call_id as source_record_id
+        records.call_id as source_record_id,
+        greatest(records.dlt_load_id, call_activities.dlt_load_id) as dlt_load_id
     from telephony_records as records
     left join bitrix24_call_activities as call_activities
         on
@@ -153,7 +154,8 @@ unrecorded_calls as (
         cast(null as {{ dbt.type_timestamp() }}) as completed_at,
         false as is_task,
         'activity' as source_record_type,
-        activity_id as source_record_id
+        activity_id as source_record_id,
+        dlt_load_id
     from unrecorded_call_activities
 
 ),
@@ -181,7 +183,8 @@ bitrix24_emails as (
         cast(null as {{ dbt.type_timestamp() }}) as completed_at,
         false as is_task,
         'activity' as source_record_type,
-        activity_id as source_record_id
+        activity_id as source_record_id,
+        dlt_load_id
     from bitrix24_activity_rows
     where type_id = 4
 
@@ -210,7 +213,8 @@ bitrix24_meetings as (
         case when is_completed then updated_at end as completed_at,
         true as is_task,
         'activity' as source_record_type,
-        activity_id as source_record_id
+        activity_id as source_record_id,
+        dlt_load_id
     from bitrix24_activity_rows
     where type_id = 1
 
@@ -239,7 +243,8 @@ bitrix24_tasks as (
         case when is_completed then coalesce(closed_at, updated_at) end as completed_at,
         true as is_task,
         'task' as source_record_type,
-        task_id as source_record_id
+        task_id as source_record_id,
+        dlt_load_id
     from {{ ref('stg_bitrix24__tasks') }}
 
 ),
@@ -267,7 +272,8 @@ bitrix24_notes as (
         cast(null as {{ dbt.type_timestamp() }}) as completed_at,
         false as is_task,
         'timeline_comment' as source_record_type,
-        comment_id as source_record_id
+        comment_id as source_record_id,
+        dlt_load_id
     from {{ ref('stg_bitrix24__timeline_comments') }}
 
 )

@@ -1,0 +1,113 @@
+"""An incremental build after one more day of CRM changes gives the marts of a full refresh.
+
+A small company is loaded from both emulators (dlt), the project is built, one more day of
+changes is written into the raw schemas the way a dlt merge leaves them
+(``benchmarks/changes.py``), the project is built again incrementally, and every mart must
+equal the marts of ``dbt build --full-refresh`` on the same raw data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dlt
+import duckdb
+import pandas as pd
+import pytest
+from crm_kpi_emulators.amocrm import AmoCrmEmulator
+from crm_kpi_emulators.bitrix24 import Bitrix24Emulator
+from crm_kpi_emulators.synthetic import CompanyConfig
+
+from crm_kpi.config import DBT_PROJECT_DIR
+from crm_kpi.sources.amocrm import amocrm_source
+from crm_kpi.sources.bitrix24 import bitrix24_source
+
+# benchmarks/ is not installed: import its raw-changes writer from the repository root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from benchmarks.changes import one_more_day  # noqa: E402
+
+# Three builds of the whole project: 30 minutes on a loaded 2-core machine.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+
+COMPANY = CompanyConfig(seed=23, start_date=dt.date(2026, 3, 2), days=45, managers=3, teams=1)
+
+
+def _load(warehouse: Path, work: Path, crm: str, source: object) -> None:
+    pipeline = dlt.pipeline(
+        pipeline_name=f"incremental_{crm}",
+        destination=dlt.destinations.duckdb(str(warehouse)),
+        dataset_name=f"raw_{crm}",
+        pipelines_dir=str(work / "dlt"),
+    )
+    pipeline.run(source, loader_file_format="parquet")
+
+
+def _dbt_build(warehouse: Path, work: Path, *extra: str) -> None:
+    dbt = Path(sys.executable).with_name("dbt")
+    env = {**os.environ, "CRM_KPI_WAREHOUSE": str(warehouse), "DO_NOT_TRACK": "1"}
+    command = [
+        str(dbt), "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+        str(DBT_PROJECT_DIR), "--target-path", str(work / "target"), "--log-path",
+        str(work / "logs"), "--exclude-resource-type", "test", "unit_test", "-q", *extra,
+    ]  # fmt: skip
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _marts(warehouse: Path) -> dict[str, pd.DataFrame]:
+    """Every mart, its rows in a canonical order."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        names = [
+            row[0]
+            for row in connection.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'marts' order by table_name"
+            ).fetchall()
+        ]
+        frames = {name: connection.execute(f'select * from marts."{name}"').df() for name in names}
+    return {
+        name: frame.sort_values(list(frame.columns)).reset_index(drop=True)
+        for name, frame in frames.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
+    """(marts after the incremental build, marts after a full refresh) of the same raw data."""
+    work = tmp_path_factory.mktemp("incremental")
+    warehouse = work / "wh.duckdb"
+    with AmoCrmEmulator(COMPANY, token="t") as amo, Bitrix24Emulator(COMPANY) as bitrix:
+        _load(warehouse, work, "amocrm", amocrm_source(
+            subdomain=amo.subdomain, access_token="t", base_url=amo.base_url,
+            requests_per_second=200,
+        ))  # fmt: skip
+        _load(warehouse, work, "bitrix24", bitrix24_source(
+            portal=bitrix.portal, webhook_url=bitrix.webhook_url, requests_per_second=200,
+        ))  # fmt: skip
+    _dbt_build(warehouse, work)
+    assert one_more_day(warehouse, share=0.05) > 0
+    _dbt_build(warehouse, work)
+    incremental = _marts(warehouse)
+    _dbt_build(warehouse, work, "--full-refresh")
+    return incremental, _marts(warehouse)
+
+
+def test_the_same_marts_are_built(builds: tuple[dict, dict]) -> None:
+    incremental, full = builds
+    assert sorted(incremental) == sorted(full)
+    assert full, "no marts were built"
+
+
+def test_every_mart_equals_its_full_refresh(builds: tuple[dict, dict]) -> None:
+    incremental, full = builds
+    different = []
+    for mart, expected in full.items():
+        try:
+            pd.testing.assert_frame_equal(incremental[mart], expected, rtol=1e-9)
+        except AssertionError as error:
+            different.append(f"{mart}: {error}")
+    assert not different, "\n".join(different)
