@@ -22,6 +22,7 @@ from crm_kpi.orchestration.defs.dlt.crm_ingestion import (
 from crm_kpi.orchestration.defs.dlt.inputs_ingestion import inputs_raw
 from crm_kpi.orchestration.defs.forecasting.win_model import win_model
 from crm_kpi.orchestration.defs.quality.checks import build_checks
+from crm_kpi.orchestration.defs.quality.data_docs import DATA_DOCS_SENSORS
 from crm_kpi.orchestration.defs.serving.serving_assets import (
     SNAPSHOT_KEY,
     build_serving_assets,
@@ -57,7 +58,7 @@ def build_definitions(resources: dict[str, Any] | None = None) -> Definitions:
         ],
         asset_checks=build_checks(),
         jobs=jobs,
-        sensors=build_sensors(jobs),
+        sensors=[*build_sensors(jobs), *DATA_DOCS_SENSORS],
         resources={**build_resources(), **(resources or {})},
     )
     # Freshness policies on raw tables and marts (orchestration/freshness.py).

@@ -22,7 +22,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from dagster import AssetsDefinition, AssetSelection, Backoff, Jitter, RetryPolicy, define_asset_job
+from dagster import (
+    AssetsDefinition,
+    AssetSelection,
+    Backoff,
+    Jitter,
+    RetryPolicy,
+    define_asset_job,
+    in_process_executor,
+)
 
 from crm_kpi.config import OrchestrationSettings
 from crm_kpi.orchestration.defs.dlt.crm_ingestion import ingestion_job_name
@@ -85,6 +93,9 @@ def build_nightly_job(
             "publish (the accounts load in their own runs first)."
         ),
         op_retry_policy=ingestion_retry_policy(settings),
+        # Its steps take the warehouse one at a time (pool `warehouse`): a process per step
+        # would only add a start-up and a load of the definitions to each of them.
+        executor_def=in_process_executor,
         config={"ops": {DBT_OP_NAME: {"config": {"full_refresh": True}}}} if full_refresh else None,
     )
 
