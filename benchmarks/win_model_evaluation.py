@@ -1,7 +1,7 @@
 """Acceptance figures of the forecast and the win model on a synthetic company (or a warehouse).
 
-    python -m crm_kpi.transform.forecasting.evaluate --months 12  # a 12-month company
-    python -m crm_kpi.transform.forecasting.evaluate --warehouse w.duckdb  # reuse one
+    python -m benchmarks.win_model_evaluation --months 12  # a 12-month company
+    python -m benchmarks.win_model_evaluation --warehouse w.duckdb  # reuse one
 
 Without ``--warehouse`` it runs the demo (emulated amoCRM and Bitrix24, the whole nightly job)
 on a company with ``--months`` of history into a temporary data directory. Prints, per account,

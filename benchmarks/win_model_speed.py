@@ -1,6 +1,6 @@
 """How long training, the out-of-time test and scoring take for one large account.
 
-    python -m crm_kpi.transform.forecasting.benchmark --deals 100000
+    python -m benchmarks.win_model_speed --deals 100000
 
 Generates a features frame shaped like ``core.fct_deal_score_features`` (``--deals`` closed
 deals, about 2.5 monthly snapshots each, plus open deals to score), then times

@@ -1,1 +1,0 @@
-"""Dagster definitions of crm-kpi: dlt and dbt assets, GX checks, jobs and schedules."""

@@ -1,1 +1,0 @@
-"""Dagster definitions by integration: dlt, dbt, quality, serving, forecasting."""

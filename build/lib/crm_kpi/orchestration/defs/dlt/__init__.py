@@ -1,1 +1,0 @@
-"""dlt: one asset per raw table of each registered CRM, and the hand-kept inputs."""

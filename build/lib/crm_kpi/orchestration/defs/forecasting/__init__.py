@@ -1,1 +1,0 @@
-"""The deal win-probability model, scored after dbt."""

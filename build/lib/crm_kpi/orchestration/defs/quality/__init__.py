@@ -1,1 +1,0 @@
-"""Great Expectations suites as Dagster asset checks."""

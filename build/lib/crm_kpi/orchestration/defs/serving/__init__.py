@@ -1,1 +1,0 @@
-"""Publishing: snapshot, PostgreSQL, HTML report, e-mail digest."""

@@ -1,1 +1,0 @@
-"""Serving: publish the marts to BI tools (snapshot, Parquet/CSV, PostgreSQL), report, digest."""

@@ -1,1 +1,0 @@
-"""Sources: the dlt sources of each CRM and of the hand-kept inputs (sales plan, spend)."""

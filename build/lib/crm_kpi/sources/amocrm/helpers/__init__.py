@@ -1,1 +1,0 @@
-"""HTTP plumbing of the amoCRM source: the REST client, its throttle and its errors."""

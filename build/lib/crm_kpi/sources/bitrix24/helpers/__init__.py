@@ -1,1 +1,0 @@
-"""HTTP helpers of the Bitrix24 source: throttle, transport, client and errors."""

@@ -1,1 +1,0 @@
-"""Pieces shared by the CRM sources (e.g. the OAuth token store)."""
