@@ -22,13 +22,10 @@ from crm_kpi_emulators.amocrm import AmoCrmEmulator
 from crm_kpi_emulators.bitrix24 import Bitrix24Emulator
 from crm_kpi_emulators.synthetic import CompanyConfig
 
+from benchmarks.changes import one_more_day
 from crm_kpi.config import DBT_PROJECT_DIR
 from crm_kpi.sources.amocrm import amocrm_source
 from crm_kpi.sources.bitrix24 import bitrix24_source
-
-# benchmarks/ is not installed: import its raw-changes writer from the repository root.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from benchmarks.changes import one_more_day  # noqa: E402
 
 # Three builds of the whole project: 30 minutes on a loaded 2-core machine.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_kpi.transform.forecasting.benchmark import synthetic_features
+from benchmarks.win_model_speed import synthetic_features
 from crm_kpi.transform.forecasting.factors import describe, describe_stage_only
 from crm_kpi.transform.forecasting.model import cutoff_date, evaluate
 from crm_kpi.transform.forecasting.scoring import score_account
