@@ -9,9 +9,11 @@ for DuckDB functions and syntax that PostgreSQL 15 does not have. The dispatched
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "crm_kpi" / "transform" / "dbt_project"
 CROSS_DB_DIR = DBT_PROJECT_DIR / "macros" / "cross_db"
@@ -29,7 +31,7 @@ DUCKDB_ONLY_FUNCTIONS = re.findall(
     string_split_regex regexp_extract regexp_full_match contains ends_with instr ifnull nvl
     try_cast epoch epoch_ms epoch_us make_timestamp make_timestamptz date_diff datediff
     date_sub date_add datepart strftime strptime today dayname monthname yearweek last_day
-    struct_pack struct_extract range hash uuid
+    struct_pack struct_extract range hash uuid isodow dayofweek dayofmonth dayofyear
     """,
 )
 DUCKDB_ONLY_SYNTAX = {
@@ -72,11 +74,25 @@ def _project_sql_files() -> list[Path]:
     return [path for path in files if CROSS_DB_DIR not in path.parents]
 
 
+def _unit_test_sql_fixtures() -> Iterator[tuple[str, str]]:
+    """``(where, sql)`` of every unit-test input or expectation given as ``format: sql``."""
+    for path in sorted((DBT_PROJECT_DIR / "models").rglob("*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for unit_test in document.get("unit_tests") or []:
+            for fixture in [*(unit_test.get("given") or []), unit_test.get("expect") or {}]:
+                if fixture.get("format") == "sql" and isinstance(fixture.get("rows"), str):
+                    where = f"{path.relative_to(DBT_PROJECT_DIR)}: {unit_test['name']}"
+                    yield where, fixture["rows"]
+
+
 def test_no_duckdb_only_sql_outside_cross_db_macros() -> None:
     offenders = {
         str(path.relative_to(DBT_PROJECT_DIR)): uses
         for path in _project_sql_files()
         if (uses := duckdb_only_uses(path.read_text(encoding="utf-8")))
+    }
+    offenders |= {
+        where: uses for where, text in _unit_test_sql_fixtures() if (uses := duckdb_only_uses(text))
     }
     assert not offenders, (
         "DuckDB-only SQL outside macros/cross_db/ (use or add a dispatched macro there, "
@@ -94,6 +110,7 @@ def test_no_duckdb_only_sql_outside_cross_db_macros() -> None:
         ("select {{ median('x') }}, t.range, 'list(' from t -- arg_max(", []),
         ("{# epoch(x) #} select cast(a as integer) from t group by a", []),
         ("select * exclude (a) from t", ["select * exclude/replace"]),
+        ("select isodow(d), [2, 1][w] from t", ["isodow()", "list literal"]),
     ],
 )
 def test_the_check_finds_duckdb_sql_and_ignores_jinja_comments_and_strings(

@@ -213,9 +213,9 @@ select
     period_end,
     is_complete_period,
     kpi_value as value,  -- noqa: RF04
-    previous_value,
-    previous_value_to_date,
-    kpi_value - previous_value_to_date as abs_change,
+    cast(previous_value as {{ kpi_value_type }}) as previous_value,
+    cast(previous_value_to_date as {{ kpi_value_type }}) as previous_value_to_date,
+    cast(kpi_value - previous_value_to_date as {{ kpi_value_type }}) as abs_change,
     {{ kpi_ratio('kpi_value - previous_value_to_date', 'abs(previous_value_to_date)') }} as pct_change,
-    year_ago_value
+    cast(year_ago_value as {{ kpi_value_type }}) as year_ago_value
 from compared
