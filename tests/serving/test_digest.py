@@ -112,7 +112,7 @@ def test_nightly_run_mails_the_report_when_configured(
     monkeypatch.setenv("CRM_KPI_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("CRM_KPI_SMTP_PORT", str(port))
     monkeypatch.setenv("CRM_KPI_SMTP_STARTTLS", "false")
-    result = materialize(_nightly_assets(), raise_on_error=False)
+    result = materialize(_nightly_assets(), raise_on_error=False, resources=_resources())
     assert result.success
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert {REPORT_KEY, DIGEST_KEY} <= materialized
@@ -128,7 +128,14 @@ def test_nightly_run_mails_the_report_when_configured(
 def test_digest_is_off_unless_configured(serving_env: Path, monkeypatch) -> None:
     monkeypatch.delenv("CRM_KPI_DIGEST_RECIPIENTS", raising=False)
     monkeypatch.delenv("CRM_KPI_SMTP_HOST", raising=False)
-    result = materialize(_nightly_assets(), raise_on_error=False)
+    result = materialize(_nightly_assets(), raise_on_error=False, resources=_resources())
     assert result.success
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert REPORT_KEY in materialized and DIGEST_KEY not in materialized
+
+
+def _resources() -> dict:
+    """The code location's resources, read from this test's (monkeypatched) environment."""
+    from crm_kpi.orchestration.resources import build_resources
+
+    return build_resources(env_vars=False)

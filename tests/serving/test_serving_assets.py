@@ -61,7 +61,9 @@ def test_upstream_keys_are_the_marts_and_the_bi_dimensions() -> None:
 def test_a_passing_check_publishes(serving_env: Path) -> None:
     mart, gx_mart = _toy_mart(check_passes=True)
     serving_assets = build_serving_assets([mart.key])
-    result = materialize([mart, gx_mart, *serving_assets], raise_on_error=False)
+    result = materialize(
+        [mart, gx_mart, *serving_assets], raise_on_error=False, resources=_resources()
+    )
     assert result.success
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert SNAPSHOT_KEY in materialized
@@ -71,7 +73,9 @@ def test_a_passing_check_publishes(serving_env: Path) -> None:
 def test_a_failing_blocking_check_stops_publishing(serving_env: Path) -> None:
     mart, gx_mart = _toy_mart(check_passes=False)
     serving_assets = build_serving_assets([mart.key])
-    result = materialize([mart, gx_mart, *serving_assets], raise_on_error=False)
+    result = materialize(
+        [mart, gx_mart, *serving_assets], raise_on_error=False, resources=_resources()
+    )
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert SNAPSHOT_KEY not in materialized
     assert not snapshot_path(serving_env).exists()
@@ -85,7 +89,7 @@ def _metadata(result, key: AssetKey) -> dict:
 def test_postgres_is_skipped_with_a_clear_message_when_not_configured(serving_env: Path) -> None:
     mart, gx_mart = _toy_mart(check_passes=True)
     assets = build_serving_assets([mart.key])
-    result = materialize([mart, gx_mart, *assets], raise_on_error=False)
+    result = materialize([mart, gx_mart, *assets], raise_on_error=False, resources=_resources())
     assert result.success
     metadata = _metadata(result, POSTGRES_KEY)
     assert metadata["published"] is False
@@ -101,7 +105,7 @@ def test_postgres_publish_and_pbids_when_configured(
     mart, gx_mart = _toy_mart(check_passes=True)
     assets = build_serving_assets([mart.key])
     try:
-        result = materialize([mart, gx_mart, *assets], raise_on_error=False)
+        result = materialize([mart, gx_mart, *assets], raise_on_error=False, resources=_resources())
         assert result.success
         metadata = _metadata(result, POSTGRES_KEY)
         assert metadata["published"] is True
@@ -125,3 +129,10 @@ def test_the_project_publishes_after_every_mart_and_bi_dimension() -> None:
     assert AssetKey(["core", "fct_deals"]) not in parents
     serving_keys = {key for key in graph.get_all_asset_keys() if key.path[0] == "serving"}
     assert serving_keys == {SNAPSHOT_KEY, POSTGRES_KEY, REPORT_KEY, DIGEST_KEY, GATE_KEY}
+
+
+def _resources() -> dict:
+    """The code location's resources, read from this test's (monkeypatched) environment."""
+    from crm_kpi.orchestration.resources import build_resources
+
+    return build_resources(env_vars=False)
