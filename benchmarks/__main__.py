@@ -96,11 +96,32 @@ def raw_counts(warehouse: Path, schema: str | None = None) -> tuple[int, int]:
     return deals, activities
 
 
+# Placeholder settings that make every CRM "configured", so that its raw-table checks run as
+# in production; nothing contacts them: ingestion (the accounts' loads and their merge) is skipped.
+PLACEHOLDER_CRMS = {
+    "SOURCES__AMOCRM__SUBDOMAIN": "bench",
+    "SOURCES__AMOCRM__ACCESS_TOKEN": "bench",
+    "SOURCES__BITRIX24__PORTAL": "bench.bitrix24.ru",
+    "SOURCES__BITRIX24__WEBHOOK_URL": "http://127.0.0.1:9/rest/1/bench/",
+}
+
+
+def seed_inputs(seed: Path, work: Path) -> None:
+    """The seed's hand-kept input CSVs, for the nightly job's inputs step to load."""
+    source = seed.parent / "data" / "inputs"
+    if source.is_dir():
+        shutil.copytree(source, work / "data" / "inputs", dirs_exist_ok=True)
+
+
 def nightly(
     work: Path, warehouse: Path, label: str, url: str | None = None
 ) -> tuple[Measured, dict[str, float]]:
-    """``crm-kpi run --skip ingestion`` on ``warehouse`` (or ``url``): measured, per stage."""
-    env = _environment(work, warehouse, url)
+    """``crm-kpi run --skip ingestion`` on ``warehouse`` (or ``url``): measured, per stage.
+
+    Skipping ingestion also skips ``raw/accounts_merged`` (part of that stage), which would
+    rebuild the raw schemas from the accounts' staging files and so drop the grown rows.
+    """
+    env = {**_environment(work, warehouse, url), **PLACEHOLDER_CRMS}
     command = [str(BIN / "crm-kpi"), "run", "--skip", "ingestion"]
     measured = run_measured(command, env, work / f"{label}.log")
     if measured.returncode != 0:
@@ -165,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     grow(seed, warehouse, shape)
     deals, activities = raw_counts(warehouse)
     print(f"  raw: {deals:,} deals, {activities:,} activity rows")
+    seed_inputs(seed, work)
     raw_copy = work / "raw_only.duckdb"
     url = args.warehouse_url
     if url:
