@@ -49,6 +49,7 @@ def _environment(work: Path, warehouse: Path, url: str | None = None) -> dict[st
         GX_ANALYTICS_ENABLED="false",
     )
     (work / "dagster").mkdir(parents=True, exist_ok=True)
+    (work / "dagster" / "dagster.yaml").touch()  # the instance's defaults, without a warning
     return env
 
 
@@ -111,6 +112,18 @@ def seed_inputs(seed: Path, work: Path) -> None:
     source = seed.parent / "data" / "inputs"
     if source.is_dir():
         shutil.copytree(source, work / "data" / "inputs", dirs_exist_ok=True)
+
+
+def built_rows(warehouse: Path) -> dict[str, int]:
+    """Rows the transform wrote, per schema (tables only: views hold no rows)."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return dict(
+            connection.execute(
+                "select schema_name, sum(estimated_size)::bigint from duckdb_tables() "
+                "where schema_name in ('staging', 'intermediate', 'core', 'marts') "
+                "group by 1 order by 1"
+            ).fetchall()
+        )
 
 
 def nightly(
@@ -225,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{(f'{incremental.seconds:.1f}' if incremental else '-'):>17}"
     )
     print(f"{'bare SQL (wall)':<24}{reference.seconds:>10.1f}")
+    if not url:
+        rows = ", ".join(f"{schema} {n:,}" for schema, n in built_rows(warehouse).items())
+        print(f"rows built: {rows}")
     print(
         f"peak RSS: full {_gb(full.peak_rss)}, bare {_gb(reference.peak_rss)}"
         + (f", incremental {_gb(incremental.peak_rss)}" if incremental else "")
