@@ -6,16 +6,21 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-# Step keys of the nightly job, by stage (first match wins).
+# Step keys of the nightly job, by stage (first match wins: the checks of the inputs' tables,
+# ``raw_inputs__sales_plan_gx_sales_plan``, are quality checks).
 STAGE_OF_STEP = (
-    ("dlt_", "ingestion"),
-    ("inputs", "inputs"),
-    ("dbt", "dbt (models + tests)"),
     ("_gx_", "quality checks"),
+    ("_columns_", "quality checks"),
     ("check", "quality checks"),
     ("quality", "quality checks"),
+    ("dlt_", "ingestion"),
+    ("accounts_merged", "ingestion"),
+    ("inputs", "inputs"),
+    ("dbt", "dbt (models + tests)"),
+    ("win_model", "win model"),
     ("report", "report"),
     ("digest", "report"),
+    ("gate", "report"),
 )
 
 
