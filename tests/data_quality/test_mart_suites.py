@@ -61,7 +61,11 @@ def test_corrupted_monthly_mart_fails_each_rule_with_counts_and_samples(warehous
     # the duplicated grain row is dbt's to find (unique_combination_of_columns), not GX's
     assert not any(name == "expect_compound_columns_to_be_unique" for name, _ in failures)
     assert ("expect_column_values_to_be_between", "win_rate") in failures
-    assert ("expect_column_values_to_be_null", "call_to_meeting_rate") in failures
+    # a ratio over zero calls that is not NULL breaks the meta.kpi ratio rule
+    ratio_rows = [row for f in outcome.failures for row in (f.sample_rows or []) if "kpi" in row]
+    assert any(
+        row["kpi"] == "call_to_meeting_rate" and row["denominator"] == 0 for row in ratio_rows
+    )
 
     totals = failures[("expect_column_values_to_be_between", "difference")]
     measures = {row["measure"] for row in totals.sample_rows}
