@@ -131,7 +131,8 @@ def test_asset_graph_with_checks_renders_in_chromium(
             page.goto(f"{webserver}/assets/{MART}?view=checks", wait_until="networkidle")
             page.get_by_text("gx_mart_manager_monthly").first.wait_for(timeout=60_000)
             checks = page.inner_text("body")
-            assert "columns_mart_manager_monthly" in checks
+            # dbt tests are checks too (the column set itself is the enforced dbt contract)
+            assert "assert_mart_manager_monthly_matches_daily" in checks
         finally:
             browser.close()
     assert screenshot.stat().st_size > 10_000
