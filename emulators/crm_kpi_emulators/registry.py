@@ -33,6 +33,25 @@ class ServedAccount:
 
 
 @dataclass(frozen=True)
+class BenchmarkedAccount:
+    """One emulated account serving the ingestion benchmark (``benchmarks/ingestion.py``)."""
+
+    settings: dict[str, str]
+    """The dlt settings that point the CRM's source at it, with its client throttle raised."""
+    build_seconds: float
+    """How long simulating the company and building the emulator's data took."""
+    counts: dict[str, int]
+    """Records per emulator table (what the company holds)."""
+    requests: Callable[[], dict[str, int]]
+    """API requests answered since the last reset, by endpoint."""
+    reset_requests: Callable[[], None]
+    """Forget the requests counted so far."""
+    advance: Callable[[int], dict[str, tuple[int, int]]]
+    """``advance(days)``: the company lives ``days`` more days; returns, per incremental
+    endpoint, the rows changed in that time and the page size the source reads them with."""
+
+
+@dataclass(frozen=True)
 class Emulator:
     """How to run one CRM's emulator."""
 
@@ -40,6 +59,11 @@ class Emulator:
     """``running(config, token)``: a context manager serving one account on a free port."""
     serve: Callable[[CompanyConfig, str, int, str], None]
     """``serve(config, host, port, token)``: serve in the foreground until interrupted."""
+    benchmarked: (
+        Callable[[CompanyConfig, str], AbstractContextManager[BenchmarkedAccount]] | None
+    ) = None
+    """``benchmarked(config, token)``: serving with the API's rate limits off (the ingestion
+    benchmark's unthrottled mode; ``running`` stays realistic)."""
 
 
 def emulator_of(plugin: CrmPlugin) -> Emulator | None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from ..registry import Emulator, ServedAccount
 from ..synthetic import CompanyConfig
+from .benchmark import benchmarked
 from .server import Bitrix24Emulator, serve
 
 
@@ -29,5 +30,6 @@ def _running(config: CompanyConfig, token: str) -> Iterator[ServedAccount]:
 
 EMULATOR = Emulator(
     running=_running,
+    benchmarked=benchmarked,
     serve=lambda config, host, port, token: serve(config, host=host, port=port),
 )

@@ -19,7 +19,7 @@ from crm_kpi_emulators.synthetic import Company, CompanyConfig
 from .api import MethodError, PortalApi
 from .limits import Clock, FaultInjector, LeakyBucket, OperatingBudget
 from .options import Bitrix24Options
-from .query import parse_php_query
+from .query import lower_keys, parse_php_query
 from .records import Renderer
 from .store import PortalStore
 
@@ -38,6 +38,7 @@ class LogEntry:
     status: int
     error: str | None
     commands: int  # subcalls of a batch, else 1
+    detail: str = ""  # the methods a batch's subcalls call, comma-separated
 
 
 @dataclass
@@ -261,10 +262,11 @@ class Bitrix24Emulator:
             if method == "batch":
                 payload: dict[str, Any] = {"result": self.api.batch(params, credential)}
                 commands = len(params.get("cmd") or {})
+                detail = _subcall_methods(params.get("cmd"))
                 payload["time"] = self.api.time_block(started)
             else:
                 result = self.api.call(method, params, credential)
-                commands = 1
+                commands, detail = 1, ""
                 payload = {"result": result.result}
                 if result.total is not None:
                     payload["total"] = result.total
@@ -278,7 +280,7 @@ class Bitrix24Emulator:
         except Exception:  # noqa: BLE001 - a server must answer, and say what broke
             logger.exception("Bitrix24 emulator failed on %s", method)
             return self._error(method, 500, "INTERNAL_SERVER_ERROR", "Internal server error")
-        self._record(method, 200, None, commands)
+        self._record(method, 200, None, commands, detail)
         return 200, JSON_TYPE, _dump(payload)
 
     def _route(self, path: str, params: dict[str, Any]) -> tuple[str, str] | tuple[int, str, bytes]:
@@ -313,9 +315,27 @@ class Bitrix24Emulator:
             payload["time"] = {"operating_reset_at": reset_at}
         return status, JSON_TYPE, _dump(payload)
 
-    def _record(self, method: str, status: int, error: str | None, commands: int) -> None:
+    def _record(
+        self, method: str, status: int, error: str | None, commands: int, detail: str = ""
+    ) -> None:
         with self._lock:
-            self._log.append(LogEntry(method, status, error, commands))
+            self._log.append(LogEntry(method, status, error, commands, detail))
+
+
+def _subcall_methods(commands: Any) -> str:
+    """``crm.deal.list,crm.lead.list``: the methods the commands of a batch call; a scan of
+    every ID (``select`` ID alone, no filter but ``>ID``) is marked ``[id scan]``."""
+    values = commands.values() if isinstance(commands, dict) else commands or []
+    labels = set()
+    for command in values:
+        method, _, query = str(command).partition("?")
+        params = lower_keys(parse_php_query(query))
+        select = params.get("select")
+        fields = list(select.values()) if isinstance(select, dict) else list(select or [])
+        filters = params.get("filter") or {}
+        id_scan = fields == ["ID"] and set(filters) <= {">ID"}
+        labels.add(method.lower() + (" [id scan]" if id_scan else ""))
+    return ",".join(sorted(labels))
 
 
 def _dump(payload: Any) -> bytes:
