@@ -115,14 +115,12 @@ def pipeline_statuses(connections: list[AccountConnection]) -> DltResource:
 
     def statuses() -> Iterator[list[Row]]:
         for connection in connections:
-            name = f"pipeline_statuses [{connection.key}]"
-            for page in connection.client.iter_pages(PIPELINES.path, PIPELINES.data_key, {}, name):
-                for pipeline in page:
-                    embedded = (pipeline.get("_embedded") or {}).get("statuses") or []
-                    yield [
-                        clean({**status, "pipeline_id": pipeline["id"]}, connection.id)
-                        for status in embedded
-                    ]
+            for pipeline in connection.pipelines:  # the request the pipelines table made
+                embedded = (pipeline.get("_embedded") or {}).get("statuses") or []
+                yield [
+                    clean({**status, "pipeline_id": pipeline["id"]}, connection.id)
+                    for status in embedded
+                ]
 
     return dlt.resource(
         statuses,

@@ -9,10 +9,15 @@ Row = dict[str, Any]
 
 def without_links(value: Any) -> Any:
     """``value`` without HAL ``_links`` at any depth (they name the host, not the data)."""
+    # Scalars are most values: tested inline, not passed to a call each (hot: every row).
     if isinstance(value, dict):
-        return {key: without_links(item) for key, item in value.items() if key != "_links"}
+        return {
+            key: without_links(item) if isinstance(item, (dict, list)) else item
+            for key, item in value.items()
+            if key != "_links"
+        }
     if isinstance(value, list):
-        return [without_links(item) for item in value]
+        return [without_links(item) if isinstance(item, (dict, list)) else item for item in value]
     return value
 
 

@@ -12,7 +12,8 @@ import time
 from typing import Any
 
 from requests import PreparedRequest, Response
-from requests.adapters import HTTPAdapter
+
+from .responses import ParsedOnceAdapter
 
 
 class LeakyBucket:
@@ -44,8 +45,8 @@ class LeakyBucket:
             time.sleep(delay)
 
 
-class ThrottledAdapter(HTTPAdapter):
-    """An ``HTTPAdapter`` that waits for its bucket before every send."""
+class ThrottledAdapter(ParsedOnceAdapter):
+    """An ``HTTPAdapter`` that waits for its bucket before every send (JSON parsed once)."""
 
     def __init__(self, bucket: LeakyBucket, **kwargs: Any) -> None:
         self.bucket = bucket

@@ -156,6 +156,9 @@ class PortalApi:
             after = int(filters.pop(key))
             rows = rows[bisect.bisect_right(ids, after) :]
             params = {**params, "filter": filters}
+        elif spec.table == "comment" and isinstance(filters, dict):
+            owner = (str(filters.get("ENTITY_TYPE", "")), str(filters.get("ENTITY_ID", "")))
+            rows = self.store.comments_of(*owner)  # the filter below still applies
         return self._list_rows(rows, spec, params)
 
     def _list_rows(self, rows: list[Json], spec: ListSpec, params: Json) -> MethodResult:

@@ -41,6 +41,7 @@ class PortalStore:
         self.deleted_deals: set[int] = set()
         self.purged_deals: set[int] = set()
         self._visible: dict[str, tuple[list[Json], list[int]]] = {}
+        self._comments_by_owner: dict[tuple[str, str], list[Json]] | None = None
         self._history_seq = {"deal_history": 0, "lead_history": 0}
 
     # ---- writing ----------------------------------------------------------------------------
@@ -53,6 +54,7 @@ class PortalStore:
                 self._apply_day(day)
                 count += 1
             self._visible.clear()
+            self._comments_by_owner = None
         return count
 
     def _put(self, table: str, row_id: int, row: Json, deal_id: int | None = None) -> None:
@@ -160,6 +162,7 @@ class PortalStore:
             self.purged_deals.add(deal_id)
             self.deleted_deals.add(deal_id)
             self._visible.clear()
+            self._comments_by_owner = None
 
     # ---- reading ----------------------------------------------------------------------------
 
@@ -177,6 +180,17 @@ class PortalStore:
                 cached = ([rows[i] for i in ids], ids)
                 self._visible[table] = cached
             return cached
+
+    def comments_of(self, entity_type: str, entity_id: str) -> list[Json]:
+        """The visible comments of one entity in id order: what an index on the owner gives
+        (``crm.timeline.comment.list`` always names one entity)."""
+        with self.lock:
+            if self._comments_by_owner is None:
+                index: dict[tuple[str, str], list[Json]] = {}
+                for row in self.visible("comment"):
+                    index.setdefault((row["ENTITY_TYPE"], row["ENTITY_ID"]), []).append(row)
+                self._comments_by_owner = index
+            return self._comments_by_owner.get((entity_type, entity_id), [])
 
     def counts(self) -> dict[str, int]:
         """Visible records per table (for logs)."""

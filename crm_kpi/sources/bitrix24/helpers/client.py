@@ -121,15 +121,22 @@ class Bitrix24Client(RESTClient):
     ) -> Iterator[list[Row]]:
         """Every row matching ``filters`` in ID order: ``start=-1`` + ``>ID`` pages, chained
         in ``batch`` calls through ``$result[...]`` references (one request per 50 pages).
+
+        Batches grow from one page, doubling up to ``batch_size``: a page after the last one
+        references a row that does not exist, so its ``>ID`` filter is empty and it answers
+        rows already read (work and bytes for nothing); an incremental run with a few changed
+        rows then costs one page, not 50. Unfiltered scans (a first load, the deletion scan's
+        ID lists) are long: they start at ``batch_size``.
         """
         after = "0"
         path = f"[{spec.wrap}]" if spec.wrap else ""
         id_field = spec.id_field
         done = False
         blocked = 0
+        size = 1 if filters else batch_size
         while not done:
             commands = {}
-            for index in range(batch_size):
+            for index in range(size):
                 ref = (
                     after
                     if index == 0
@@ -140,7 +147,7 @@ class Bitrix24Client(RESTClient):
             answer = self.call("batch", {"halt": 0, "cmd": commands})["result"]
             results, errors = answer.get("result") or {}, answer.get("result_error") or {}
             self._remember_operating(spec.method, answer.get("result_time") or {})
-            for index in range(batch_size):
+            for index in range(size):
                 key = f"p{index}"
                 if key in errors:
                     error = errors[key]
@@ -164,6 +171,7 @@ class Bitrix24Client(RESTClient):
                 if len(rows) < PAGE_SIZE:
                     done = True
                     break
+            size = min(batch_size, size * 2)
 
     # ---- per-entity lists in batches ---------------------------------------------------------
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from requests import PreparedRequest, Response
-from requests.adapters import HTTPAdapter
 
+from crm_kpi.sources.common.responses import ParsedOnceAdapter
 from crm_kpi.sources.common.throttle import LeakyBucket
 
 from .errors import Bitrix24Error, error_code
@@ -23,7 +23,7 @@ __all__ = ["BitrixTransport", "LeakyBucket"]
 logger = logging.getLogger("crm_kpi.ingestion.bitrix24")
 
 
-class BitrixTransport(HTTPAdapter):
+class BitrixTransport(ParsedOnceAdapter):
     """Throttles every send; waits out ``OPERATION_TIME_LIMIT``; refreshes expired tokens.
 
     ``refresh_token`` (OAuth only) is called with the refused access token and returns a
