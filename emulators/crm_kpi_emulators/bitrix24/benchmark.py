@@ -30,8 +30,8 @@ CURSORS = {
     "activity": ("crm.activity.list", "LAST_UPDATED"),
     "task": ("tasks.task.list", "changedDate"),
     "call": ("voximplant.statistic.get", "CALL_START_DATE"),
-    "deal_history": ("crm.stagehistory.list", "CREATED_TIME"),
-    "lead_history": ("crm.stagehistory.list", "CREATED_TIME"),
+    "deal_history": ("crm.stagehistory.list?entityTypeId=2", "CREATED_TIME"),
+    "lead_history": ("crm.stagehistory.list?entityTypeId=1", "CREATED_TIME"),
     "comment": ("crm.timeline.comment.list", "CREATED"),
 }
 
@@ -48,7 +48,7 @@ def changed_since(emulator: Bitrix24Emulator, since: int) -> dict[str, tuple[int
     changed: dict[str, tuple[int, int]] = {}
     for table, (method, field) in CURSORS.items():
         rows = sum(1 for row in emulator.store.visible(table) if _epoch(row.get(field)) > since)
-        changed[method] = (changed.get(method, (0, PAGE_SIZE))[0] + rows, PAGE_SIZE)
+        changed[method] = (rows, PAGE_SIZE)
     return changed
 
 

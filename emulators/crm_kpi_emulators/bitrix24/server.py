@@ -323,8 +323,9 @@ class Bitrix24Emulator:
 
 
 def _subcall_methods(commands: Any) -> str:
-    """``crm.deal.list,crm.lead.list``: the methods the commands of a batch call; a scan of
-    every ID (``select`` ID alone, no filter but ``>ID``) is marked ``[id scan]``."""
+    """``crm.deal.list,crm.lead.list``: the methods the commands of a batch call (stage
+    history with its ``entityTypeId``); a scan of every ID (``select`` ID alone, no filter but
+    ``>ID``) is marked ``[id scan]``."""
     values = commands.values() if isinstance(commands, dict) else commands or []
     labels = set()
     for command in values:
@@ -334,7 +335,12 @@ def _subcall_methods(commands: Any) -> str:
         fields = list(select.values()) if isinstance(select, dict) else list(select or [])
         filters = params.get("filter") or {}
         id_scan = fields == ["ID"] and set(filters) <= {">ID"}
-        labels.add(method.lower() + (" [id scan]" if id_scan else ""))
+        entity = params.get("entitytypeid")  # crm.stagehistory.list: deals and leads apart
+        labels.add(
+            method.lower()
+            + (f"?entityTypeId={entity}" if entity else "")
+            + (" [id scan]" if id_scan else "")
+        )
     return ",".join(sorted(labels))
 
 
