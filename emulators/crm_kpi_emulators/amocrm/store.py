@@ -18,6 +18,7 @@ from typing import Any
 from crm_kpi_emulators.synthetic import DayChanges
 
 from .events import EventRow, call_event, day_events, lead_bin_event
+from .page_cache import OrderedIds
 from .payloads import Renderer
 
 POSTED_NOTE_BASE = 990_000_000  # + sequence: notes of calls posted to POST /api/v4/calls
@@ -105,6 +106,7 @@ class Store:
         self._db.execute("pragma journal_mode = off")
         self._db.execute("pragma synchronous = off")
         self._db.executescript(_SCHEMA)
+        self._pages = OrderedIds(self._db)
         self._unsorted: list[dict[str, Any]] = []
         self._posted_notes = 0
 
@@ -232,9 +234,12 @@ class Store:
         offset: int,
     ) -> list[tuple[Any, ...]]:
         """Rows of ``table`` matching ``selection``, ordered and paged."""
-        sql = f"select {columns} from {table}{selection.sql} order by {order} limit ? offset ?"
         with self.lock:
-            return self._db.execute(sql, [*selection.params, limit, offset]).fetchall()
+            if offset > 0:  # later pages: see page_cache.py
+                args = (selection.sql, list(selection.params), order, limit, offset)
+                return self._pages.page(table, columns, *args)
+            sql = f"select {columns} from {table}{selection.sql} order by {order} limit ?"
+            return self._db.execute(sql, [*selection.params, limit]).fetchall()
 
     def lead_contacts(self, lead_ids: Sequence[int]) -> dict[int, list[tuple[int, bool]]]:
         """``lead id -> [(contact id, is_main)]`` with the main contact first."""
