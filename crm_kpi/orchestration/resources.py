@@ -19,6 +19,7 @@ from crm_kpi.config import (
     OrchestrationSettings,
     ServingSettings,
     Settings,
+    dbt_target_path,
     warehouse_from_env,
 )
 from crm_kpi.warehouse import Warehouse
@@ -34,8 +35,11 @@ class WarehouseDbtResource(DbtCliResource):
 
         dagster-dbt copies the process environment into the dbt subprocess when it starts it,
         inside this call; the variables are set for that moment and restored right after.
+        ``DBT_TARGET_PATH`` is the project's target folder: each invocation gets its own folder
+        under it and starts from the ``partial_parse.msgpack`` the definitions' parse left there.
         """
-        with mock.patch.dict(os.environ, self.warehouse.dbt_env()):
+        env = {**self.warehouse.dbt_env(), "DBT_TARGET_PATH": dbt_target_path()}
+        with mock.patch.dict(os.environ, env):
             return super().cli(args, **kwargs)
 
 
