@@ -200,3 +200,24 @@ def test_manifest_is_reparsed_for_another_warehouse(tmp_path) -> None:
     assert manifest_is_stale(manifest, project, stamp=there)
     postgres = Warehouse(url="postgresql://u:secret@db:5432/crm")
     assert "secret" not in parse_stamp(postgres)
+
+
+def test_the_dbt_version_is_known_without_a_dbt_subprocess(monkeypatch) -> None:
+    """dagster-dbt asks ``dbt --version`` (a dbt import) per resource; ours reads the package."""
+    import subprocess
+
+    import dagster_dbt.core.resource
+
+    from crm_kpi.orchestration.defs.dbt.dbt_models import dbt_project
+    from crm_kpi.orchestration.resources import build_resources
+
+    project = dbt_project()
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"a subprocess was started: {args}")
+
+    monkeypatch.setattr(subprocess, "check_output", no_subprocess)
+    monkeypatch.setattr(dagster_dbt.core.resource, "check_output", no_subprocess)
+    dbt = build_resources()["dbt"]
+    assert dbt.project_dir == str(project.project_dir)
+    assert dbt._cli_version.major == 1
