@@ -18,7 +18,8 @@ STAGES = ("ingestion", "inputs", "transform", "quality", "publish", "report")
 STAGE_HELP = {
     "ingestion": "load every configured CRM (dlt)",
     "inputs": "load the sales-plan and marketing-spend CSVs",
-    "transform": "dbt build (staging, core, marts, their dbt tests) and the win model",
+    "transform": "dbt build (staging, core, marts, their dbt tests) and the win model; "
+    "without ingestion, the accounts' staged loads are merged into the warehouse first",
     "quality": "Great Expectations checks (blocking on marts)",
     "publish": "snapshot, Parquet/CSV, PostgreSQL",
     "report": "HTML report and e-mail digest",
@@ -46,8 +47,27 @@ class Selection:
     checks: frozenset[AssetCheckKey]
 
 
+def staged_loads(crms: Iterable[str]) -> bool:
+    """Has an account of one of ``crms`` a staging file from an earlier load (DuckDB)?"""
+    from crm_kpi.config import Settings
+    from crm_kpi.sources.pipelines import account_file
+    from crm_kpi.sources.registry import crm
+
+    accounts_dir = Settings.from_env(env_vars=False).accounts_dir
+    return any(
+        account_file(accounts_dir, account).exists()
+        for name in crms
+        for account in crm(name).accounts()
+    )
+
+
 def stage_assets(crms: Iterable[str]) -> dict[str, set[AssetKey]]:
-    """The asset keys of each stage (ingestion: only the CRMs in ``crms``, and the merge)."""
+    """The asset keys of each stage (ingestion: only the CRMs in ``crms``, and the merge).
+
+    The merge of the accounts' staging files (``raw/accounts_merged``) is part of ingestion,
+    and of the transform when an account has a staged load: ``--skip ingestion`` then
+    rebuilds from everything loaded so far (the merge is idempotent).
+    """
     from crm_kpi.orchestration.definitions import defs
     from crm_kpi.orchestration.defs.dbt.dbt_models import crm_kpi_dbt
     from crm_kpi.orchestration.defs.dlt.crm_ingestion import MERGED_KEY, ingestion_job_name
@@ -62,12 +82,14 @@ def stage_assets(crms: Iterable[str]) -> dict[str, set[AssetKey]]:
     )
     from crm_kpi.sources.registry import crm
 
+    crms = list(crms)
     jobs = [defs.resolve_job_def(ingestion_job_name(crm(name))) for name in crms]
     raw = {key for job in jobs for key in job.asset_layer.selected_asset_keys}
+    merge = {MERGED_KEY} if staged_loads(crms) else set()
     return {
         "ingestion": {*raw, MERGED_KEY},
         "inputs": set(inputs_raw.keys),
-        "transform": {*crm_kpi_dbt.keys, *win_model.keys},
+        "transform": {*merge, *crm_kpi_dbt.keys, *win_model.keys},
         "quality": set(),
         "publish": {SNAPSHOT_KEY, POSTGRES_KEY},
         "report": {REPORT_KEY, DIGEST_KEY, GATE_KEY},

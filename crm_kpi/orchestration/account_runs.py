@@ -7,6 +7,11 @@ its limit), and once every account run of the batch has finished, successful or 
 the nightly job: the transform runs after the accounts that loaded, and a failed account (its
 own run failed and alerted) does not hold the others back. A schedule cannot do this: one
 schedule targets one job, and every CRM's ingestion job is partitioned differently.
+
+A tick that comes while a batch is still going (its account runs outlast the cron interval,
+or its transform is still running) does not drop that batch: the batch finishes first, and the
+latest tick's batch starts once the transform run has finished (ticks missed meanwhile are
+one batch, not a queue). So account loads never overlap the merge that reads their files.
 """
 
 from __future__ import annotations
@@ -83,10 +88,33 @@ def batch_finished(context: SensorEvaluationContext, batch: str, expected: Seque
     return set(expected) <= done
 
 
+def transform_finished(context: SensorEvaluationContext, batch: str) -> bool:
+    """Has the nightly-job run of ``batch`` finished (or is there none, e.g. deleted)?"""
+    runs = context.instance.get_runs(
+        filters=RunsFilter(job_name=NIGHTLY_JOB_NAME, tags={BATCH_TAG: batch})
+    )
+    return all(run.status in FINISHED for run in runs)
+
+
+def _done(context: SensorEvaluationContext, cursor: dict[str, Any]) -> bool:
+    """The cursor's batch is over: its transform was requested and its run has finished."""
+    return bool(cursor.get("transformed")) and transform_finished(context, cursor["batch"])
+
+
+def _transform_request(batch: str) -> RunRequest:
+    return RunRequest(
+        run_key=f"{batch}:transform", job_name=NIGHTLY_JOB_NAME, tags={BATCH_TAG: batch}
+    )
+
+
 def evaluate(
     context: SensorEvaluationContext, settings: Settings, now: dt.datetime
 ) -> SensorResult:
-    """One evaluation of the nightly sensor (``now``: the evaluation time, for tests)."""
+    """One evaluation of the nightly sensor (``now``: the evaluation time, for tests).
+
+    The cursor holds the current batch (its tick), its accounts and whether its transform
+    was requested; a new tick starts a batch only when the current one is done.
+    """
     accounts = {p.name: list(p.accounts()) for p in registered_crms()}
     tick = get_latest_completed_cron_tick(settings.schedule_cron, now, settings.schedule_timezone)
     batch = tick.isoformat() if tick else ""
@@ -94,21 +122,15 @@ def evaluate(
     requests: list[RunRequest] = []
     if not cursor:  # first evaluation: start from the next tick, not a past one
         cursor = {"batch": batch, "accounts": [], "transformed": True}
-    elif batch and batch != cursor.get("batch"):
+    elif batch and batch != cursor["batch"] and _done(context, cursor):
         everyone = [a for crm in accounts.values() for a in crm]
         requests += account_run_requests(batch, everyone)
         cursor = {"batch": batch, "accounts": [a.partition_key for a in everyone]}
     if not cursor.get("transformed") and batch_finished(
         context, cursor["batch"], cursor["accounts"]
     ):
-        requests.append(
-            RunRequest(
-                run_key=f"{cursor['batch']}:transform",
-                job_name=NIGHTLY_JOB_NAME,
-                tags={BATCH_TAG: cursor["batch"]},
-            )
-        )
-        cursor["transformed"] = True
+        requests.append(_transform_request(cursor["batch"]))
+        cursor["transformed"] = True  # its run exists from the next evaluation on
     return SensorResult(
         run_requests=requests,
         dynamic_partitions_requests=_partition_requests(context, accounts),

@@ -8,20 +8,44 @@ that declare it.
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
+from functools import cache, cached_property
+from importlib.metadata import version as installed_version
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
+from packaging.version import Version
 
 from crm_kpi.config import (
     OrchestrationSettings,
     ServingSettings,
     Settings,
+    dbt_target_path,
     warehouse_from_env,
 )
 from crm_kpi.warehouse import Warehouse
+
+
+@cache
+def dbt_version(executable: str) -> Version:
+    """The version of dbt-core behind ``executable``, asked once per process.
+
+    The ``dbt`` beside this interpreter is the dbt-core installed here: its version needs no
+    ``dbt --version`` subprocess (a dbt import, seconds, that dagster-dbt starts per run).
+    """
+    if Path(executable).parent == Path(sys.executable).parent:
+        return Version(installed_version("dbt-core"))
+    output = subprocess.check_output([executable, "--version"], text=True)
+    found = re.search(r"(\d+\.\d+\.\d+)", output)
+    if found is None:
+        raise ValueError(f"cannot read the dbt version from: {output}")
+    return Version(found.group(1))
 
 
 class WarehouseDbtResource(DbtCliResource):
@@ -29,13 +53,20 @@ class WarehouseDbtResource(DbtCliResource):
 
     warehouse: Warehouse
 
+    @cached_property
+    def _cli_version(self) -> Version:  # dagster-dbt's, without a subprocess per instance
+        return dbt_version(self.dbt_executable)
+
     def cli(self, args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """``dbt <args>`` with ``profiles.yml``'s variables set for this warehouse only.
 
         dagster-dbt copies the process environment into the dbt subprocess when it starts it,
         inside this call; the variables are set for that moment and restored right after.
+        ``DBT_TARGET_PATH`` is the project's target folder: each invocation gets its own folder
+        under it and starts from the ``partial_parse.msgpack`` the definitions' parse left there.
         """
-        with mock.patch.dict(os.environ, self.warehouse.dbt_env()):
+        env = {**self.warehouse.dbt_env(), "DBT_TARGET_PATH": dbt_target_path()}
+        with mock.patch.dict(os.environ, env):
             return super().cli(args, **kwargs)
 
 

@@ -41,6 +41,7 @@ def _say(message: str) -> None:
 def run_demo(settings: Settings, days: int = DEMO_DAYS, seed: int = 42) -> int:
     """Serve a synthetic company through the emulator of every registered CRM that has one
     (one account each, one warehouse) and run the nightly job on it."""
+    from crm_kpi_emulators.demo_serving import served_accounts
     from crm_kpi_emulators.registry import emulated_crms
     from crm_kpi_emulators.synthetic import CompanyConfig
     from crm_kpi_emulators.synthetic.inputs import write_input_files
@@ -49,11 +50,8 @@ def run_demo(settings: Settings, days: int = DEMO_DAYS, seed: int = 42) -> int:
     config = CompanyConfig(seed=seed, start_date=today - dt.timedelta(days=days), days=days)
     started = time.monotonic()
     _say(f"generating the synthetic company ({days} days of history) ...")
-    with contextlib.ExitStack() as stack:
-        served = [
-            stack.enter_context(emulator.running(config, DEMO_TOKEN))
-            for _, emulator in emulated_crms()
-        ]
+    crms = [plugin.name for plugin, _ in emulated_crms()]
+    with served_accounts(crms, config, DEMO_TOKEN) as served:
         for account in served:
             _say(account.description)
         plan_accounts = [(account.account_key, account.plan_by_email) for account in served]

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from crm_kpi.orchestration.definitions import defs
+from crm_kpi.orchestration.defs.dlt.crm_ingestion import MERGED_KEY
 from crm_kpi.orchestration.defs.serving.serving_assets import REPORT_KEY, SNAPSHOT_KEY
 from crm_kpi.orchestration.jobs import NIGHTLY_JOB_NAME
+from crm_kpi.sources.pipelines import account_file
+from crm_kpi.sources.registry import crm
 from crm_kpi.stages import selection_for
 
 
@@ -31,6 +38,23 @@ def test_skip_ingestion_rebuilds_from_what_is_loaded() -> None:
     assert "raw_amocrm" not in schemas and "raw_bitrix24" not in schemas
     assert {"raw_inputs", "marts", "serving"} <= schemas
     assert chosen.checks
+
+
+def test_skip_ingestion_merges_the_accounts_staged_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The raw schemas are rebuilt from the accounts' staging files when there are some."""
+    monkeypatch.setenv("CRM_KPI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SOURCES__AMOCRM__SUBDOMAIN", "acme")
+    monkeypatch.setenv("SOURCES__AMOCRM__ACCESS_TOKEN", "token")
+    skip_ingestion = ["inputs", "transform", "quality", "publish", "report"]
+    assert MERGED_KEY not in selection_for(_job(), skip_ingestion, ["amocrm"]).assets
+    [account] = crm("amocrm").accounts()
+    staged = account_file(tmp_path / "data" / "accounts", account)
+    staged.parent.mkdir(parents=True)
+    staged.touch()
+    assert MERGED_KEY in selection_for(_job(), skip_ingestion, ["amocrm"]).assets
+    assert MERGED_KEY not in selection_for(_job(), ["publish", "report"], ["amocrm"]).assets
 
 
 def test_unconfigured_crm_and_skipped_quality_are_left_out() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterInstance, build_sensor_context
+from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, build_sensor_context
 from test_registry_definitions import DUMMY
 
 import crm_kpi.orchestration.account_runs as account_runs
@@ -28,9 +28,18 @@ def dummy_crm() -> Iterator[None]:
     unregister(DUMMY.name)
 
 
-def _evaluate(instance: DagsterInstance, cursor: dict | None):
+def _evaluate(instance: DagsterInstance, cursor: dict | None, now: dt.datetime = NOW):
     context = build_sensor_context(instance=instance, cursor=json.dumps(cursor) if cursor else None)
-    return account_runs.evaluate(context, EVERY_NIGHT, NOW)
+    return account_runs.evaluate(context, EVERY_NIGHT, now)
+
+
+def _start(instance: DagsterInstance, request) -> DagsterRun:
+    """A started run of ``request`` (what the daemon makes of it), in ``instance``."""
+    tags = dict(request.tags)
+    if request.partition_key:
+        tags["dagster/partition"] = request.partition_key
+    run = DagsterRun(job_name=request.job_name, tags=tags, status=DagsterRunStatus.STARTED)
+    return instance.add_run(run)
 
 
 def test_the_first_evaluation_waits_for_the_next_tick(dummy_crm: None) -> None:
@@ -87,3 +96,37 @@ def test_the_merge_unions_the_accounts_files_by_column_name(tmp_path: Path) -> N
             "select id, account, extra from raw_dummy.things order by id"
         ).fetchall()
     assert rows == [(1, "a", None), (2, "b", 5)]
+
+
+def test_a_tick_during_a_long_batch_carries_it_over_instead_of_dropping_it(
+    dummy_crm: None,
+) -> None:
+    """The account runs outlast the cron interval: the pending batch still gets its transform,
+    and the next batch (the latest tick) starts only after that transform run has finished."""
+    yesterday = {"batch": "2026-06-30T02:00:00+00:00", "accounts": [], "transformed": True}
+    tomorrow = NOW + dt.timedelta(days=1)  # the 2026-07-02 02:00 tick has passed
+    with DagsterInstance.ephemeral() as instance:
+        result = _evaluate(instance, yesterday)
+        [load] = result.run_requests
+        load_run = _start(instance, load)
+        cursor = json.loads(result.cursor)
+        # the next tick, the account still loading: no new batch, the pending one is kept
+        result = _evaluate(instance, cursor, tomorrow)
+        assert result.run_requests == []
+        assert json.loads(result.cursor) == cursor
+        # the account finished: the pending batch's transform, not a new batch
+        instance.report_run_failed(load_run)  # finished (a failed account does not hold it)
+        result = _evaluate(instance, cursor, tomorrow)
+        [transform] = result.run_requests
+        assert transform.job_name == "crm_kpi_nightly"
+        assert transform.tags["crm_kpi/batch"] == cursor["batch"]
+        transform_run = _start(instance, transform)
+        cursor = json.loads(result.cursor)
+        # the transform still runs: the accounts of the next batch wait for it
+        assert _evaluate(instance, cursor, tomorrow).run_requests == []
+        instance.report_run_canceled(transform_run)
+        result = _evaluate(instance, cursor, tomorrow)
+    [next_load] = result.run_requests
+    assert next_load.job_name == "dummy_ingestion"
+    assert next_load.tags["crm_kpi/batch"].startswith("2026-07-02T02:00")
+    assert json.loads(result.cursor)["batch"] == next_load.tags["crm_kpi/batch"]

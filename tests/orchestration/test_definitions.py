@@ -177,3 +177,47 @@ def test_manifest_is_reparsed_when_the_project_changed(tmp_path) -> None:
     assert not manifest_is_stale(manifest, project)
     os.utime(model, (manifest.stat().st_mtime + 60,) * 2)
     assert manifest_is_stale(manifest, project)
+
+
+def test_manifest_is_reparsed_for_another_warehouse(tmp_path) -> None:
+    """The build's partial parse only holds for the target and connection of the last parse."""
+    from crm_kpi.orchestration.defs.dbt.dbt_models import (
+        PARSE_STAMP,
+        manifest_is_stale,
+        parse_stamp,
+    )
+    from crm_kpi.warehouse import Warehouse
+
+    project = tmp_path / "dbt"
+    manifest = project / "target" / "manifest.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text("{}")
+    here = parse_stamp(Warehouse(url=f"duckdb:///{tmp_path}/a.duckdb"))
+    assert manifest_is_stale(manifest, project, stamp=here)  # parsed before stamps existed
+    manifest.with_name(PARSE_STAMP).write_text(here)
+    assert not manifest_is_stale(manifest, project, stamp=here)
+    there = parse_stamp(Warehouse(url=f"duckdb:///{tmp_path}/b.duckdb"))
+    assert manifest_is_stale(manifest, project, stamp=there)
+    postgres = Warehouse(url="postgresql://u:secret@db:5432/crm")
+    assert "secret" not in parse_stamp(postgres)
+
+
+def test_the_dbt_version_is_known_without_a_dbt_subprocess(monkeypatch) -> None:
+    """dagster-dbt asks ``dbt --version`` (a dbt import) per resource; ours reads the package."""
+    import subprocess
+
+    import dagster_dbt.core.resource
+
+    from crm_kpi.orchestration.defs.dbt.dbt_models import dbt_project
+    from crm_kpi.orchestration.resources import build_resources
+
+    project = dbt_project()
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"a subprocess was started: {args}")
+
+    monkeypatch.setattr(subprocess, "check_output", no_subprocess)
+    monkeypatch.setattr(dagster_dbt.core.resource, "check_output", no_subprocess)
+    dbt = build_resources()["dbt"]
+    assert dbt.project_dir == str(project.project_dir)
+    assert dbt._cli_version.major == 1

@@ -4,6 +4,8 @@ The dbt resource (``crm_kpi.orchestration.resources.WarehouseDbtResource``) buil
 ``Warehouse`` resource's warehouse; the translator groups the models by layer.
 """
 
+import hashlib
+import json
 import logging
 import shutil
 import sys
@@ -15,7 +17,7 @@ from typing import Any
 from dagster import AssetExecutionContext, Config, MaterializeResult, Output, RetryPolicy
 from dagster_dbt import DbtProject, dbt_assets
 
-from crm_kpi.config import DBT_PROJECT_DIR, dbt_target_path, in_dagster_dev
+from crm_kpi.config import DBT_PROJECT_DIR, dbt_target_path, in_dagster_dev, warehouse_from_env
 from crm_kpi.orchestration.defs.dbt.layers import LayerTranslator
 from crm_kpi.orchestration.defs.dbt.table_metadata import table_metadata
 from crm_kpi.orchestration.defs.dlt.crm_ingestion import WAREHOUSE_POOL
@@ -35,11 +37,25 @@ def dbt_executable() -> str:
 
 # What `dbt parse` reads: a manifest older than any of these no longer matches the project.
 PARSED_SOURCES = ("models", "macros", "tests", "seeds", "snapshots", "dbt_project.yml")
+# Beside the manifest: a hash of the target and profile variables the parse ran with.
+PARSE_STAMP = "crm_kpi_parsed_for.txt"
 
 
-def manifest_is_stale(manifest_path: Path, project_dir: Path = DBT_PROJECT_DIR) -> bool:
-    """No manifest yet, or a model, macro, test or the project file changed after it."""
+def parse_stamp(warehouse: Warehouse) -> str:
+    """What dbt's partial parsing compares (target, connection), hashed: no password on disk."""
+    profile = json.dumps([warehouse.dbt_target, warehouse.dbt_env()], sort_keys=True)
+    return hashlib.sha256(profile.encode()).hexdigest()
+
+
+def manifest_is_stale(
+    manifest_path: Path, project_dir: Path = DBT_PROJECT_DIR, stamp: str | None = None
+) -> bool:
+    """No manifest yet, a model, macro, test or the project file changed after it, or (with
+    ``stamp``) it was parsed for another warehouse or target."""
     if not manifest_path.exists():
+        return True
+    stamp_path = manifest_path.with_name(PARSE_STAMP)
+    if stamp is not None and (not stamp_path.exists() or stamp_path.read_text() != stamp):
         return True
     parsed_at = manifest_path.stat().st_mtime
     for name in PARSED_SOURCES:
@@ -55,22 +71,30 @@ def dbt_project() -> DbtProject:
     """The dbt project, with its manifest prepared (``dbt parse``) when missing, stale or in dev.
 
     A stale manifest (models edited since the last parse) would make the build emit events
-    for nodes Dagster does not know, and fail.
+    for nodes Dagster does not know, and fail. The parse runs with the very target and
+    warehouse of this process's dbt resource, so that the build's own parse is a partial one
+    (dbt re-parses everything when the target or the connection differ).
     """
     project = DbtProject(
         project_dir=DBT_PROJECT_DIR,
         profiles_dir=DBT_PROJECT_DIR,
         target_path=dbt_target_path(),
     )
+    warehouse = warehouse_from_env()
+    stamp = parse_stamp(warehouse)
     # `dagster dev` sets DAGSTER_IS_DEV_CLI: re-parse there so model edits show up.
-    if manifest_is_stale(project.manifest_path) or in_dagster_dev():
+    if manifest_is_stale(project.manifest_path, stamp=stamp) or in_dagster_dev():
         (
             WarehouseDbtResource(
-                project_dir=project, dbt_executable=dbt_executable(), warehouse=Warehouse()
+                project_dir=project,
+                dbt_executable=dbt_executable(),
+                target=warehouse.dbt_target,
+                warehouse=warehouse,
             )
             .cli(["--quiet", "parse"], target_path=project.target_path)
             .wait()
         )
+        project.manifest_path.with_name(PARSE_STAMP).write_text(stamp)
     return project
 
 
