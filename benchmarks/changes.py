@@ -3,6 +3,8 @@
 A share of the rows of every table that has a modification cursor is updated in place (its
 cursor moved past the newest one, its ``_dlt_load_id`` the new load's) and as many new rows
 are added (copies of existing rows under new ids); a row in ``_dlt_loads`` records the load.
+On top, ``deal_scenarios`` writes the cases an incremental build must get right (amoCRM): an
+updated deal, a reopened deal, a stage change, a deleted deal and a late-arriving activity.
 """
 
 from __future__ import annotations
@@ -29,11 +31,16 @@ def _cursor(columns: dict[str, str]) -> tuple[str | None, bool]:
     return next((name for name in CREATED_COLUMNS if name in columns), None), False
 
 
-def one_more_day(warehouse: Path, share: float = 0.003) -> int:
-    """Update ``share / 2`` of the rows and add as many new ones; return the rows touched."""
+def one_more_day(warehouse: Path, share: float = 0.003, scenarios: bool = False) -> int:
+    """Update ``share / 2`` of the rows and add as many new ones; return the rows touched.
+
+    ``scenarios``: also write the ``deal_scenarios`` rows (when the amoCRM raw tables exist).
+    """
     load_id = f"{time.time():.6f}"
     touched = 0
     with duckdb.connect(str(warehouse)) as connection:
+        if scenarios:
+            touched += deal_scenarios(connection, load_id)
         tables = connection.execute(
             "select schema_name, table_name from duckdb_tables() "
             "where schema_name in ('raw_amocrm', 'raw_bitrix24') "
@@ -103,3 +110,96 @@ def one_more_day(warehouse: Path, share: float = 0.003) -> int:
                     "order by inserted_at desc limit 1"
                 )
     return touched
+
+
+def _exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        connection.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
+
+
+def _status_event(event_id: int, lead_id: int, before: tuple, after: tuple) -> str:
+    """The ``select`` of a ``lead_status_changed`` event row (statuses as (id, pipeline_id))."""
+
+    def value(status: tuple) -> str:
+        return f'[{{"lead_status":{{"id":{status[0]},"pipeline_id":{status[1]}}}}}]'
+
+    return (
+        f"select '{event_id}' as id, '{value(before)}'::json as value_before, "
+        f"'{value(after)}'::json as value_after, 'lead_status_changed' as type, "
+        f"{lead_id} as entity_id"
+    )
+
+
+def deal_scenarios(connection: duckdb.DuckDBPyConnection, load_id: str) -> int:
+    """Write the deal changes an incremental build must follow; return the rows touched.
+
+    amoCRM, on the lowest-id leads of one account (deterministic): lead 1 (open) is edited
+    (price, name); lead 2 (won) is reopened into an open stage with its stage-change event;
+    lead 3 (open) moves to another open stage; lead 4 (open) gets a ``lead_deleted`` event;
+    and a call note dated before the lookback window arrives on lead 5, in this load.
+    """
+    tables = ("leads", "events", "lead_notes")
+    if not all(_exists(connection, "raw_amocrm", name) for name in tables):
+        return 0
+    leads = connection.execute(
+        "select id, status_id, pipeline_id, account_id from raw_amocrm.leads "
+        "where account_id = (select min(account_id) from raw_amocrm.leads) "
+        "and not coalesce(is_deleted, false) order by id"
+    ).fetchall()
+    open_leads = [lead for lead in leads if lead[1] not in (142, 143)]
+    won_leads = [lead for lead in leads if lead[1] == 142]
+    if len(open_leads) < 4 or not won_leads:
+        return 0
+    edited, moved, deleted, noted = open_leads[:4]
+    reopened = won_leads[0]
+    newest = connection.execute("select max(updated_at) + 3600 from raw_amocrm.leads").fetchone()[0]
+    event_at = connection.execute(
+        "select max(created_at) + 3600 from raw_amocrm.events"
+    ).fetchone()[0]
+
+    def other_open_status(lead: tuple) -> int:
+        """An open status of the lead's pipeline other than its own (its own when none)."""
+        statuses = sorted({row[1] for row in open_leads if row[2] == lead[2]} - {lead[1]})
+        return statuses[0] if statuses else lead[1]
+
+    reopened_status, moved_status = other_open_status(reopened), other_open_status(moved)
+    stamp = f"updated_at = {newest}, _dlt_load_id = '{load_id}'"
+    connection.execute(
+        f"update raw_amocrm.leads set price = coalesce(price, 0) + 1000, "
+        f"name = coalesce(name, '') || ' (edited)', {stamp} where id = {edited[0]}"
+    )
+    connection.execute(
+        f"update raw_amocrm.leads set status_id = {reopened_status}, closed_at = null, {stamp} "
+        f"where id = {reopened[0]}"
+    )
+    connection.execute(
+        f"update raw_amocrm.leads set status_id = {moved_status}, {stamp} where id = {moved[0]}"
+    )
+    events = [
+        _status_event(
+            NEW_ID_OFFSET + 1, reopened[0], (142, reopened[2]), (reopened_status, reopened[2])
+        ),
+        _status_event(NEW_ID_OFFSET + 2, moved[0], (moved[1], moved[2]), (moved_status, moved[2])),
+        f"select '{NEW_ID_OFFSET + 3}' as id, null::json as value_before, "
+        f"null::json as value_after, 'lead_deleted' as type, {deleted[0]} as entity_id",
+    ]
+    for number, event in enumerate(events):
+        connection.execute(
+            f"insert into raw_amocrm.events by name select new_event.*, {event_at} as created_at, "
+            f"'lead' as entity_type, {reopened[3]} as account_id, "
+            f"'{load_id}' as _dlt_load_id, 'scenario-{number}' as _dlt_id "
+            f"from ({event}) as new_event"
+        )
+    # A call logged late: dated before the lookback window, loaded now.
+    connection.execute(
+        f"insert into raw_amocrm.lead_notes by name select * replace ("
+        f"{NEW_ID_OFFSET + 4} as id, {noted[0]} as entity_id, "
+        f"'{load_id}' as _dlt_load_id, 'scenario-note' as _dlt_id) "
+        f"from raw_amocrm.lead_notes where account_id = {noted[3]} "
+        f"and note_type in ('call_out', 'call_in') order by created_at limit 1"
+    )
+    return 3 + len(events) + 1

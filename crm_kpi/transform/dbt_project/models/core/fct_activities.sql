@@ -3,9 +3,11 @@
     Incremental (issue #11): a nightly run recomputes only the activities that can have changed
     and replaces them (delete+insert on the key): rows of a newer load than the table holds,
     rows dated within the var `incremental_lookback_days` of the account's `as_of` (late CRM
-    edits), every task (`is_overdue` moves with `as_of`) and the activities of deals whose
-    status or deletion changed (reopened, closed, deleted deals). A change of the account's
-    time zone, of its users or an older edit needs `dbt build --full-refresh`.
+    edits), tasks due since the start of that window (`is_overdue` moves with `as_of`), and
+    the activities of deals changed since (their marker `int_deals.dlt_load_id` is newer) or
+    held as deleted (restored deals). Every condition is a cheap filter on one row and its
+    deal; none reads the whole table back. A change of the account's time zone, of its users
+    or an older edit needs `dbt build --full-refresh`.
 #}
 {{ config(
     materialized='incremental',
@@ -21,31 +23,21 @@ with accounts as (
 ),
 
 {% if is_incremental() %}
-previous_deals as (
-
-    select distinct
-        account_key,
-        deal_id,
-        deal_status,
-        is_deal_deleted
-    from {{ this }}
-    where deal_id is not null
-
-),
-
-changed_deals as (
+deals_to_rebuild as (
 
     select
-        previous_deals.account_key,
-        previous_deals.deal_id
-    from previous_deals
-    left join {{ ref('int_deals') }} as current_deals
-        on
-            previous_deals.account_key = current_deals.account_key
-            and previous_deals.deal_id = current_deals.deal_id
-    where
-        previous_deals.deal_status is distinct from current_deals.status
-        or previous_deals.is_deal_deleted is distinct from coalesce(current_deals.is_deleted, true)
+        account_key,
+        deal_id
+    from {{ ref('int_deals') }}
+    where dlt_load_id > {{ newest_load_id() }}
+
+    union
+
+    select
+        held.account_key,
+        held.deal_id
+    from {{ this }} as held
+    where held.is_deal_deleted
 
 ),
 
@@ -57,16 +49,12 @@ activities as (
     {% if is_incremental() %}
     left join accounts as cutoffs
         on source_activities.account_key = cutoffs.account_key
-    left join changed_deals
-        on
-            source_activities.account_key = changed_deals.account_key
-            and source_activities.deal_id = changed_deals.deal_id
     where
-        source_activities.dlt_load_id > (select max(loaded.dlt_load_id) from {{ this }} as loaded)
-        or source_activities.is_task
-        or changed_deals.deal_id is not null
+        source_activities.dlt_load_id > {{ newest_load_id() }}
         or source_activities.occurred_at >= {{ lookback_start('cutoffs.as_of') }}
         or source_activities.created_at >= {{ lookback_start('cutoffs.as_of') }}
+        or (source_activities.is_task and source_activities.due_at >= {{ lookback_start('cutoffs.as_of') }})
+        {{- and_deal_to_rebuild('source_activities', keyword='or') }}
     {% endif %}
 
 ),

@@ -1,23 +1,50 @@
-with transitions as (
+-- sqlfluff:indentation:template_blocks_indent:False
+{#
+    Incremental (issue #11): an incremental build recomputes the changes of the
+    `deals_to_rebuild()` (their marker `dlt_load_id` from `int_stage_transitions`) and
+    replaces the deal's rows.
+#}
+{{ config(
+    materialized='incremental',
+    unique_key=['account_key', 'deal_id'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
 
-    select * from {{ ref('int_stage_transitions') }}
+with
+{%- if is_incremental() %}
+deals_to_rebuild as (
+
+    {{ deals_to_rebuild(ref('int_stage_transitions'), 'is_deal_deleted', ref('int_deals')) }}
+
+),
+{%- endif %}
+
+transitions as (
+
+    select transition_rows.*
+    from {{ ref('int_stage_transitions') }} as transition_rows
+    {{- and_deal_to_rebuild('transition_rows', keyword='where') }}
 
 ),
 
 responsible_history as (
 
-    select * from {{ ref('int_deal_responsible_history') }}
+    select history_rows.*
+    from {{ ref('int_deal_responsible_history') }} as history_rows
+    {{- and_deal_to_rebuild('history_rows', keyword='where') }}
 
 ),
 
 deals as (
 
     select
-        account_key,
-        deal_id,
-        manager_id,
-        is_deleted
-    from {{ ref('int_deals') }}
+        deal_rows.account_key,
+        deal_rows.deal_id,
+        deal_rows.manager_id,
+        deal_rows.is_deleted
+    from {{ ref('int_deals') }} as deal_rows
+    {{- and_deal_to_rebuild('deal_rows', keyword='where') }}
 
 ),
 
@@ -47,7 +74,8 @@ select
     transitions.changed_by_user_id,
     transitions.from_stage_entered_at,
     {{ hours_between('transitions.from_stage_entered_at', 'transitions.changed_at') }} as hours_in_from_stage,
-    coalesce(deals.is_deleted, false) as is_deal_deleted
+    coalesce(deals.is_deleted, false) as is_deal_deleted,
+    transitions.dlt_load_id
 from transitions
 left join accounts
     on transitions.account_key = accounts.account_key

@@ -1,6 +1,30 @@
-with deals as (
+-- sqlfluff:indentation:template_blocks_indent:False
+{#
+    Incremental (issue #11): an incremental build recomputes the `deals_to_rebuild()` (their
+    marker `dlt_load_id` from `int_deals` also moves with their activities and their
+    contacts' activities) and replaces their rows.
+#}
+{{ config(
+    materialized='incremental',
+    unique_key=['account_key', 'deal_id'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
 
-    select * from {{ ref('int_deals') }}
+with
+{%- if is_incremental() %}
+deals_to_rebuild as (
+
+    {{ deals_to_rebuild(ref('int_deals'), 'is_deleted', ref('int_deals')) }}
+
+),
+{%- endif %}
+
+deals as (
+
+    select deal_rows.*
+    from {{ ref('int_deals') }} as deal_rows
+    {{- and_deal_to_rebuild('deal_rows', keyword='where') }}
 
 ),
 
@@ -102,7 +126,8 @@ select
     deals.company_id,
     deals.is_deleted,
     first_touches.first_response_at,
-    {{ minutes_between('deals.created_at', 'first_touches.first_response_at') }} as first_response_minutes
+    {{ minutes_between('deals.created_at', 'first_touches.first_response_at') }} as first_response_minutes,
+    deals.dlt_load_id
 from deals
 left join accounts
     on deals.account_key = accounts.account_key

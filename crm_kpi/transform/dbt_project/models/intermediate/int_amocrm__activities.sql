@@ -172,7 +172,8 @@ amocrm_task_completions as (
     select
         account_key,
         entity_id as task_id,
-        max(created_at) as completed_event_at
+        max(created_at) as completed_event_at,
+        max(dlt_load_id) as completed_event_load_id
     from {{ ref('stg_amocrm__events') }}
     where event_type = 'task_completed' and entity_type = 'task'
     group by account_key, entity_id
@@ -195,7 +196,12 @@ amocrm_task_rows as (
         task_rows.responsible_user_id,
         task_rows.created_at,
         task_rows.due_at,
-        task_rows.dlt_load_id,
+        {# The newest load of the task and its completion events: a later completion moves the row. #}
+        case
+            when completions.completed_event_load_id > task_rows.dlt_load_id
+                then completions.completed_event_load_id
+            else task_rows.dlt_load_id
+        end as dlt_load_id,
         task_rows.is_completed,
         case
             when task_rows.is_completed

@@ -1,3 +1,4 @@
+-- sqlfluff:indentation:template_blocks_indent:False
 {#
     The status (open / won / lost) and stage of each deal over time: one row per interval
     [valid_from, valid_to) in which the deal sat in one stage. The first interval starts at
@@ -5,17 +6,39 @@
     no change); a closed deal without stage-change history is open from creation until its
     closed_at. Local dates use the account time zone: the deal is in the interval's status at
     the end of local day D when valid_from_date <= D and (valid_to_date > D or valid_to_date is
-    NULL).
+    NULL). `dlt_load_id`: the deal's change marker (`int_deals`).
+    Incremental (issue #11): an incremental build recomputes the intervals of the
+    `deals_to_rebuild()` and replaces the deal's rows.
 #}
-with deals as (
+{{ config(
+    materialized='incremental',
+    unique_key=['account_key', 'deal_id'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
 
-    select * from {{ ref('int_deals') }}
+with
+{%- if is_incremental() %}
+deals_to_rebuild as (
+
+    {{ deals_to_rebuild(ref('int_deals'), updated_deals=ref('int_deals')) }}
+
+),
+{%- endif %}
+
+deals as (
+
+    select deal_rows.*
+    from {{ ref('int_deals') }} as deal_rows
+    {{- and_deal_to_rebuild('deal_rows', keyword='where') }}
 
 ),
 
 transitions as (
 
-    select * from {{ ref('int_stage_transitions') }}
+    select transition_rows.*
+    from {{ ref('int_stage_transitions') }} as transition_rows
+    {{- and_deal_to_rebuild('transition_rows', keyword='where') }}
 
 ),
 
@@ -133,7 +156,12 @@ select
     intervals.valid_from,
     intervals.valid_to,
     {{ to_local_date('intervals.valid_from', 'accounts.timezone') }} as valid_from_date,
-    {{ to_local_date('intervals.valid_to', 'accounts.timezone') }} as valid_to_date
+    {{ to_local_date('intervals.valid_to', 'accounts.timezone') }} as valid_to_date,
+    deals.dlt_load_id
 from intervals
 left join accounts
     on intervals.account_key = accounts.account_key
+left join deals
+    on
+        intervals.account_key = deals.account_key
+        and intervals.deal_id = deals.deal_id

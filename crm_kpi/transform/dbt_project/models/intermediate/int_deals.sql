@@ -1,3 +1,4 @@
+-- sqlfluff:indentation:template_blocks_indent:False
 {#
     One row per deal in the canonical cross-CRM shape (amoCRM: a lead; Bitrix24: a deal).
     - crm: 'amocrm' or 'bitrix24'.
@@ -18,16 +19,41 @@
       from its responsible history; no name or amount.
     - Bitrix24 closed_at: last entry into the won/lost stage from crm.stagehistory.list, else
       CLOSEDATE.
+    - dlt_load_id: the deal's change marker (`int_deal_changes`).
+    Incremental (issue #11): an incremental build recomputes the `deals_to_rebuild()` (changed
+    since the last build, held as deleted, or updated within the lookback window) and replaces
+    their rows; a change of the account's currency or time zone or of Bitrix24 currency rates
+    needs `dbt build --full-refresh`.
 #}
-with amocrm_leads as (
+{{ config(
+    materialized='incremental',
+    unique_key=['account_key', 'deal_id'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
 
-    select * from {{ ref('stg_amocrm__leads') }}
+with
+{%- if is_incremental() %}
+deals_to_rebuild as (
+
+    {{ deals_to_rebuild(ref('int_deal_changes'), 'is_deleted') }}
+
+),
+{%- endif %}
+
+amocrm_leads as (
+
+    select lead_rows.*
+    from {{ ref('stg_amocrm__leads') }} as lead_rows
+    {{- and_deal_to_rebuild('lead_rows', 'lead_id', keyword='where') }}
 
 ),
 
 transitions as (
 
-    select * from {{ ref('int_stage_transitions') }}
+    select transition_rows.*
+    from {{ ref('int_stage_transitions') }} as transition_rows
+    {{- and_deal_to_rebuild('transition_rows', keyword='where') }}
 
 ),
 
@@ -42,44 +68,54 @@ accounts as (
 
 responsible_history as (
 
-    select * from {{ ref('int_deal_responsible_history') }}
+    select history_rows.*
+    from {{ ref('int_deal_responsible_history') }} as history_rows
+    {{- and_deal_to_rebuild('history_rows', keyword='where') }}
 
 ),
 
 amocrm_deletion_events as (
 
     select
-        account_key,
-        entity_id as deal_id,
-        event_type,
+        events.account_key,
+        events.entity_id as deal_id,
+        events.event_type,
         row_number() over (
-            partition by account_key, entity_id
-            order by created_at desc, event_id desc
+            partition by events.account_key, events.entity_id
+            order by events.created_at desc, events.event_id desc
         ) as recency
-    from {{ ref('stg_amocrm__events') }}
-    where entity_type = 'lead' and event_type in ('lead_deleted', 'lead_restored')
+    from {{ ref('stg_amocrm__events') }} as events
+    where
+        events.entity_type = 'lead'
+        and events.event_type in ('lead_deleted', 'lead_restored')
+        {{- and_deal_to_rebuild('events', 'entity_id') }}
 
 ),
 
 amocrm_bin as (
 
     select distinct
-        account_key,
-        entity_id as deal_id
-    from {{ ref('stg_amocrm__deleted_entities') }}
-    where entity_type = 'leads' and is_deleted
+        bin_rows.account_key,
+        bin_rows.entity_id as deal_id
+    from {{ ref('stg_amocrm__deleted_entities') }} as bin_rows
+    where
+        bin_rows.entity_type = 'leads'
+        and bin_rows.is_deleted
+        {{- and_deal_to_rebuild('bin_rows', 'entity_id') }}
 
 ),
 
 amocrm_lead_events as (
 
     select
-        account_key,
-        entity_id as deal_id,
-        min(created_at) as first_event_at
-    from {{ ref('stg_amocrm__events') }}
-    where entity_type = 'lead'
-    group by account_key, entity_id
+        events.account_key,
+        events.entity_id as deal_id,
+        min(events.created_at) as first_event_at
+    from {{ ref('stg_amocrm__events') }} as events
+    where
+        events.entity_type = 'lead'
+        {{- and_deal_to_rebuild('events', 'entity_id') }}
+    group by events.account_key, events.entity_id
 
 ),
 
@@ -292,11 +328,13 @@ amocrm_deals as (
 bitrix24_deletions as (
 
     select
-        account_key,
-        entity_id as deal_id,
-        is_deleted
-    from {{ ref('stg_bitrix24__deletions') }}
-    where entity_type = 'deal'
+        deletion_rows.account_key,
+        deletion_rows.entity_id as deal_id,
+        deletion_rows.is_deleted
+    from {{ ref('stg_bitrix24__deletions') }} as deletion_rows
+    where
+        deletion_rows.entity_type = 'deal'
+        {{- and_deal_to_rebuild('deletion_rows', 'entity_id') }}
 
 ),
 
@@ -348,6 +386,7 @@ bitrix24_deals as (
         on
             bitrix24_rows.account_key = deletions.account_key
             and bitrix24_rows.deal_id = deletions.deal_id
+    {{- and_deal_to_rebuild('bitrix24_rows', keyword='where') }}
 
 ),
 
@@ -387,8 +426,13 @@ with_managers as (
         deals.loss_reason,
         deals.contact_id,
         deals.company_id,
-        deals.is_deleted
+        deals.is_deleted,
+        changes.dlt_load_id
     from deals
+    left join {{ ref('int_deal_changes') }} as changes
+        on
+            deals.account_key = changes.account_key
+            and deals.deal_id = changes.deal_id
     left join responsible_history as at_creation
         on
             deals.account_key = at_creation.account_key

@@ -1,3 +1,11 @@
+{# Incremental: only the rows of loads newer than the model holds (dlt merges raw rows). #}
+{{ config(
+    materialized='incremental',
+    unique_key=['account_key', 'event_id'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
 with source as (
 
     {{ fill_source_columns('raw_amocrm', 'events') }}
@@ -27,7 +35,7 @@ renamed as (
         {{ json_text('value_after', [0, 'note', 'id']) }} as note_id,
         {{ json_text('value_after', [0, 'message', 'id']) }} as message_id,
         _dlt_load_id as dlt_load_id
-    from source
+    from source{{ where_newer_load() }}
 
 )
 

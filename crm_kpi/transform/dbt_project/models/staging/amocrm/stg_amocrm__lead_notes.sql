@@ -1,3 +1,11 @@
+{# Incremental: only the rows of loads newer than the model holds (dlt merges raw rows). #}
+{{ config(
+    materialized='incremental',
+    unique_key=['account_key', 'note_id'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
 with source as (
 
     {{ fill_source_columns('raw_amocrm', 'lead_notes') }}
@@ -25,7 +33,7 @@ renamed as (
         {{ json_text('params', ['text']) }} as note_text,
         coalesce(is_pinned, false) as is_pinned,
         _dlt_load_id as dlt_load_id
-    from source
+    from source{{ where_newer_load() }}
 
 )
 

@@ -1,3 +1,11 @@
+{# Incremental: only the rows of loads newer than the model holds (dlt merges raw rows). #}
+{{ config(
+    materialized='incremental',
+    unique_key=['account_key', 'lead_id'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
 with source as (
 
     {{ fill_source_columns('raw_amocrm', 'leads') }}
@@ -38,7 +46,7 @@ renamed as (
         cast(score as {{ dbt.type_int() }}) as score,
         {{ id_text('source_id') }} as source_id,
         _dlt_load_id as dlt_load_id
-    from source
+    from source{{ where_newer_load() }}
 
 )
 

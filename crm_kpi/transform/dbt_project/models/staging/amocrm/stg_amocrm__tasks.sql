@@ -1,3 +1,11 @@
+{# Incremental: only the rows of loads newer than the model holds (dlt merges raw rows). #}
+{{ config(
+    materialized='incremental',
+    unique_key=['account_key', 'task_id'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
 with source as (
 
     {{ fill_source_columns('raw_amocrm', 'tasks') }}
@@ -23,7 +31,7 @@ renamed as (
         {{ epoch_to_timestamp('created_at') }} as created_at,
         {{ epoch_to_timestamp('updated_at') }} as updated_at,
         _dlt_load_id as dlt_load_id
-    from source
+    from source{{ where_newer_load() }}
 
 )
 

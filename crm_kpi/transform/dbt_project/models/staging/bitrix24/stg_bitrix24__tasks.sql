@@ -1,3 +1,11 @@
+{# Incremental: only the rows of loads newer than the model holds (dlt merges raw rows). #}
+{{ config(
+    materialized='incremental',
+    unique_key=['account_key', 'task_id'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
 with source as (
 
     {{ fill_source_columns('raw_bitrix24', 'tasks') }}
@@ -20,7 +28,7 @@ renamed as (
         {{ bitrix24_timestamp('closed_date') }} as closed_at,
         {{ bitrix24_timestamp('deadline') }} as deadline_at,
         _dlt_load_id as dlt_load_id
-    from source
+    from source{{ where_newer_load() }}
 
 )
 
