@@ -177,7 +177,7 @@ def nightly(work: Path, label: str, url: str | None, memory_limit: str | None) -
     if measured.returncode != 0:
         print(f"  {label}: the run failed (exit {measured.returncode}); see {work / label}.log")
     stages = run_stages(work / "dagster")
-    stages.update(dbt_split(work / "dbt_target"))
+    stages.update(dbt_split(work / "dbt_target", DBT_PROJECT_DIR / "target"))
     result = PartResult.of(measured, stages, None if url else built_rows(warehouse))
     result.save(work, label)
     return result
@@ -216,7 +216,7 @@ def bare_run(work: Path, raw: Path, url: str | None, memory_limit: str | None) -
     """
     print("(c) the compiled model SQL, bare ...")
     if url:
-        build = latest_build(work / "dbt_target")
+        build = latest_build(work / "dbt_target", DBT_PROJECT_DIR / "target")
         if build is None:
             sys.exit("no dbt build to take the compiled SQL from: run --only full first")
         command = [sys.executable, "-m", "benchmarks.on_postgres", url]

@@ -95,13 +95,11 @@ def run_stages(dagster_home: Path) -> dict[str, Stage]:
     return dict(stages)
 
 
-def latest_build(target_path: Path) -> Path | None:
-    """The folder of the newest dbt invocation (dagster-dbt gives each run its own, under the
-    configured target path or, for the build step, the project's own ``target/``)."""
-    from crm_kpi.config import DBT_PROJECT_DIR
-
-    candidates = [*target_path.glob("*/run_results.json")]
-    candidates += (DBT_PROJECT_DIR / "target").glob("*/run_results.json")
+def latest_build(*target_paths: Path) -> Path | None:
+    """The folder of the newest dbt invocation under ``target_paths`` (dagster-dbt gives each
+    run its own, under the configured target path or, for the build step, the project's own
+    ``target/``)."""
+    candidates = [path for target in target_paths for path in target.glob("*/run_results.json")]
     runs = sorted(candidates, key=lambda path: path.stat().st_mtime)
     return runs[-1].parent if runs else None
 
@@ -111,13 +109,13 @@ def _epoch(timestamp: str) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
 
 
-def dbt_split(target_path: Path) -> dict[str, Stage]:
+def dbt_split(*target_paths: Path) -> dict[str, Stage]:
     """dbt's own execution seconds, windows and rows of models and of data tests.
 
     Seconds are summed over nodes (with several threads, more than the step's wall time);
     a model's rows are its ``rows_affected`` where the adapter reports them.
     """
-    build = latest_build(target_path)
+    build = latest_build(*target_paths)
     if build is None:
         return {}
     results = json.loads((build / "run_results.json").read_text(encoding="utf-8"))["results"]
