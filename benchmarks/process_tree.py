@@ -10,6 +10,7 @@ dbt and its DuckDB).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -105,16 +106,35 @@ def _sample(root: int, names: dict[int, str]) -> Sample:
     )
 
 
+def _write_progress(path: Path, samples: list[Sample]) -> None:
+    """The peaks so far, so that a run stopped before its end still leaves its figures."""
+    measured = Measured(0.0, max(s.rss for s in samples), -1, samples)
+    loads = [s.load for s in samples]
+    progress = {
+        "peak_rss": measured.peak_rss,
+        "peak_by_process": measured.peak_by_process(),
+        "seconds_so_far": samples[-1].at - samples[0].at,
+        "load_mean": sum(loads) / len(loads),
+        "load_max": max(loads),
+    }
+    path.write_text(json.dumps(progress, indent=1))
+
+
 def run_measured(
     command: Sequence[str],
     env: Mapping[str, str],
     log_path: Path,
     interval: float = 0.25,
+    progress_every: int = 40,
 ) -> Measured:
-    """Run ``command`` with its output in ``log_path``, sampling the tree's memory."""
+    """Run ``command`` with its output in ``log_path``, sampling the tree's memory.
+
+    Every ``progress_every`` samples the peaks so far go to ``<log_path>.rss.json``.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     samples: list[Sample] = []
     names: dict[int, str] = {}
+    progress = log_path.with_name(log_path.name + ".rss.json")
     with log_path.open("w", encoding="utf-8") as log:
         started = time.perf_counter()
         process = subprocess.Popen(list(command), env=dict(env), stdout=log, stderr=log)
@@ -123,6 +143,8 @@ def run_measured(
         def sample() -> None:
             while not done.is_set():
                 samples.append(_sample(process.pid, names))
+                if len(samples) % progress_every == 1:
+                    _write_progress(progress, samples)
                 done.wait(interval)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -131,6 +153,8 @@ def run_measured(
         seconds = time.perf_counter() - started
         done.set()
         sampler.join()
+    if samples:
+        _write_progress(progress, samples)
     return Measured(
         seconds=seconds,
         peak_rss=max((s.rss for s in samples), default=0),

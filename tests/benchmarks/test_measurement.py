@@ -27,6 +27,8 @@ def test_peak_rss_of_a_child_process_is_sampled_and_named(tmp_path: Path) -> Non
     assert measured.peak_between(started, time.time()) == measured.peak_rss
     assert measured.peak_between(0, 1) == 0  # no sample in that window
     assert max(measured.peak_by_process().values()) > 200 * 2**20
+    progress = json.loads((tmp_path / "log.rss.json").read_text())  # left even if stopped
+    assert progress["peak_rss"] == measured.peak_rss
 
 
 def test_dbt_split_sums_models_and_tests_with_their_windows(tmp_path: Path) -> None:
