@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -36,12 +37,15 @@ class Sample:
 
 @dataclass(frozen=True)
 class Measured:
-    """Wall seconds, peak resident memory of the tree (bytes), the exit code, the samples."""
+    """Wall seconds, peak resident memory of the tree (bytes), the exit code, the samples,
+    and the CPU seconds (user + system) of the processes of the tree that were waited for:
+    on a loaded machine the wall time grows, the CPU time much less."""
 
     seconds: float
     peak_rss: int
     returncode: int
     samples: list[Sample] = field(default_factory=list, repr=False)
+    cpu_seconds: float = 0.0
 
     def peak_between(self, start: float, end: float) -> int:
         """Peak tree RSS over the samples taken between epoch seconds ``start`` and ``end``."""
@@ -136,7 +140,7 @@ def run_measured(
     names: dict[int, str] = {}
     progress = log_path.with_name(log_path.name + ".rss.json")
     with log_path.open("w", encoding="utf-8") as log:
-        started = time.perf_counter()
+        started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         process = subprocess.Popen(list(command), env=dict(env), stdout=log, stderr=log)
         done = threading.Event()
 
@@ -151,6 +155,7 @@ def run_measured(
         sampler.start()
         returncode = process.wait()
         seconds = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         done.set()
         sampler.join()
     if samples:
@@ -160,6 +165,7 @@ def run_measured(
         peak_rss=max((s.rss for s in samples), default=0),
         returncode=returncode,
         samples=samples,
+        cpu_seconds=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
     )
 
 
@@ -167,7 +173,10 @@ def main(argv: list[str]) -> int:
     """Measure ``COMMAND`` (after ``--``): wall time, tree peak and each process's peak."""
     log, command = Path(argv[0]), argv[argv.index("--") + 1 :]
     measured = run_measured(command, os.environ, log)
-    print(f"{measured.seconds:.1f} s, peak RSS {measured.peak_rss / 2**30:.2f} GB (tree)")
+    print(
+        f"{measured.seconds:.1f} s ({measured.cpu_seconds:.1f} s CPU), "
+        f"peak RSS {measured.peak_rss / 2**30:.2f} GB (tree)"
+    )
     for name, rss in measured.peak_by_process().items():
         print(f"  {name:<30} {rss / 2**30:6.2f} GB")
     return measured.returncode

@@ -56,6 +56,7 @@ class PartResult:
     load_max: float
     by_process: dict[str, int] = field(default_factory=dict)
     stages: dict[str, StageResult] = field(default_factory=dict)
+    cpu_seconds: float = 0.0
 
     @classmethod
     def of(cls, measured: Measured, stages: Mapping[str, Stage], rows: int | None) -> PartResult:
@@ -71,6 +72,7 @@ class PartResult:
             load_mean=sum(loads) / len(loads),
             load_max=max(loads),
             by_process=measured.peak_by_process(),
+            cpu_seconds=measured.cpu_seconds,
             stages={
                 name: StageResult(
                     seconds=stage.seconds,
@@ -156,7 +158,8 @@ def print_report(header: str, work: Path) -> None:
             continue
         top = ", ".join(f"{p} {gb(rss)}" for p, rss in list(part.by_process.items())[:3])
         print(
-            f"{name}: commit {part.commit}, finished {part.finished_at}, load average "
+            f"{name}: {part.cpu_seconds:.0f} s CPU (user + system, whole tree); "
+            f"commit {part.commit}, finished {part.finished_at}, load average "
             f"{part.load_mean:.1f} mean / {part.load_max:.1f} max; peak RSS by process: {top}"
         )
     if full and bare:

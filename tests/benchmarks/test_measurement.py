@@ -24,6 +24,7 @@ def test_peak_rss_of_a_child_process_is_sampled_and_named(tmp_path: Path) -> Non
     measured = run_measured([sys.executable, "-c", ALLOCATE], {}, tmp_path / "log", 0.1)
     assert measured.returncode == 0
     assert measured.peak_rss > 200 * 2**20
+    assert 0 < measured.cpu_seconds < measured.seconds
     assert measured.peak_between(started, time.time()) == measured.peak_rss
     assert measured.peak_between(0, 1) == 0  # no sample in that window
     assert max(measured.peak_by_process().values()) > 200 * 2**20
