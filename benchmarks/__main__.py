@@ -3,40 +3,53 @@
     python -m benchmarks --shape one-account --deals 1000000 --activities 10000000
     python -m benchmarks --shape accounts --accounts 200
     python -m benchmarks --shape one-account --deals 20000 --activities 200000   # quick
+    python -m benchmarks --deals 1000000 --activities 10000000 --only bare  # one part
 
 Builds (once, cached) a seed warehouse by running the demo on a synthetic company of
 ``--seed-days`` days through the emulators and the real sources, grows its raw schemas to the
-requested size (``benchmarks/scale.py``), then measures (a) the full nightly job without
-ingestion (``crm-kpi run --skip ingestion``), (b) the same after one more day of changes
-(``benchmarks/changes.py``), (c) the compiled model SQL run bare in one DuckDB session. Prints
-wall time, peak RSS of the process tree and rows per stage, and the ratios. Never asserts.
+requested size (``benchmarks/scale.py``; kept as ``raw.duckdb`` and reused while the size is
+the same), then measures (a) the full nightly job without ingestion (``crm-kpi run --skip
+ingestion``), (b) the same after one more day of changes (``benchmarks/changes.py``), (c) the
+compiled model SQL run bare in one DuckDB session. ``--only`` runs some parts (each part's
+result is kept, so parts run one at a time print in one table). Prints wall time, peak RSS of
+the process tree and rows per stage, and the ratios. Never asserts.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import shutil
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import duckdb
 
 from benchmarks.changes import one_more_day
 from benchmarks.on_postgres import copy_raw
-from benchmarks.process_tree import Measured, run_measured
-from benchmarks.scale import DEAL_TABLES, ENTITY_TABLES, Shape, _looks_like_activity, grow
-from benchmarks.stages import dbt_split, latest_build, step_seconds
+from benchmarks.process_tree import run_measured
+from benchmarks.report import PartResult, print_report
+from benchmarks.scale import DEAL_TABLES, ENTITY_TABLES, Shape, _looks_like_activity
+from benchmarks.stages import dbt_split, latest_build, run_stages
+from crm_kpi.config import DBT_PROJECT_DIR
 from crm_kpi.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+# DuckDB's memory limit for dbt (profiles.yml's default) and for the bare SQL.
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 
-def _environment(work: Path, warehouse: Path, url: str | None = None) -> dict[str, str]:
+def _environment(
+    work: Path, warehouse: Path, url: str | None = None, memory_limit: str | None = None
+) -> dict[str, str]:
     env = dict(os.environ)
+    if memory_limit:  # dbt's DuckDB (profiles.yml)
+        env["CRM_KPI_DUCKDB_MEMORY_LIMIT"] = memory_limit
     if url:  # the warehouse on PostgreSQL (--warehouse-url)
         env.update(CRM_KPI_WAREHOUSE_URL=url, **Warehouse(url=url).dbt_env())
     env.update(
@@ -114,50 +127,122 @@ def seed_inputs(seed: Path, work: Path) -> None:
         shutil.copytree(source, work / "data" / "inputs", dirs_exist_ok=True)
 
 
-def built_rows(warehouse: Path) -> dict[str, int]:
-    """Rows the transform wrote, per schema (tables only: views hold no rows)."""
+def built_rows(warehouse: Path) -> int:
+    """Rows the transform wrote (tables of the model schemas: views hold no rows)."""
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return dict(
-            connection.execute(
-                "select schema_name, sum(estimated_size)::bigint from duckdb_tables() "
-                "where schema_name in ('staging', 'intermediate', 'core', 'marts') "
-                "group by 1 order by 1"
-            ).fetchall()
+        (rows,) = connection.execute(
+            "select coalesce(sum(estimated_size), 0)::bigint from duckdb_tables() "
+            "where schema_name in ('staging', 'intermediate', 'core', 'marts')"
+        ).fetchone()
+    return int(rows)
+
+
+def grown_raw(seed: Path, work: Path, shape: Shape, regrow: bool) -> tuple[Path, int, int]:
+    """``work/raw.duckdb``: the seed grown to ``shape`` (reused when grown to it before)."""
+    raw, marker = work / "raw.duckdb", work / "grown.json"
+    wanted = json.dumps(asdict(shape))
+    if not regrow and raw.exists() and marker.exists():
+        grown = json.loads(marker.read_text())
+        if grown["shape"] == wanted:
+            print(f"reusing the grown raw warehouse {raw} ({grown['seconds']:.0f} s to grow)")
+            return raw, grown["deals"], grown["activities"]
+    print(f"growing the seed: {shape} ...")
+    marker.unlink(missing_ok=True)
+    measured = run_measured(
+        [sys.executable, "-m", "benchmarks.scale", str(seed), str(raw), wanted], os.environ,
+        work / "grow.log",
+    )  # fmt: skip
+    if measured.returncode != 0:
+        sys.exit(f"growing failed; see {work / 'grow.log'}")
+    deals, activities = raw_counts(raw)
+    print(f"  grown in {measured.seconds:.0f} s, peak RSS {measured.peak_rss / 2**30:.2f} GB")
+    marker.write_text(
+        json.dumps(
+            {"shape": wanted, "deals": deals, "activities": activities, "seconds": measured.seconds}
         )
+    )
+    return raw, deals, activities
 
 
-def nightly(
-    work: Path, warehouse: Path, label: str, url: str | None = None
-) -> tuple[Measured, dict[str, float]]:
-    """``crm-kpi run --skip ingestion`` on ``warehouse`` (or ``url``): measured, per stage.
+def nightly(work: Path, label: str, url: str | None, memory_limit: str | None) -> PartResult:
+    """``crm-kpi run --skip ingestion`` on ``work/crm_kpi.duckdb`` (or ``url``), per stage.
 
     Skipping ingestion also skips ``raw/accounts_merged`` (part of that stage), which would
     rebuild the raw schemas from the accounts' staging files and so drop the grown rows.
     """
-    env = {**_environment(work, warehouse, url), **PLACEHOLDER_CRMS}
+    warehouse = work / "crm_kpi.duckdb"
+    env = {**_environment(work, warehouse, url, memory_limit), **PLACEHOLDER_CRMS}
     command = [str(BIN / "crm-kpi"), "run", "--skip", "ingestion"]
     measured = run_measured(command, env, work / f"{label}.log")
     if measured.returncode != 0:
-        print(
-            f"  {label}: the run failed (exit {measured.returncode}); see {work / f'{label}.log'}"
-        )
-    stages = step_seconds(work / "dagster")
-    stages.update(dbt_split(work / "dbt_target"))
-    return measured, stages
+        print(f"  {label}: the run failed (exit {measured.returncode}); see {work / label}.log")
+    stages = run_stages(work / "dagster")
+    stages.update(dbt_split(work / "dbt_target", DBT_PROJECT_DIR / "target"))
+    result = PartResult.of(measured, stages, None if url else built_rows(warehouse))
+    result.save(work, label)
+    return result
 
 
-def bare(work: Path, raw_copy: Path, url: str | None = None) -> Measured:
-    """The compiled model SQL of the last build, bare, on a fresh copy of the raw warehouse."""
-    build = latest_build(work / "dbt_target")
-    if build is None:
-        sys.exit("no dbt build to take the compiled SQL from (the nightly run failed early)")
-    module, where = ("benchmarks.on_postgres", url) if url else ("benchmarks.bare_sql", raw_copy)
-    command = [sys.executable, "-m", module, str(where), str(build / "manifest.json")]
-    return run_measured(command, dict(os.environ), work / "bare_sql.log")
+def full_run(work: Path, raw: Path, url: str | None, memory_limit: str | None) -> PartResult:
+    """(a) The nightly job on the raw schemas alone (every model built from scratch)."""
+    for built in ("dagster", "dbt_target", "crm_kpi.duckdb.tmp"):
+        shutil.rmtree(work / built, ignore_errors=True)
+    (work / "results_incremental.json").unlink(missing_ok=True)  # it followed another full run
+    if url:
+        print(f"copying the raw schemas into {Warehouse(url=url).redacted_url} ...")
+        print(f"  {copy_raw(raw, Warehouse(url=url)):,} rows")
+    else:
+        shutil.copyfile(raw, work / "crm_kpi.duckdb")
+    print("(a) full nightly job without ingestion ...")
+    return nightly(work, "full", url, memory_limit)
 
 
-def _gb(value: int) -> str:
-    return f"{value / 2**30:.2f} GB"
+def incremental_run(work: Path, memory_limit: str | None) -> PartResult | None:
+    """(b) The nightly job after one more day of changes, on the full run's warehouse."""
+    if PartResult.load(work, "full") is None or not (work / "crm_kpi.duckdb").exists():
+        print("(b) skipped: it follows a full run (--only full first)")
+        return None
+    touched = one_more_day(work / "crm_kpi.duckdb")
+    print(f"(b) incremental nightly run after one more day ({touched:,} raw rows touched) ...")
+    return nightly(work, "incremental", None, memory_limit)
+
+
+def bare_run(work: Path, raw: Path, url: str | None, memory_limit: str | None) -> PartResult:
+    """(c) The compiled model SQL, bare, in one session on a fresh copy of the raw schemas.
+
+    On DuckDB the SQL is compiled (``dbt compile``) on that copy, so every incremental model
+    compiles as its first build, whatever ran before; DuckDB gets the dbt profile's memory
+    limit. On PostgreSQL it is the full run's compiled SQL.
+    """
+    print("(c) the compiled model SQL, bare ...")
+    if url:
+        build = latest_build(work / "dbt_target", DBT_PROJECT_DIR / "target")
+        if build is None:
+            sys.exit("no dbt build to take the compiled SQL from: run --only full first")
+        command = [sys.executable, "-m", "benchmarks.on_postgres", url]
+        command.append(str(build / "manifest.json"))
+    else:
+        copy, target = work / "bare.duckdb", work / "bare_target"
+        shutil.copyfile(raw, copy)
+        env = _environment(work, copy, None, memory_limit)
+        compiled = subprocess.run(
+            [str(BIN / "dbt"), "--quiet", "compile", "--target-path", str(target)],
+            cwd=DBT_PROJECT_DIR, env=env,
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if compiled.returncode != 0:
+            sys.exit(f"dbt compile failed:\n{compiled.stdout}{compiled.stderr}")
+        command = [sys.executable, "-m", "benchmarks.bare_sql", str(copy)]
+        command += [str(target / "manifest.json"), "--memory-limit", memory_limit or ""]
+    measured = run_measured(command, dict(os.environ), work / "bare_sql.log")
+    rows = None
+    if not url:
+        rows = built_rows(work / "bare.duckdb")
+        (work / "bare.duckdb").unlink()
+        shutil.rmtree(work / "bare.duckdb.tmp", ignore_errors=True)
+    result = PartResult.of(measured, {}, rows)
+    result.save(work, "bare")
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -172,7 +257,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed-days", type=int, default=365)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--work", type=Path, default=ROOT / "data" / "bench")
+    parser.add_argument(
+        "--only", action="append", choices=["full", "bare", "incremental"],
+        help="run only this part (repeatable); the others' last results are printed too",
+    )  # fmt: skip
     parser.add_argument("--no-incremental", action="store_true")
+    parser.add_argument("--regrow", action="store_true", help="grow the raw schemas again")
+    parser.add_argument(
+        "--memory-limit", default=DEFAULT_MEMORY_LIMIT,
+        help="DuckDB memory_limit of dbt (CRM_KPI_DUCKDB_MEMORY_LIMIT) and of the bare SQL",
+    )  # fmt: skip
     parser.add_argument(
         "--warehouse-url",
         help="postgresql://user:pw@host:port/db: run against PostgreSQL (raw copied from the "
@@ -185,69 +279,31 @@ def main(argv: list[str] | None = None) -> int:
     if args.shape == "one-account":
         seed_deals, seed_activities = raw_counts(seed, schema)
         copies = max(1, math.ceil(args.deals / max(seed_deals, 1)))
-        share = min(1.0, args.activities / max(seed_activities * copies, 1))
+        # The first copy keeps all the seed's activities; the others a share of theirs.
+        extra = args.activities - seed_activities
+        share = min(1.0, max(0.0, extra / max(seed_activities * (copies - 1), 1)))
         shape = Shape("one-account", copies, crm_schema=schema, activity_share=share)
     else:
         shape = Shape("accounts", max(1, math.ceil(args.accounts / 2)))
-    work = (
-        args.work / f"{args.shape}_{args.deals if args.shape == 'one-account' else args.accounts}"
-    )
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    warehouse = work / "crm_kpi.duckdb"
-    print(f"growing the seed: {shape} ...")
-    grow(seed, warehouse, shape)
-    deals, activities = raw_counts(warehouse)
+    size = args.deals if args.shape == "one-account" else args.accounts
+    work = args.work / f"{args.shape}_{size}"
+    work.mkdir(parents=True, exist_ok=True)
+    raw, deals, activities = grown_raw(seed, work, shape, args.regrow)
     print(f"  raw: {deals:,} deals, {activities:,} activity rows")
     seed_inputs(seed, work)
-    raw_copy = work / "raw_only.duckdb"
-    url = args.warehouse_url
-    if url:
-        print(f"copying the raw schemas into {Warehouse(url=url).redacted_url} ...")
-        print(f"  {copy_raw(warehouse, Warehouse(url=url)):,} rows")
-    else:
-        shutil.copyfile(warehouse, raw_copy)
-
-    print("(a) full nightly job without ingestion ...")
-    full, full_stages = nightly(work, warehouse, "full", url)
-    print("(c) the same compiled SQL, bare ...")
-    reference = bare(work, raw_copy, url)
-    raw_copy.unlink(missing_ok=True)
-    incremental = incremental_stages = None
-    if not args.no_incremental and not url:
-        touched = one_more_day(warehouse)
-        print(
-            f"(b) incremental nightly run after one more day "
-            f"({touched:,} raw rows new or updated) ..."
-        )
-        incremental, incremental_stages = nightly(work, warehouse, "incremental")
-
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    print(
-        f"\nshape {args.shape}: {deals:,} deals, {activities:,} activities; "
-        f"commit {commit}, {os.cpu_count()} cores, warehouse {'postgres' if url else 'duckdb'}"
+    url, limit = args.warehouse_url, args.memory_limit
+    parts = args.only or ["full", "bare", *([] if args.no_incremental or url else ["incremental"])]
+    if "full" in parts:
+        full_run(work, raw, url, limit)
+    if "bare" in parts:
+        bare_run(work, raw, url, limit)
+    if "incremental" in parts and not url:
+        incremental_run(work, limit)
+    print_report(
+        f"shape {args.shape}: {deals:,} deals, {activities:,} activities; warehouse "
+        f"{'postgres' if url else 'duckdb'}, DuckDB memory limit {limit or 'none'}",
+        work,
     )
-    print(f"{'stage':<24}{'full (s)':>10}{'incremental (s)':>17}")
-    for stage in sorted(set(full_stages) | set(incremental_stages or {})):
-        inc = f"{incremental_stages.get(stage, 0):.1f}" if incremental_stages else "-"
-        print(f"{stage:<24}{full_stages.get(stage, 0):>10.1f}{inc:>17}")
-    print(
-        f"{'whole run (wall)':<24}{full.seconds:>10.1f}"
-        f"{(f'{incremental.seconds:.1f}' if incremental else '-'):>17}"
-    )
-    print(f"{'bare SQL (wall)':<24}{reference.seconds:>10.1f}")
-    if not url:
-        rows = ", ".join(f"{schema} {n:,}" for schema, n in built_rows(warehouse).items())
-        print(f"rows built: {rows}")
-    print(
-        f"peak RSS: full {_gb(full.peak_rss)}, bare {_gb(reference.peak_rss)}"
-        + (f", incremental {_gb(incremental.peak_rss)}" if incremental else "")
-    )
-    print(f"ratio full / bare: {full.seconds / max(reference.seconds, 1e-9):.2f}")
-    if incremental:
-        print(f"ratio incremental / full: {incremental.seconds / max(full.seconds, 1e-9):.2f}")
     return 0
 
 

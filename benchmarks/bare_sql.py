@@ -1,16 +1,17 @@
 """The reference: the dbt project's compiled model SQL, run bare in one DuckDB session.
 
-    python -m benchmarks.bare_sql WAREHOUSE MANIFEST
+    python -m benchmarks.bare_sql WAREHOUSE MANIFEST [--memory-limit 1GB]
 
 Reads ``manifest.json`` after ``dbt compile``, creates every model (view or table, as
 materialized; incremental models as tables) in dependency order, and prints one line per model
 and the total. No data tests, no Dagster, no dbt: the floor the nightly job is compared with.
+DuckDB runs with the settings of the dbt profile (``memory_limit``, no insertion order).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 import time
 from graphlib import TopologicalSorter
 from pathlib import Path
@@ -37,11 +38,14 @@ def create_statement(node: dict) -> str:
     return f"create or replace {kind} {node['relation_name']} as {node['compiled_code']}"
 
 
-def run(warehouse: Path, manifest_path: Path) -> float:
+def run(warehouse: Path, manifest_path: Path, memory_limit: str = "") -> float:
     """Build every model in ``warehouse``; return the total seconds."""
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     timings: list[tuple[float, str]] = []
-    with duckdb.connect(str(warehouse)) as connection:
+    config: dict[str, str | bool] = {"preserve_insertion_order": False}
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    with duckdb.connect(str(warehouse), config=config) as connection:
         database = connection.execute("select current_database()").fetchone()[0]
         for node in model_order(manifest):
             connection.execute(f'create schema if not exists "{node["schema"]}"')
@@ -57,4 +61,9 @@ def run(warehouse: Path, manifest_path: Path) -> float:
 
 
 if __name__ == "__main__":
-    run(Path(sys.argv[1]), Path(sys.argv[2]))
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bare_sql")
+    parser.add_argument("warehouse", type=Path)
+    parser.add_argument("manifest", type=Path)
+    parser.add_argument("--memory-limit", default="", help="DuckDB memory_limit (none: default)")
+    args = parser.parse_args()
+    run(args.warehouse, args.manifest, args.memory_limit)

@@ -13,12 +13,16 @@ Two shapes (issue: "one account of 1M deals / 10M activities" and "200 accounts 
   (``_embedded`` links, event values) are not shifted: they point at the first copy's entities,
   which keeps every link valid.
 
+    python -m benchmarks.scale SEED TARGET '{"kind": "one-account", "copies": 370, ...}'
+
 dlt's own tables (``_dlt_loads``, ``_dlt_pipeline_state``, ``_dlt_version``) are copied as they
 are, so the data horizon and the incremental cursors are the seed's.
 """
 
 from __future__ import annotations
 
+import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,13 +162,20 @@ def _looks_like_activity(names: set[str]) -> bool:
     )
 
 
-def grow(seed: Path, target: Path, shape: Shape) -> dict[str, int]:
+def grow(seed: Path, target: Path, shape: Shape, memory_limit: str = "1GB") -> dict[str, int]:
     """Write the grown raw schemas into ``target`` (replaced); return rows per table."""
     target.parent.mkdir(parents=True, exist_ok=True)
     for leftover in (target, target.with_name(target.name + ".wal")):
         leftover.unlink(missing_ok=True)
     rows: dict[str, int] = {}
-    with duckdb.connect(str(target)) as connection:
+    # Bounded memory and no insertion order: each ``create table as`` streams the cross join
+    # (spilling to ``temp_directory`` if it must) instead of buffering a 10M-row table.
+    config = {
+        "memory_limit": memory_limit,
+        "preserve_insertion_order": False,
+        "temp_directory": str(target.parent / "duckdb_tmp"),
+    }
+    with duckdb.connect(str(target), config=config) as connection:
         connection.execute(f"attach '{seed}' as seed (read_only)")
         tables = connection.execute(
             "select schema_name, table_name from duckdb_tables() where database_name = 'seed' "
@@ -181,3 +192,7 @@ def grow(seed: Path, target: Path, shape: Shape) -> dict[str, int]:
             ).fetchone()[0]
         connection.execute("detach seed")
     return rows
+
+
+if __name__ == "__main__":
+    grow(Path(sys.argv[1]), Path(sys.argv[2]), Shape(**json.loads(sys.argv[3])))
