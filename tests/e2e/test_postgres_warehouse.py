@@ -122,11 +122,6 @@ def _postgres_marts(dsn: str) -> dict[str, pd.DataFrame]:
 
 
 @pytest.mark.timeout(3600)
-@pytest.mark.xfail(
-    reason="issue 15, open: the win model, the row-count history, the withheld accounts and the "
-    "inputs' manager check still open the DuckDB file instead of the Warehouse resource",
-    strict=False,
-)
 def test_nightly_job_on_postgres_builds_the_same_marts_as_on_duckdb(
     tmp_path: Path, demo_company: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
