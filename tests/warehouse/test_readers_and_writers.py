@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks.win_model_speed import synthetic_features
 from crm_kpi.quality.history import RowCountHistory
 from crm_kpi.quality.withheld import withheld_in_run, withhold
 from crm_kpi.sources.inputs.managers import managers_from_warehouse
+from crm_kpi.transform.forecasting.scoring import QUALITY_TABLE, SCORES_TABLE, score_warehouse
 from crm_kpi.warehouse import Warehouse
 from crm_kpi.warehouse.frames import NewTable, read_frame, replace_tables
 
@@ -42,7 +44,7 @@ def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
     url = request.getfixturevalue("postgres_warehouse_url")
     warehouse = Warehouse(url=url)
     with warehouse.connect() as connection:
-        for schema in ("marts", "quality", "raw_amocrm", "core"):
+        for schema in ("marts", "quality", "raw_amocrm", "core", "intermediate"):
             connection.execute(f"drop schema if exists {schema} cascade")
     return warehouse
 
@@ -105,6 +107,36 @@ def test_managers_for_the_sales_plan_check(warehouse: Warehouse) -> None:
         connection.execute("insert into raw_amocrm.users values (1, 501, 'A@x.ru')")
     known = managers_from_warehouse(warehouse)
     assert known is not None and known.resolve("amocrm:1", None, "a@x.ru") == "501"
+
+
+def test_the_win_model_scores_the_same_on_both_engines(
+    tmp_path: Path, postgres_warehouse_url: str
+) -> None:
+    features = synthetic_features(1200)  # enough closed deals: the model, not the stage, scores
+    accounts = pd.DataFrame(
+        {"account_key": ["bench:1"], "as_of": [pd.Timestamp("2025-12-31 21:00", tz="UTC")]}
+    )
+    marts = {}
+    for kind, url in (
+        ("duckdb", f"duckdb:///{tmp_path / 'w.duckdb'}"),
+        ("postgres", postgres_warehouse_url),
+    ):
+        warehouse = Warehouse(url=url)
+        replace_tables(
+            warehouse,
+            [
+                NewTable("core.fct_deal_score_features", "select * from f", "f", features),
+                NewTable("intermediate.int_accounts", "select * from a", "a", accounts),
+            ],
+        )
+        [result] = score_warehouse(warehouse)
+        assert result.source == "model", result.reason
+        marts[kind] = [
+            read_frame(warehouse, f"select * from {table} order by 1, 2").astype(object)
+            for table in (SCORES_TABLE, QUALITY_TABLE)
+        ]
+    for duckdb_mart, postgres_mart in zip(marts["duckdb"], marts["postgres"], strict=True):
+        pd.testing.assert_frame_equal(postgres_mart, duckdb_mart, check_dtype=False, rtol=1e-9)
 
 
 def test_postgres_types_of_a_frame_follow_duckdbs_reading() -> None:
