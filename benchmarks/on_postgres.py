@@ -20,6 +20,7 @@ from psycopg import sql
 from benchmarks.bare_sql import model_order
 from crm_kpi.serving.postgres import _load_table
 from crm_kpi.warehouse import Warehouse
+from crm_kpi.warehouse.resource import DBT_PG_OPTIONS
 
 RAW_SCHEMAS = ("raw_amocrm", "raw_bitrix24", "raw_inputs")
 MODEL_SCHEMAS = ("staging", "intermediate", "core", "marts", "quality")
@@ -65,7 +66,9 @@ def bare_run(warehouse_url: str, manifest_path: Path) -> float:
     drop_models(warehouse)
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     timings: list[tuple[float, str]] = []
-    with psycopg.connect(warehouse.postgres_dsn, autocommit=True) as connection:
+    with psycopg.connect(
+        warehouse.postgres_dsn, autocommit=True, options=DBT_PG_OPTIONS
+    ) as connection:
         for node in model_order(manifest):
             relation = sql.Identifier(node["schema"], node["alias"] or node["name"])
             kind = sql.SQL("view" if node["config"]["materialized"] == "view" else "table")

@@ -165,7 +165,7 @@ class Settings(ConfigurableResource):
     def resolved(self, warehouse: Warehouse) -> ResolvedSettings:
         """The plain-path view older callers take (sources, demo)."""
         return ResolvedSettings(
-            warehouse_path=warehouse.duckdb_path,
+            warehouse_path=warehouse.duckdb_path if warehouse.kind == "duckdb" else None,
             data_dir=self.data_path,
             schedule_cron=self.schedule_cron,
             schedule_timezone=self.schedule_timezone,
@@ -178,7 +178,7 @@ class Settings(ConfigurableResource):
 class ResolvedSettings:
     """Absolute paths for code that takes plain arguments (``crm_kpi.sources``, the demo)."""
 
-    warehouse_path: Path
+    warehouse_path: Path | None  # the DuckDB file; None with the warehouse on PostgreSQL
     data_dir: Path
     schedule_cron: str
     schedule_timezone: str
@@ -207,7 +207,8 @@ def export_warehouse_env(settings: ResolvedSettings | None = None) -> ResolvedSe
     It no longer writes ``os.environ``: the dbt resource passes ``Warehouse.dbt_env()`` itself.
     """
     settings = settings or get_settings()
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    if settings.warehouse_path is not None:
+        settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     return settings
 
 

@@ -19,8 +19,6 @@ from crm_kpi.quality.data_docs import DocsSite, docs_index
 from crm_kpi.quality.history import RowCountHistory, band
 from crm_kpi.quality.sql import (
     columns_of,
-    connect,
-    duckdb_url,
     literal,
     query_columns,
     rows_by_account,
@@ -28,6 +26,7 @@ from crm_kpi.quality.sql import (
 )
 from crm_kpi.quality.suite import Suite, columns_used
 from crm_kpi.quality.validation import FailedExpectation, SqlValidator, ValidationOutcome
+from crm_kpi.warehouse import Warehouse
 
 # Derived frames are narrow: their sample rows show every column, up to this many.
 SAMPLE_COLUMNS = 8
@@ -208,30 +207,27 @@ def _failed_accounts(
 
 def check_suite(
     suite: Suite,
-    warehouse_path: Path,
+    warehouse: Warehouse,
     data_dir: Path,
     run_name: str | None = None,
-    url: str | None = None,
 ) -> SuiteOutcome:
     """Validate ``suite.table`` and its derived frames in the warehouse; store the results.
 
-    ``url`` is the warehouse's SQLAlchemy URL (default: the DuckDB file ``warehouse_path``).
     The row-count band compares each account with its last passing check recorded in the
     warehouse (``quality.row_count_history``); a passing check records its counts.
     """
-    url = url or duckdb_url(warehouse_path)
-    history = RowCountHistory(warehouse_path)
+    history = RowCountHistory(warehouse)
     previous = history.previous(suite.table) if suite.row_count_band is not None else {}
     previous_total = sum(previous.values()) if previous else None
-    with connect(url) as connection:
+    with warehouse.sql(read_only=True) as connection:
         columns = columns_of(connection, suite.table)
         if not columns:
-            missing = [_missing_table(suite.table, str(warehouse_path))]
+            missing = [_missing_table(suite.table, warehouse.redacted_url)]
             return SuiteOutcome(suite.table, 0, missing, None, previous_total, failed_accounts=None)
         counts = rows_by_account(connection, suite.table, columns)
         planned = _queries(suite, connection, columns)
     site = DocsSite(data_dir)
-    validator = SqlValidator(url)
+    validator = SqlValidator(warehouse)
     try:
         checked: list[tuple[ValidationOutcome, _Query | None]] = []
         for item in planned:
@@ -267,12 +263,12 @@ def check_suite(
     return outcome
 
 
-def check_contract(suite: Suite, warehouse_path: Path, url: str | None = None) -> ValidationOutcome:
+def check_contract(suite: Suite, warehouse: Warehouse) -> ValidationOutcome:
     """Does ``suite.table`` have every column of its contract? (only the catalogue is read)."""
-    with connect(url or duckdb_url(warehouse_path)) as connection:
+    with warehouse.sql(read_only=True) as connection:
         columns = columns_of(connection, suite.table)
     if not columns:
-        return _missing_table(suite.table, str(warehouse_path))
+        return _missing_table(suite.table, warehouse.redacted_url)
     missing = [c for c in suite.contract_columns if c not in columns]
     name = f"{suite.table} · contract"
     if not missing:

@@ -12,12 +12,18 @@ only with itself. dbt never touches the ``quality`` schema.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
-import duckdb
+import sqlalchemy as sa
+
+from crm_kpi.warehouse import Warehouse
+from crm_kpi.warehouse.catalog import create_if_missing, table_exists
 
 SCHEMA = "quality"
 TABLE = f"{SCHEMA}.row_count_history"
+COLUMNS = (
+    "table_name varchar not null, account_key varchar not null, row_count bigint not null, "
+    "recorded_at timestamp not null, primary key (table_name, account_key)"
+)
 # Tables without an account_key column are counted as a whole under this key.
 ALL_ACCOUNTS = "*"
 
@@ -25,20 +31,20 @@ ALL_ACCOUNTS = "*"
 class RowCountHistory:
     """The ``quality.row_count_history`` table of one warehouse."""
 
-    def __init__(self, warehouse: Path) -> None:
+    def __init__(self, warehouse: Warehouse) -> None:
         self.warehouse = warehouse
 
     def previous(self, table: str) -> dict[str, int]:
         """``{account_key: rows}`` of ``table`` at its last passing check (empty: none yet)."""
-        if not self.warehouse.exists():
+        if not self.warehouse.exists:
             return {}
-        try:
-            with duckdb.connect(str(self.warehouse), read_only=True) as connection:
-                found = connection.execute(
-                    f"select account_key, row_count from {TABLE} where table_name = ?", [table]
-                ).fetchall()
-        except duckdb.CatalogException:
-            return {}  # no passing check recorded in this warehouse yet
+        with self.warehouse.sql(read_only=True) as connection:
+            if not table_exists(connection, TABLE):
+                return {}  # no passing check recorded in this warehouse yet
+            found = connection.execute(
+                sa.text(f"select account_key, row_count from {TABLE} where table_name = :table"),
+                {"table": table},
+            ).fetchall()
         return {str(account): int(rows) for account, rows in found}
 
     def record(self, table: str, counts: dict[str, int]) -> None:
@@ -46,16 +52,21 @@ class RowCountHistory:
         if not counts:
             return  # an empty table: nothing to compare with next time
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        with duckdb.connect(str(self.warehouse)) as connection:
-            connection.execute(f"create schema if not exists {SCHEMA}")
+        rows = [
+            {"table": table, "account": account, "rows": rows, "now": now}
+            for account, rows in sorted(counts.items())
+        ]
+        with self.warehouse.sql() as connection:
+            create_if_missing(connection, TABLE, COLUMNS)
+            # An upsert both engines understand: delete, then insert, in one transaction.
             connection.execute(
-                f"create table if not exists {TABLE} (table_name varchar not null, "
-                "account_key varchar not null, row_count bigint not null, "
-                "recorded_at timestamp not null, primary key (table_name, account_key))"
+                sa.text(
+                    f"delete from {TABLE} where table_name = :table and account_key = :account"
+                ),
+                rows,
             )
-            connection.executemany(
-                f"insert or replace into {TABLE} values (?, ?, ?, ?)",
-                [(table, account, rows, now) for account, rows in sorted(counts.items())],
+            connection.execute(
+                sa.text(f"insert into {TABLE} values (:table, :account, :rows, :now)"), rows
             )
 
 

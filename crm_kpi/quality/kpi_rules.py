@@ -15,11 +15,8 @@ extended; dbt's contract reports the column).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +25,8 @@ from great_expectations.expectations.expectation import Expectation
 
 from crm_kpi.config import DBT_PROJECT_DIR
 from crm_kpi.quality.suite import Frame, always_true
+from crm_kpi.transform.kpi_meta import MARTS_SCHEMA, KpiMeta, kpi_meta, read_manifest
 
-MARTS_SCHEMA = "marts"
 DEFAULT_MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 # numeric(18, 2) averages are rounded to the cent; everything else is a double.
 MONEY_TOLERANCE = 0.005
@@ -37,64 +34,22 @@ RELATIVE_TOLERANCE = 1e-6
 _IDENTIFIER = re.compile(r"\b[a-z_][a-z0-9_]*\b")
 _SQL_WORDS = {"and", "or", "not", "null", "case", "when", "then", "else", "end", "coalesce"}
 
-
-@dataclass(frozen=True)
-class KpiRule:
-    """``meta.kpi`` of one mart column, as far as quality needs it."""
-
-    column: str
-    unit: str = ""
-    range: tuple[float | None, float | None] | None = None
-    numerator: str | None = None
-    denominator: str | None = None
-
-    @property
-    def is_ratio(self) -> bool:
-        return bool(self.numerator and self.denominator)
-
-
-def _rule(column: str, kpi: Mapping[str, Any]) -> KpiRule:
-    bounds = kpi.get("range")
-    return KpiRule(
-        column=column,
-        unit=str(kpi.get("unit") or ""),
-        range=(bounds[0], bounds[1]) if bounds else None,
-        numerator=kpi.get("numerator"),
-        denominator=kpi.get("denominator"),
-    )
-
-
-def _column_kpi(column: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    meta = column.get("meta") or (column.get("config") or {}).get("meta") or {}
-    return meta.get("kpi")
+# A rule is the column's ``meta.kpi`` as ``crm_kpi.transform.kpi_meta`` reads it.
+KpiRule = KpiMeta
 
 
 def kpi_rules(manifest: Mapping[str, Any]) -> dict[str, dict[str, KpiRule]]:
-    """``marts.<mart>`` -> column -> its rule, for every mart column with ``meta.kpi``."""
-    marts: dict[str, dict[str, KpiRule]] = {}
-    for node in (manifest.get("nodes") or {}).values():
-        if node.get("resource_type") != "model" or node.get("schema") != MARTS_SCHEMA:
-            continue
-        rules = {
-            name: _rule(name, kpi)
-            for name, column in (node.get("columns") or {}).items()
-            if (kpi := _column_kpi(column))
-        }
-        if rules:
-            marts[f"{MARTS_SCHEMA}.{node['name']}"] = rules
-    return marts
-
-
-@lru_cache(maxsize=4)
-def _read(path: Path, modified_ns: int) -> dict[str, dict[str, KpiRule]]:
-    return kpi_rules(json.loads(path.read_text(encoding="utf-8")))
+    """``marts.<mart>`` -> column -> its rule, for every mart model column with ``meta.kpi``."""
+    return {
+        f"{MARTS_SCHEMA}.{mart}": rules
+        for mart, rules in kpi_meta(manifest, include_sources=False).items()
+        if rules
+    }
 
 
 def manifest_rules(manifest_path: Path = DEFAULT_MANIFEST) -> dict[str, dict[str, KpiRule]]:
     """The rules of the manifest at ``manifest_path``; empty without one (or without meta.kpi)."""
-    if not manifest_path.exists():
-        return {}
-    return _read(manifest_path, manifest_path.stat().st_mtime_ns)
+    return kpi_rules(read_manifest(manifest_path))
 
 
 def range_expectations(rules: Mapping[str, KpiRule]) -> list[Expectation]:

@@ -11,10 +11,6 @@ from __future__ import annotations
 
 import enum
 import os
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -22,12 +18,6 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 from great_expectations.execution_engine import (  # noqa: E402
     sqlalchemy_execution_engine as _gx_engine,
-)
-
-from crm_kpi.quality.warehouse import (  # noqa: E402
-    LOCK_ATTEMPTS,
-    LOCK_WAIT_SECONDS,
-    WarehouseUnavailable,
 )
 
 
@@ -40,44 +30,6 @@ if _DuckDBDialect.DUCKDB not in _gx_engine._PERSISTED_CONNECTION_DIALECTS:
         *_gx_engine._PERSISTED_CONNECTION_DIALECTS,
         _DuckDBDialect.DUCKDB,
     )
-
-
-def duckdb_url(warehouse_path: Path) -> str:
-    """The SQLAlchemy URL of a DuckDB file (until ``Warehouse.sqlalchemy_url`` provides it)."""
-    return f"duckdb:///{Path(warehouse_path).resolve()}"
-
-
-def engine_kwargs(url: str) -> dict[str, object]:
-    """``create_engine`` arguments: DuckDB read-only, so checks never take the write lock."""
-    return {"connect_args": {"read_only": True}} if url.startswith("duckdb") else {}
-
-
-def _duckdb_file(url: str) -> Path | None:
-    return Path(url.removeprefix("duckdb:///")) if url.startswith("duckdb:///") else None
-
-
-@contextmanager
-def connect(url: str) -> Iterator[sa.Connection]:
-    """A read-only connection to the warehouse, retried while a writer holds the DuckDB file."""
-    path = _duckdb_file(url)
-    if path is not None and not path.exists():
-        raise WarehouseUnavailable(f"warehouse {path} does not exist: run the pipeline first")
-    engine = sa.create_engine(url, **engine_kwargs(url))
-    try:
-        for attempt in range(1, LOCK_ATTEMPTS + 1):
-            try:
-                connection = engine.connect()
-                break
-            except sa.exc.DBAPIError as error:
-                if attempt == LOCK_ATTEMPTS:
-                    raise WarehouseUnavailable(
-                        f"cannot open the warehouse read-only (another process writes it?): {error}"
-                    ) from error
-                time.sleep(LOCK_WAIT_SECONDS * attempt)
-        with connection:
-            yield connection
-    finally:
-        engine.dispose()
 
 
 def columns_of(connection: sa.Connection, table: str) -> list[str]:

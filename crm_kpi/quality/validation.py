@@ -24,7 +24,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 )
 from great_expectations.expectations.expectation import Expectation
 
-from crm_kpi.quality.sql import engine_kwargs
+from crm_kpi.warehouse import Warehouse
 
 SAMPLE_SIZE = 5
 DATASOURCE = "warehouse"
@@ -115,11 +115,13 @@ def _failure(item: Any) -> FailedExpectation:
 class SqlValidator:
     """Validates queries on one warehouse through GX's SQL datasource (one engine, reused)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, warehouse: Warehouse) -> None:
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.datasource = self.context.data_sources.add_sql(
-            name=DATASOURCE, connection_string=url, kwargs=engine_kwargs(url)
+            name=DATASOURCE,
+            connection_string=warehouse.sqlalchemy_url,
+            kwargs=warehouse.engine_kwargs(read_only=True),
         )
 
     def validate(

@@ -8,43 +8,49 @@ lets the run go on: the publish leaves them out, and the run ends failed, naming
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
-import duckdb
+import sqlalchemy as sa
+
+from crm_kpi.warehouse import Warehouse
+from crm_kpi.warehouse.catalog import create_if_missing, table_exists
 
 TABLE = "quality.withheld_accounts"
+COLUMNS = (
+    "run_id varchar not null, table_name varchar not null, account_key varchar not null, "
+    "reason varchar, recorded_at timestamp"
+)
 
 
-def withhold(warehouse: Path, run_id: str, table: str, accounts: dict[str, str]) -> None:
+def withhold(warehouse: Warehouse, run_id: str, table: str, accounts: dict[str, str]) -> None:
     """Record that ``accounts`` (account_key -> reason) failed the check of ``table``."""
     if not accounts:
         return
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    with duckdb.connect(str(warehouse)) as connection:
-        connection.execute("create schema if not exists quality")
+    with warehouse.sql() as connection:
+        create_if_missing(connection, TABLE, COLUMNS)
         connection.execute(
-            f"create table if not exists {TABLE} (run_id varchar not null, table_name varchar "
-            "not null, account_key varchar not null, reason varchar, recorded_at timestamp)"
-        )
-        connection.executemany(
-            f"insert into {TABLE} values (?, ?, ?, ?, ?)",
-            [(run_id, table, key, reason, now) for key, reason in sorted(accounts.items())],
+            sa.text(f"insert into {TABLE} values (:run, :table, :account, :reason, :now)"),
+            [
+                {"run": run_id, "table": table, "account": key, "reason": reason, "now": now}
+                for key, reason in sorted(accounts.items())
+            ],
         )
 
 
-def withheld_in_run(warehouse: Path, run_id: str) -> dict[str, str]:
+def withheld_in_run(warehouse: Warehouse, run_id: str) -> dict[str, str]:
     """``{account_key: "<reason>; ..."}`` withheld by run ``run_id`` (reasons name the table)."""
-    if not warehouse.exists():
+    if not warehouse.exists:
         return {}
-    try:
-        with duckdb.connect(str(warehouse), read_only=True) as connection:
-            rows = connection.execute(
-                f"select account_key, table_name, reason from {TABLE} where run_id = ?"
-                " order by account_key, table_name",
-                [run_id],
-            ).fetchall()
-    except duckdb.CatalogException:
-        return {}
+    with warehouse.sql(read_only=True) as connection:
+        if not table_exists(connection, TABLE):
+            return {}
+        rows = connection.execute(
+            sa.text(
+                f"select account_key, table_name, reason from {TABLE} where run_id = :run"
+                " order by account_key, table_name"
+            ),
+            {"run": run_id},
+        ).fetchall()
     found: dict[str, list[str]] = {}
     for account, _table, reason in rows:
         found.setdefault(account, []).append(reason)

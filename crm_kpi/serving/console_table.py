@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from crm_kpi.serving.kpi_meta import kpi_labels, project_manifest_path
 from crm_kpi.serving.periods import last_full_month
+from crm_kpi.warehouse import Warehouse
+from crm_kpi.warehouse.frames import read_frame
 
 __all__ = ["COLUMNS", "format_table", "last_full_month", "monthly_kpis"]
 
@@ -28,16 +29,20 @@ MONEY = ("revenue", "avg_deal_value")
 RATES = ("win_rate", "task_on_time_rate")
 
 
-def monthly_kpis(warehouse_path: Path, month_start: dt.date) -> pd.DataFrame:
-    """mart_manager_monthly for one month, over a read-only connection."""
+def monthly_kpis(warehouse: Warehouse | Path, month_start: dt.date) -> pd.DataFrame:
+    """mart_manager_monthly for one month, over a read-only connection.
+
+    ``warehouse``: the ``Warehouse`` (a DuckDB file's path is still taken, for the demo).
+    """
+    if isinstance(warehouse, Path):
+        warehouse = Warehouse(url=f"duckdb:///{warehouse.absolute()}")
     query = """
         select *
         from marts.mart_manager_monthly
-        where month_start = ?
+        where month_start = :month_start
         order by account_key, revenue desc, manager_name
     """
-    with duckdb.connect(str(warehouse_path), read_only=True) as connection:
-        return connection.execute(query, [month_start]).df()
+    return read_frame(warehouse, query, {"month_start": month_start})
 
 
 def headers(manifest_path: Path | None = None) -> dict[str, str]:

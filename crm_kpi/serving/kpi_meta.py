@@ -1,32 +1,20 @@
-"""KPI metadata of the marts (label, unit, range, ratio sides), read from the dbt manifest.
+"""KPI labels of the marts for the report and the console table, from the dbt manifest.
 
-The mart YAML declares it once per column as ``meta.kpi`` (contract C4); the report, the
-console table and the quality rules read it from ``target/manifest.json``, never a copy.
+The mart YAML declares them once per column as ``meta.kpi`` (contract C4), which
+``crm_kpi.transform.kpi_meta`` reads from ``target/manifest.json`` for every consumer.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from crm_kpi.serving.tables import MARTS_SCHEMA
+from crm_kpi.transform.kpi_meta import KpiMeta, kpi_meta, read_manifest
+
+__all__ = ["KpiMeta", "kpi_labels", "kpi_meta_by_mart", "project_manifest_path"]
 
 logger = logging.getLogger("crm_kpi.serving")
-
-
-@dataclass(frozen=True)
-class KpiMeta:
-    """``meta.kpi`` of one mart column."""
-
-    column: str
-    label: dict[str, str] = field(default_factory=dict)
-    unit: str = ""
-    range: tuple[float | None, float | None] | None = None
-    numerator: str | None = None
-    denominator: str | None = None
 
 
 def project_manifest_path() -> Path:
@@ -36,37 +24,9 @@ def project_manifest_path() -> Path:
     return dbt_project().manifest_path
 
 
-def _mart_nodes(manifest: dict) -> list[dict]:
-    nodes = [*manifest.get("nodes", {}).values(), *manifest.get("sources", {}).values()]
-    return [
-        node
-        for node in nodes
-        if node.get("resource_type") in ("model", "source")
-        and (node.get("config", {}).get("schema") or node.get("schema")) == MARTS_SCHEMA
-    ]
-
-
 def kpi_meta_by_mart(manifest_path: Path) -> dict[str, dict[str, KpiMeta]]:
     """Mart name -> column name -> its ``meta.kpi`` (columns without one left out)."""
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    marts: dict[str, dict[str, KpiMeta]] = {}
-    for node in _mart_nodes(manifest):
-        columns: dict[str, KpiMeta] = {}
-        for name, column in (node.get("columns") or {}).items():
-            kpi = (column.get("meta") or {}).get("kpi")
-            if not kpi:
-                continue
-            bounds = kpi.get("range")
-            columns[name] = KpiMeta(
-                column=name,
-                label=dict(kpi.get("label") or {}),
-                unit=kpi.get("unit", ""),
-                range=(bounds[0], bounds[1]) if bounds else None,
-                numerator=kpi.get("numerator"),
-                denominator=kpi.get("denominator"),
-            )
-        marts[node["name"]] = columns
-    return marts
+    return kpi_meta(read_manifest(manifest_path))
 
 
 @lru_cache(maxsize=8)

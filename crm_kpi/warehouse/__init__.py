@@ -5,6 +5,7 @@ from crm_kpi.warehouse.resource import (
     LEGACY_PATH_ENV,
     URL_ENV,
     Warehouse,
+    WarehouseUnavailable,
 )
 
-__all__ = ["DEFAULT_DUCKDB_PATH", "LEGACY_PATH_ENV", "URL_ENV", "Warehouse"]
+__all__ = ["DEFAULT_DUCKDB_PATH", "LEGACY_PATH_ENV", "URL_ENV", "Warehouse", "WarehouseUnavailable"]

@@ -10,10 +10,11 @@ Expectations for a SQLAlchemy URL, and readers for a DB-API connection.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from dagster import ConfigurableResource
@@ -32,9 +33,15 @@ PG_ENV = {
     "dbname": "CRM_KPI_WAREHOUSE_PG_DBNAME",
 }
 DBT_TARGETS = {"duckdb": "dev", "postgres": "postgres"}
+# dbt's PostgreSQL sessions (libpq reads PGOPTIONS): no nested-loop joins. The models join
+# whole, unindexed tables through CTEs the planner cannot estimate (rows=1), and a nested loop
+# then costs minutes where a hash join takes seconds (fct_deal_stage_reach at 20k deals:
+# > 12 min against 2.6 s).
+DBT_PG_OPTIONS = "-c enable_nestloop=off"
 _POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2")
 
 WarehouseKind = Literal["duckdb", "postgres"]
+T = TypeVar("T")
 
 
 class Warehouse(ConfigurableResource):
@@ -136,21 +143,24 @@ class Warehouse(ConfigurableResource):
             env[LEGACY_PATH_ENV] = str(self.duckdb_path)
         else:
             env.update({PG_ENV[key]: str(value) for key, value in self.postgres_params.items()})
+            env["PGOPTIONS"] = DBT_PG_OPTIONS
         return env
+
+    @property
+    def exists(self) -> bool:
+        """Whether there is a warehouse to read yet (a DuckDB file is made by its first writer)."""
+        return self.kind != "duckdb" or self.duckdb_path.exists()
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[Any]:
         """A DB-API connection (duckdb or psycopg), closed on exit.
 
-        ``read_only``: a DuckDB file opened without the write lock; on PostgreSQL a
+        ``read_only``: a DuckDB file opened without the write lock (retried while another
+        process holds it; ``WarehouseUnavailable`` when there is no file); on PostgreSQL a
         read-only session. PostgreSQL connections commit on a clean exit, roll back on error.
         """
         if self.kind == "duckdb":
-            import duckdb
-
-            if not read_only:
-                self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-            connection = duckdb.connect(str(self.duckdb_path), read_only=read_only)
+            connection = _open_duckdb(self.duckdb_path, read_only)
             try:
                 yield connection
             finally:
@@ -161,6 +171,70 @@ class Warehouse(ConfigurableResource):
         options = "-c default_transaction_read_only=on" if read_only else None
         with psycopg.connect(self.postgres_dsn, options=options) as connection:
             yield connection
+
+    def engine_kwargs(self, read_only: bool = True) -> dict[str, Any]:
+        """``sqlalchemy.create_engine`` arguments (e.g. for GX): read-only as ``connect``."""
+        if self.kind == "duckdb":
+            return {"connect_args": {"read_only": True}} if read_only else {}
+        if read_only:
+            return {"connect_args": {"options": "-c default_transaction_read_only=on"}}
+        return {}
+
+    @contextmanager
+    def sql(self, read_only: bool = False) -> Iterator[Any]:
+        """A SQLAlchemy connection in a transaction: committed on a clean exit, else rolled back.
+
+        For SQL with ``:name`` parameters (``sqlalchemy.text``) that runs unchanged on both
+        engines. On DuckDB it waits out a writer's lock like ``connect``.
+        """
+        import sqlalchemy as sa
+
+        if self.kind == "duckdb":
+            _check_duckdb_file(self.duckdb_path, read_only)
+        engine = sa.create_engine(
+            self.sqlalchemy_url, poolclass=sa.pool.NullPool, **self.engine_kwargs(read_only)
+        )
+        try:
+            with _retried(engine.connect, sa.exc.DBAPIError) as connection:
+                yield connection
+                connection.commit()
+        finally:
+            engine.dispose()
+
+
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse cannot be opened (no DuckDB file yet, or a writer holds it too long)."""
+
+
+# A run's writer (dlt, dbt) holds the DuckDB file briefly after its step; wait that out.
+LOCK_ATTEMPTS = 6
+LOCK_WAIT_SECONDS = 2.0
+
+
+def _check_duckdb_file(path: Path, read_only: bool) -> None:
+    if read_only and not path.exists():
+        raise WarehouseUnavailable(f"warehouse {path} does not exist: run the pipeline first")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _retried(open_: Callable[[], T], errors: type[Exception] | tuple[type[Exception], ...]) -> T:
+    """``open_()``, tried again while the DuckDB file is locked by another process."""
+    for attempt in range(1, LOCK_ATTEMPTS + 1):
+        try:
+            return open_()
+        except errors as error:
+            if attempt == LOCK_ATTEMPTS or "lock" not in str(error).lower():
+                raise WarehouseUnavailable(f"cannot open the warehouse: {error}") from error
+            time.sleep(LOCK_WAIT_SECONDS * attempt)
+    raise AssertionError("unreachable")
+
+
+def _open_duckdb(path: Path, read_only: bool) -> Any:
+    import duckdb
+
+    _check_duckdb_file(path, read_only)
+    return _retried(lambda: duckdb.connect(str(path), read_only=read_only), duckdb.IOException)
 
 
 def duckdb_url(path: Path) -> str:

@@ -8,9 +8,15 @@ import duckdb
 import pandas as pd
 
 from crm_kpi.quality.suites import mart_values as marts
+from crm_kpi.warehouse import Warehouse
 
 MANAGERS = ["10", "11"]
 DAYS = pd.to_datetime(["2026-01-30", "2026-01-31", "2026-02-01"]).date
+
+
+def on_duckdb(path: Path) -> Warehouse:
+    """The ``Warehouse`` of the DuckDB file ``path``."""
+    return Warehouse(url=f"duckdb:///{path}")
 
 
 def daily_frame() -> pd.DataFrame:

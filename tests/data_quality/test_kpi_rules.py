@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from quality_frames import daily_frame, monthly_frame, write_marts
+from quality_frames import daily_frame, monthly_frame, on_duckdb, write_marts
 
 from crm_kpi.quality.checking import check_suite
 from crm_kpi.quality.kpi_rules import kpi_rules, manifest_rules, ratio_sql
@@ -96,7 +96,9 @@ def test_nothing_is_checked_twice_once_the_manifest_has_meta_kpi(tmp_path: Path)
 
 def test_clean_marts_pass_the_derived_rules(warehouse: Path, tmp_path: Path) -> None:
     write_marts(warehouse)
-    outcome = check_suite(_suite(_manifest(tmp_path)), warehouse, tmp_path / "data", "test")
+    outcome = check_suite(
+        _suite(_manifest(tmp_path)), on_duckdb(warehouse), tmp_path / "data", "test"
+    )
     assert outcome.success, outcome.failures
 
 
@@ -107,7 +109,9 @@ def test_ratio_off_its_sides_and_non_null_on_zero_fail(warehouse: Path, tmp_path
     monthly.loc[1, "calls_total"] = 0  # no calls, yet a call-to-meeting rate
     monthly.loc[2, "avg_deal_value"] = np.nan  # deals were won: NULL is wrong too
     outcome = check_suite(
-        _suite(_manifest(tmp_path)), write_marts(warehouse, daily, monthly), tmp_path / "data"
+        _suite(_manifest(tmp_path)),
+        on_duckdb(write_marts(warehouse, daily, monthly)),
+        tmp_path / "data",
     )
     [ratios] = [f for f in outcome.failures if f.column == "holds"]
     assert ratios.failed_rows == 3

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from quality_frames import daily_frame, monthly_frame, write_marts
+from quality_frames import daily_frame, monthly_frame, on_duckdb, write_marts
 
 from crm_kpi.quality.checking import SuiteOutcome, check_contract, check_suite
 from crm_kpi.quality.data_docs import build_index
@@ -19,7 +19,9 @@ DAILY = suite_for("marts.mart_manager_daily")
 
 
 def _check(warehouse: Path, suite: Suite = MONTHLY) -> SuiteOutcome:
-    return check_suite(suite, warehouse, warehouse.parent.parent / "data", run_name="test")
+    return check_suite(
+        suite, on_duckdb(warehouse), warehouse.parent.parent / "data", run_name="test"
+    )
 
 
 def _failed(outcome: SuiteOutcome) -> set[tuple[str, str | None]]:
@@ -85,7 +87,7 @@ def test_null_ratio_on_zero_denominator_passes(warehouse: Path) -> None:
 def test_row_count_band_against_previous_successful_run(warehouse: Path) -> None:
     write_marts(warehouse)
     assert _check(warehouse).success
-    history = RowCountHistory(warehouse)  # kept in the warehouse itself, per account
+    history = RowCountHistory(on_duckdb(warehouse))  # kept in the warehouse itself, per account
     counts = history.previous(MONTHLY.table)
     assert sum(counts.values()) == 4 and "*" not in counts
     [account] = counts
@@ -107,9 +109,9 @@ def test_row_count_history_is_per_warehouse_and_per_account(warehouse: Path, tmp
     other = tmp_path / "other" / "crm_kpi.duckdb"
     other.parent.mkdir()
     write_marts(other)
-    assert RowCountHistory(other).previous(MONTHLY.table) == {}
+    assert RowCountHistory(on_duckdb(other)).previous(MONTHLY.table) == {}
     # a new account in a warehouse is not compared with the others' counts
-    history = RowCountHistory(warehouse)
+    history = RowCountHistory(on_duckdb(warehouse))
     [account] = history.previous(MONTHLY.table)
     history.record(MONTHLY.table, {"bitrix24:new": 1000})
     outcome = _check(warehouse)
@@ -126,7 +128,7 @@ def test_column_sets_of_contracted_marts_are_left_to_dbt(warehouse: Path) -> Non
     monthly = monthly_frame(daily).drop(columns=["win_rate", "weighted_pipeline_end"])
     write_marts(warehouse, daily, monthly)
     assert _check(warehouse).success  # values are fine; expectations on missing columns drop
-    assert check_contract(MONTHLY, warehouse).failures == []
+    assert check_contract(MONTHLY, on_duckdb(warehouse)).failures == []
 
 
 def test_missing_table_fails_clearly(warehouse: Path) -> None:
@@ -165,5 +167,7 @@ def test_clean_marts_have_no_failed_accounts(warehouse: Path) -> None:
 
 
 def test_an_empty_mart_records_no_history(warehouse: Path) -> None:
-    RowCountHistory(write_marts(warehouse)).record(MONTHLY.table, {})  # no error, nothing kept
-    assert RowCountHistory(warehouse).previous(MONTHLY.table) == {}
+    RowCountHistory(on_duckdb(write_marts(warehouse))).record(
+        MONTHLY.table, {}
+    )  # no error, nothing kept
+    assert RowCountHistory(on_duckdb(warehouse)).previous(MONTHLY.table) == {}

@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from quality_frames import write_tables
+from quality_frames import on_duckdb, write_tables
 
 from crm_kpi.quality.checking import SuiteOutcome, check_suite
 from crm_kpi.quality.suites import all_suites, suite_for
 
 
 def _check(warehouse: Path, table: str) -> SuiteOutcome:
-    return check_suite(suite_for(table), warehouse, warehouse.parent.parent / "data", "test")
+    return check_suite(
+        suite_for(table), on_duckdb(warehouse), warehouse.parent.parent / "data", "test"
+    )
 
 
 def _failed(outcome: SuiteOutcome) -> set[tuple[str, str | None]]:

@@ -12,6 +12,7 @@ floats to 1e-9, integers and decimals without a fraction as integers.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import math
@@ -22,8 +23,7 @@ import duckdb
 import pandas as pd
 import psycopg
 import pytest
-from crm_kpi_emulators.amocrm import AmoCrmEmulator
-from crm_kpi_emulators.bitrix24 import Bitrix24Emulator
+from crm_kpi_emulators.registry import emulated_crms
 from crm_kpi_emulators.synthetic import CompanyConfig
 from crm_kpi_emulators.synthetic.inputs import write_input_files
 from service_helpers import start_postgres
@@ -41,25 +41,21 @@ DATABASE = "crm_kpi_e2e_warehouse"
 
 @pytest.fixture
 def demo_company(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Both emulators serving the demo company (a shorter history), the sources pointed at them."""
+    """Every emulated CRM serving the demo company (a shorter history), as the demo runs them."""
     today = dt.date.today()
     config = CompanyConfig(seed=42, start_date=today - dt.timedelta(days=DAYS), days=DAYS)
-    with (
-        AmoCrmEmulator(config, token=TOKEN, host="127.0.0.1", port=0) as amocrm,
-        Bitrix24Emulator(config, host="127.0.0.1", port=0) as bitrix24,
-    ):
-        inputs = write_input_files(config, tmp_path / "inputs", bitrix24.portal)
-        for name, value in {
-            "SOURCES__BITRIX24__PORTAL": bitrix24.portal,
-            "SOURCES__BITRIX24__WEBHOOK_URL": bitrix24.webhook_url,
-            "SOURCES__AMOCRM__SUBDOMAIN": amocrm.subdomain,
-            "SOURCES__AMOCRM__BASE_URL": amocrm.base_url,
-            "SOURCES__AMOCRM__ACCESS_TOKEN": TOKEN,
-            "SOURCES__AMOCRM__REQUESTS_PER_SECOND": "200",
-            SALES_PLAN_ENV: str(inputs.sales_plan),
-            MARKETING_SPEND_ENV: str(inputs.marketing_spend),
-        }.items():
-            monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SOURCES__AMOCRM__REQUESTS_PER_SECOND", "200")
+    with contextlib.ExitStack() as stack:
+        served = [
+            stack.enter_context(emulator.running(config, TOKEN)) for _, emulator in emulated_crms()
+        ]
+        plan = [(account.account_key, account.plan_by_email) for account in served]
+        inputs = write_input_files(config, tmp_path / "inputs", plan)
+        for account in served:
+            for name, value in account.settings.items():
+                monkeypatch.setenv(name, value)
+        monkeypatch.setenv(SALES_PLAN_ENV, str(inputs.sales_plan))
+        monkeypatch.setenv(MARKETING_SPEND_ENV, str(inputs.marketing_spend))
         yield
 
 
@@ -126,11 +122,6 @@ def _postgres_marts(dsn: str) -> dict[str, pd.DataFrame]:
 
 
 @pytest.mark.timeout(3600)
-@pytest.mark.xfail(
-    reason="issue 15, open: the win model, the row-count history, the withheld accounts and the "
-    "inputs' manager check still open the DuckDB file instead of the Warehouse resource",
-    strict=False,
-)
 def test_nightly_job_on_postgres_builds_the_same_marts_as_on_duckdb(
     tmp_path: Path, demo_company: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -21,6 +21,7 @@ from crm_kpi.sources.inputs.validation import (
     parse_marketing_spend,
     parse_sales_plan,
 )
+from crm_kpi.warehouse import Warehouse
 
 ACCOUNT = "amocrm:1"
 
@@ -179,13 +180,13 @@ def test_missing_files_load_nothing_the_first_time(tmp_path: Path) -> None:
 
 def test_managers_are_read_from_the_warehouse(tmp_path: Path) -> None:
     warehouse = tmp_path / "wh.duckdb"
-    assert managers_from_warehouse(warehouse) is None
+    assert managers_from_warehouse(Warehouse(url=f"duckdb:///{warehouse}")) is None
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute("create schema raw_amocrm")
         connection.execute(
             "create table raw_amocrm.users as select 1 as account_id, 501 as id, 'A@x.ru' as email"
         )
-    known = managers_from_warehouse(warehouse)
+    known = managers_from_warehouse(Warehouse(url=f"duckdb:///{warehouse}"))
     assert known is not None
     assert known.resolve("amocrm:1", None, "a@x.ru") == "501"
     with pytest.raises(ValueError, match="unknown account"):
@@ -224,7 +225,7 @@ def _previous(warehouse: Path):
 
     columns = {"sales_plan": list(SALES_PLAN_COLUMNS)}
     columns["marketing_spend"] = list(MARKETING_SPEND_COLUMNS)
-    return last_good_rows(warehouse, columns)
+    return last_good_rows(Warehouse(url=f"duckdb:///{warehouse}"), columns)
 
 
 def _count(warehouse: Path, table: str) -> int:

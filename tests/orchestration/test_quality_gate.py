@@ -23,9 +23,10 @@ from dagster import (
     define_asset_job,
 )
 
-from crm_kpi.config import OrchestrationSettings, ServingSettings
+from crm_kpi.config import OrchestrationSettings, ServingSettings, Settings
 from crm_kpi.orchestration.defs.quality.checks import build_checks
 from crm_kpi.orchestration.sensors import FAILURE_SENSOR_NAME, run_failure_alert
+from crm_kpi.warehouse import Warehouse
 
 MONTHLY = AssetKey(["marts", "mart_manager_monthly"])
 DAILY = AssetKey(["marts", "mart_manager_daily"])
@@ -76,6 +77,10 @@ def _run(warehouse: Path, corrupt: bool, instance: DagsterInstance) -> tuple:
     defs = Definitions(
         assets=_marts(warehouse, corrupt, served),
         asset_checks=build_checks([DAILY, MONTHLY]),
+        resources={
+            "warehouse": Warehouse(url=f"duckdb:///{warehouse}"),
+            "settings": Settings.from_env(env_vars=False),
+        },
         jobs=[define_asset_job("nightly", selection=AssetSelection.all())],
     )
     result = defs.resolve_job_def("nightly").execute_in_process(

@@ -8,6 +8,7 @@ import duckdb
 from dagster import AssetKey
 
 from crm_kpi.orchestration.defs.dbt.table_metadata import PREVIEW_ROWS, table_metadata
+from crm_kpi.warehouse import Warehouse
 
 
 def test_row_counts_and_mart_previews(warehouse: Path) -> None:
@@ -22,7 +23,9 @@ def test_row_counts_and_mart_previews(warehouse: Path) -> None:
         connection.execute("create view staging.stg_z as select 1 as id")
     marts, core = AssetKey(["marts", "mart_x"]), AssetKey(["core", "dim_y"])
     missing, staging = AssetKey(["marts", "mart_missing"]), AssetKey(["staging", "stg_z"])
-    metadata = table_metadata(warehouse, [marts, core, missing, staging])
+    metadata = table_metadata(
+        Warehouse(url=f"duckdb:///{warehouse}"), [marts, core, missing, staging]
+    )
     assert set(metadata) == {marts, core}  # views are not counted, missing tables skipped
     assert metadata[marts]["dagster/row_count"].value == 25
     assert metadata[core]["dagster/row_count"].value == 1
@@ -33,4 +36,5 @@ def test_row_counts_and_mart_previews(warehouse: Path) -> None:
 
 
 def test_unreadable_warehouse_gives_no_metadata(tmp_path: Path) -> None:
-    assert table_metadata(tmp_path / "absent.duckdb", [AssetKey(["marts", "mart_x"])]) == {}
+    absent = Warehouse(url=f"duckdb:///{tmp_path / 'absent.duckdb'}")
+    assert table_metadata(absent, [AssetKey(["marts", "mart_x"])]) == {}

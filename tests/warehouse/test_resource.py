@@ -52,6 +52,7 @@ def test_postgres_warehouse() -> None:
         "CRM_KPI_WAREHOUSE_PG_USER": "crm",
         "CRM_KPI_WAREHOUSE_PG_PASSWORD": "p@ss",
         "CRM_KPI_WAREHOUSE_PG_DBNAME": "kpi",
+        "PGOPTIONS": "-c enable_nestloop=off",
     }
     assert warehouse.dlt_destination().destination_name == "postgres"
     with pytest.raises(ValueError):

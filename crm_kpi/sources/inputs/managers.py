@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import duckdb
+import sqlalchemy as sa
+
+from crm_kpi.warehouse import Warehouse, WarehouseUnavailable
+from crm_kpi.warehouse.catalog import table_exists
 
 logger = logging.getLogger("crm_kpi.ingestion.inputs")
 
@@ -58,36 +60,25 @@ class KnownManagers:
         return found
 
 
-def _table_exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        connection.execute(
-            "select count(*) from information_schema.tables"
-            " where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-    )
-
-
-def managers_from_warehouse(warehouse: Path) -> KnownManagers | None:
+def managers_from_warehouse(warehouse: Warehouse) -> KnownManagers | None:
     """Every manager the warehouse knows, or None when it knows none (checks are then skipped)."""
-    if not warehouse.exists():
+    if not warehouse.exists:
         return None
     known = KnownManagers()
+    where = warehouse.redacted_url
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as connection:
+        with warehouse.sql(read_only=True) as connection:
             for schema, table, query in manager_queries():
-                if _table_exists(connection, schema, table):
-                    for account_key, manager_id, email in connection.execute(query).fetchall():
+                if table_exists(connection, f"{schema}.{table}"):
+                    for account_key, manager_id, email in connection.execute(sa.text(query)):
                         if account_key and manager_id:
-                            known.add(account_key, manager_id, email)
-    except duckdb.Error as error:
+                            known.add(str(account_key), str(manager_id), email)
+    except (sa.exc.DBAPIError, WarehouseUnavailable) as error:
         logger.warning(
-            "cannot read managers from %s (%s): sales-plan managers are not checked",
-            warehouse,
-            error,
+            "cannot read managers from %s (%s): sales-plan managers are not checked", where, error
         )
         return None
     if not known.ids:
-        logger.warning("no managers in %s yet: sales-plan managers are not checked", warehouse)
+        logger.warning("no managers in %s yet: sales-plan managers are not checked", where)
         return None
     return known

@@ -27,15 +27,18 @@ def inputs_pipeline(settings: Settings | None = None) -> dlt.Pipeline:
     )
 
 
-def configured_inputs_source(settings: Settings | None = None) -> dlt.sources.DltSource:
+def configured_inputs_source(
+    settings: Settings | None = None, warehouse: Warehouse | None = None
+) -> dlt.sources.DltSource:
     """The inputs source for the configured files; plan managers checked against the warehouse."""
     settings = settings or get_settings()
+    warehouse = warehouse or Warehouse.from_env()
     return inputs_source(
         sales_plan_path=settings.sales_plan_path,
         marketing_spend_path=settings.marketing_spend_path,
-        managers=managers_from_warehouse(settings.warehouse_path),
+        managers=managers_from_warehouse(warehouse),
         previous=last_good_rows(
-            settings.warehouse_path,
+            warehouse,
             {
                 SALES_PLAN_TABLE: list(SALES_PLAN_COLUMNS),
                 MARKETING_SPEND_TABLE: list(MARKETING_SPEND_COLUMNS),

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 
-import duckdb
+import sqlalchemy as sa
+
+from crm_kpi.warehouse import Warehouse, WarehouseUnavailable
+from crm_kpi.warehouse.catalog import table_exists
 
 from .settings import RAW_SCHEMA
 from .validation import Row
@@ -18,26 +20,30 @@ from .validation import Row
 logger = logging.getLogger("crm_kpi.ingestion.inputs")
 
 
-def last_good_rows(warehouse: Path, columns: dict[str, list[str]]) -> Callable[[str], list[Row]]:
+def last_good_rows(
+    warehouse: Warehouse, columns: dict[str, list[str]]
+) -> Callable[[str], list[Row]]:
     """A function giving the rows now in ``raw_inputs.<table>`` (``columns[table]`` only)."""
 
     def rows(table: str) -> list[Row]:
-        if not warehouse.exists() or table not in columns:
+        if not warehouse.exists or table not in columns:
             return []
         names = columns[table]
         query = (
             f"select {', '.join(names)} from {RAW_SCHEMA}.{table} order by source_file, source_line"
         )
         try:
-            with duckdb.connect(str(warehouse), read_only=True) as connection:
+            with warehouse.sql(read_only=True) as connection:
+                if not table_exists(connection, f"{RAW_SCHEMA}.{table}"):
+                    return []  # never loaded
                 return [
                     dict(zip(names, values, strict=True))
-                    for values in connection.execute(query).fetchall()
+                    for values in connection.execute(sa.text(query)).fetchall()
                 ]
-        except duckdb.CatalogException:
-            return []  # never loaded
-        except duckdb.Error as error:
-            logger.warning("cannot read the last good %s from %s: %s", table, warehouse, error)
+        except (sa.exc.DBAPIError, WarehouseUnavailable) as error:
+            logger.warning(
+                "cannot read the last good %s from %s: %s", table, warehouse.redacted_url, error
+            )
             return []
 
     return rows

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import duckdb
 import numpy as np
 import pandas as pd
+
+from crm_kpi.warehouse import Warehouse
+from crm_kpi.warehouse.frames import read_frame
 
 FEATURES_TABLE = "core.fct_deal_score_features"
 
@@ -44,16 +44,15 @@ FACTOR_GROUPS = (
 NO_ACTIVITY_DAYS = 365  # days since the last activity when there was none
 
 
-def load_features(warehouse: Path, account_key: str | None = None) -> pd.DataFrame:
+def load_features(warehouse: Warehouse, account_key: str | None = None) -> pd.DataFrame:
     """Every row of the features table (one account, or all), read-only."""
     query = f"select * from {FEATURES_TABLE}"
-    params: list[str] = []
+    params: dict[str, str] = {}
     if account_key is not None:
-        query += " where account_key = ?"
-        params.append(account_key)
+        query += " where account_key = :account_key"
+        params["account_key"] = account_key
     query += " order by account_key, known_before, deal_id"
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return connection.execute(query, params).df()
+    return read_frame(warehouse, query, params)
 
 
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:

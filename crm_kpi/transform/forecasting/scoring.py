@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from crm_kpi.transform.forecasting import model
 from crm_kpi.transform.forecasting.factors import describe_frame
 from crm_kpi.transform.forecasting.features import load_features
+from crm_kpi.warehouse import Warehouse
+from crm_kpi.warehouse.frames import NewTable, replace_tables
 
 logger = logging.getLogger("crm_kpi.transform.forecasting")
 
@@ -127,16 +127,16 @@ def score_account(frame: pd.DataFrame, account_key: str, trained_at: object) -> 
     return AccountScores(account_key, source, reason, open_now[list(SCORE_COLUMNS)], quality)
 
 
-def _horizons(warehouse: Path) -> dict[str, object]:
+def _horizons(warehouse: Warehouse) -> dict[str, object]:
     # Until core.dim_accounts.data_horizon_at exists: int_accounts.as_of is the data horizon.
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
+    with warehouse.connect(read_only=True) as connection:
         rows = connection.execute(
             "select account_key, as_of from intermediate.int_accounts"
         ).fetchall()
     return dict(rows)
 
 
-def score_all(warehouse: Path) -> list[AccountScores]:
+def score_all(warehouse: Warehouse) -> list[AccountScores]:
     """Every account of the features table, scored (read-only)."""
     features = load_features(warehouse)
     horizons = _horizons(warehouse)
@@ -146,8 +146,8 @@ def score_all(warehouse: Path) -> list[AccountScores]:
     ]
 
 
-SCORES_SQL = f"""
-create or replace table {SCORES_TABLE} as
+# Portable SQL (DuckDB and PostgreSQL): each column cast to its type, read from the frame.
+SCORES_SQL = """
 select
     cast(account_key as varchar) as account_key,
     cast(deal_id as varchar) as deal_id,
@@ -158,8 +158,8 @@ select
     cast(manager_id as varchar) as manager_id,
     cast(lead_source as varchar) as lead_source,
     cast(amount as decimal(18, 2)) as amount,
-    cast(stage_win_probability as double) as stage_win_probability,
-    cast(win_probability as double) as win_probability,
+    cast(stage_win_probability as double precision) as stage_win_probability,
+    cast(win_probability as double precision) as win_probability,
     cast(win_probability_source as varchar) as win_probability_source,
     cast(expected_value as decimal(18, 2)) as expected_value,
     cast(expected_close_date as date) as expected_close_date,
@@ -171,8 +171,7 @@ select
 from scores
 order by account_key, deal_id
 """
-QUALITY_SQL = f"""
-create or replace table {QUALITY_TABLE} as
+QUALITY_SQL = """
 select
     cast(account_key as varchar) as account_key,
     cast(pipeline_id as varchar) as pipeline_id,
@@ -181,10 +180,10 @@ select
     cast(n_closed_deals as bigint) as n_closed_deals,
     cast(n_train as bigint) as n_train,
     cast(n_test as bigint) as n_test,
-    cast(model_auc as double) as model_auc,
-    cast(model_brier as double) as model_brier,
-    cast(baseline_auc as double) as baseline_auc,
-    cast(baseline_brier as double) as baseline_brier,
+    cast(model_auc as double precision) as model_auc,
+    cast(model_brier as double precision) as model_brier,
+    cast(baseline_auc as double precision) as baseline_auc,
+    cast(baseline_brier as double precision) as baseline_brier,
     cast(win_probability_source as varchar) as win_probability_source,
     cast(decision as varchar) as decision
 from quality
@@ -196,7 +195,7 @@ def _empty(columns: tuple[str, ...] | list[str]) -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
 
 
-def write(warehouse: Path, results: list[AccountScores]) -> None:
+def write(warehouse: Warehouse, results: list[AccountScores]) -> None:
     """Replace both marts in one transaction (empty tables when there is no account)."""
     scores = pd.concat([r.scores for r in results]) if results else _empty(SCORE_COLUMNS)
     quality = (
@@ -207,17 +206,19 @@ def write(warehouse: Path, results: list[AccountScores]) -> None:
                      "baseline_brier", "win_probability_source", "decision"])
     )  # fmt: skip
     scores = scores.replace({np.nan: None})
-    with duckdb.connect(str(warehouse)) as connection:
-        connection.execute("create schema if not exists marts")
-        connection.register("scores", scores)
-        connection.register("quality", quality)
-        connection.execute("begin")
-        connection.execute(SCORES_SQL)
-        connection.execute(QUALITY_SQL)
-        connection.execute("commit")
+    # Money rounded here, so that both engines store the same kopecks (no cast rounds a x.xx5).
+    for column in ("amount", "expected_value"):
+        scores[column] = pd.to_numeric(scores[column]).round(2)
+    replace_tables(
+        warehouse,
+        [
+            NewTable(SCORES_TABLE, SCORES_SQL, "scores", scores),
+            NewTable(QUALITY_TABLE, QUALITY_SQL, "quality", quality),
+        ],
+    )
 
 
-def score_warehouse(warehouse: Path) -> list[AccountScores]:
+def score_warehouse(warehouse: Warehouse) -> list[AccountScores]:
     """Score every account and write the two marts."""
     results = score_all(warehouse)
     write(warehouse, results)

@@ -145,11 +145,7 @@ def crm_kpi_dbt(
         events.extend(dbt.cli(build_args(config.full_refresh), context=context).stream())
     finally:
         # Also when dbt failed: what it did build is reported, then the error propagates.
-        extra = (
-            table_metadata(dbt.warehouse.duckdb_path, context.selected_asset_keys)
-            if dbt.warehouse.kind == "duckdb"
-            else {}
-        )
+        extra = table_metadata(dbt.warehouse, context.selected_asset_keys)
         for event in events:
             yield _with_metadata(event, context, extra)
     built = sum(type(event).__name__ in ("Output", "MaterializeResult") for event in events)

@@ -48,7 +48,7 @@ def inputs_raw(
     )
     yield from dlt.run(
         context=context,
-        dlt_source=configured_inputs_source(paths),
+        dlt_source=configured_inputs_source(paths, warehouse),
         dlt_pipeline=inputs_pipeline(paths),
         loader_file_format=LOADER_FILE_FORMAT,
     )

@@ -57,7 +57,7 @@ QUALITY_KEY = AssetKey(QUALITY_TABLE.split("."))
 def win_model(context: AssetExecutionContext, warehouse: Warehouse) -> Iterator[MaterializeResult]:
     """Train per account, evaluate out of time against the stage baseline, score, write."""
     logger.info("training and scoring the deal win-probability model ...")
-    results = score_warehouse(warehouse.duckdb_path)
+    results = score_warehouse(warehouse)
     decisions = {r.account_key: f"{r.source}: {r.reason}" for r in results}
     quality = [row for r in results for row in r.quality.to_dict("records")]
     account_rows = [row for row in quality if row["pipeline_id"] is None]

@@ -18,7 +18,6 @@ file. Each check renders its Data Docs pages; the index is built once per run
 
 import logging
 from collections.abc import Iterable
-from pathlib import Path
 
 from dagster import (
     AssetCheckExecutionContext,
@@ -30,7 +29,7 @@ from dagster import (
     asset_check,
 )
 
-from crm_kpi.config import get_settings
+from crm_kpi.config import Settings
 from crm_kpi.orchestration.defs.dbt.dbt_models import crm_kpi_dbt, dbt_project
 from crm_kpi.orchestration.defs.dlt.crm_ingestion import (
     WAREHOUSE_POOL,
@@ -42,6 +41,7 @@ from crm_kpi.quality.suite import Suite
 from crm_kpi.quality.suites import all_suites
 from crm_kpi.quality.validation import FailedExpectation, ValidationOutcome
 from crm_kpi.quality.withheld import withhold
+from crm_kpi.warehouse import Warehouse
 
 logger = logging.getLogger("crm_kpi.orchestration")
 MAX_LISTED_FAILURES = 20
@@ -112,13 +112,12 @@ def gx_check(suite: Suite, asset_key: AssetKey | None = None) -> AssetChecksDefi
         pool=WAREHOUSE_POOL,
         additional_deps=raw_check_deps(asset_key or asset_key_of(suite)),
     )
-    def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
-        settings = get_settings()
-        outcome = check_suite(
-            suite, settings.warehouse_path, settings.data_dir, run_name=context.run.run_id
-        )
+    def _check(
+        context: AssetCheckExecutionContext, warehouse: Warehouse, settings: Settings
+    ) -> AssetCheckResult:
+        outcome = check_suite(suite, warehouse, settings.data_path, run_name=context.run.run_id)
         if suite.blocking and _only_some_accounts_failed(outcome):
-            return _withhold(context, suite, outcome, settings.warehouse_path)
+            return _withhold(context, suite, outcome, warehouse)
         logger.info(
             "GX %s: %d rows, %d expectations, %s",
             suite.table,
@@ -142,7 +141,7 @@ def _only_some_accounts_failed(outcome: SuiteOutcome) -> bool:
 
 
 def _withhold(
-    context: AssetCheckExecutionContext, suite: Suite, outcome: SuiteOutcome, warehouse: Path
+    context: AssetCheckExecutionContext, suite: Suite, outcome: SuiteOutcome, warehouse: Warehouse
 ) -> AssetCheckResult:
     """Keep the broken accounts out of the publish, let the healthy ones through (issue 10).
 
@@ -168,9 +167,8 @@ def contract_check(suite: Suite, asset_key: AssetKey | None = None) -> AssetChec
         description=f"{suite.table} has every column of the KPI catalogue (warning)",
         pool=WAREHOUSE_POOL,
     )
-    def _check() -> AssetCheckResult:
-        settings = get_settings()
-        outcome = check_contract(suite, settings.warehouse_path)
+    def _check(warehouse: Warehouse) -> AssetCheckResult:
+        outcome = check_contract(suite, warehouse)
         return AssetCheckResult(
             passed=outcome.success,
             severity=AssetCheckSeverity.WARN,

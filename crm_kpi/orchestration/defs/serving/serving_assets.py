@@ -75,14 +75,14 @@ def build_serving_assets(upstream: Sequence[AssetKey]) -> list[AssetsDefinition]
         context: AssetExecutionContext, serving_settings: ServingSettings, warehouse: Warehouse
     ) -> MaterializeResult:
         serving_dir = serving_settings.serving_path
-        withheld = withheld_in_run(warehouse.duckdb_path, context.run.run_id)
+        withheld = withheld_in_run(warehouse, context.run.run_id)
         logger.info("publishing the marts to %s ...", serving_dir)
         for account, reason in withheld.items():
             logger.error("publish: account %s left out (failed a blocking check: %s)", account,
                          reason)  # fmt: skip
         readme = render_markdown(_table_docs())
         result = publish_snapshot(
-            warehouse.duckdb_path,
+            warehouse,
             serving_dir,
             readme=readme,
             exclude_accounts=set(withheld),
@@ -214,7 +214,7 @@ def build_serving_assets(upstream: Sequence[AssetKey]) -> list[AssetsDefinition]
         "mart check withheld an account (issue 10): the run-failure alert names it.",
     )
     def account_gate(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-        withheld = withheld_in_run(warehouse.duckdb_path, context.run.run_id)
+        withheld = withheld_in_run(warehouse, context.run.run_id)
         if withheld:
             lines = "; ".join(f"{account} ({reason})" for account, reason in withheld.items())
             raise Failure(
