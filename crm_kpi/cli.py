@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 
-from crm_kpi.config import export_warehouse_env
+from crm_kpi.config import export_warehouse_env, warehouse_from_env
 from crm_kpi.logs import configure_logging
 from crm_kpi.stages import STAGE_HELP, chosen_stages
 
@@ -59,7 +59,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     summary = run_nightly(selection, log_path=settings.data_dir / "logs" / "last_run.log")
     print(format_summary(summary))
     if summary.success:
-        print(f"[crm-kpi] warehouse: {settings.warehouse_path}")
+        where = settings.warehouse_path or warehouse_from_env().redacted_url
+        print(f"[crm-kpi] warehouse: {where}")
     return 0 if summary.success else 1
 
 
