@@ -53,6 +53,8 @@ def run(warehouse: Path, manifest_path: Path, memory_limit: str = "") -> float:
             started = time.perf_counter()
             connection.execute(statement)
             timings.append((time.perf_counter() - started, node["name"]))
+            # Progress: one line per model as it finishes (a run at 10M takes long).
+            print(f"  [{len(timings)}] {node['name']} {timings[-1][0]:.2f} s", flush=True)
     total = sum(seconds for seconds, _ in timings)
     for seconds, name in sorted(timings, reverse=True)[:8]:
         print(f"  {name:<40} {seconds:8.2f} s")
