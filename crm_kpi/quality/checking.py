@@ -2,8 +2,8 @@
 
 This is what a Dagster asset check calls; it knows nothing about Dagster. Every expectation
 runs as SQL (GX's SQL datasource), counts per account are a ``group by``: memory does not
-grow with the table. The Data Docs pages of the results are rendered here; the site's index
-once per run (``data_docs.build_index``).
+grow with the table. The results are stored here; their Data Docs pages and the site's index
+are rendered once per run (``data_docs.build_index``).
 """
 
 from __future__ import annotations
@@ -247,7 +247,7 @@ def check_suite(
     finally:
         validator.close()
     outcomes = [outcome for outcome, _ in checked]
-    page = site.render([o.result_id for o in outcomes if o.result_id is not None])
+    page = site.page([o.result_id for o in outcomes if o.result_id is not None])
     outcome = SuiteOutcome(
         suite.table,
         sum(counts.values()),

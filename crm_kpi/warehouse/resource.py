@@ -22,6 +22,9 @@ from dagster import ConfigurableResource
 URL_ENV = "CRM_KPI_WAREHOUSE_URL"
 LEGACY_PATH_ENV = "CRM_KPI_WAREHOUSE"
 DEFAULT_DUCKDB_PATH = "warehouse/crm_kpi.duckdb"
+# DuckDB's memory cap, for dbt (profiles.yml reads it) and every connection opened here.
+MEMORY_LIMIT_ENV = "CRM_KPI_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 # What profiles.yml reads (see dbt_env()).
 DBT_TARGET_ENV = "CRM_KPI_DBT_TARGET"
@@ -45,25 +48,33 @@ T = TypeVar("T")
 
 
 class Warehouse(ConfigurableResource):
-    """The warehouse, configured by one URL (``CRM_KPI_WAREHOUSE_URL``)."""
+    """The warehouse, configured by one URL (``CRM_KPI_WAREHOUSE_URL``).
+
+    ``duckdb_memory_limit`` caps DuckDB (its own default is 80 % of the machine's RAM, kept
+    as cache): dbt's sessions and every connection opened through this resource get it, and
+    what does not fit spills to disk. PostgreSQL ignores it.
+    """
 
     url: str = f"duckdb:///{DEFAULT_DUCKDB_PATH}"
+    duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Warehouse:
         """``$CRM_KPI_WAREHOUSE_URL``, else the path ``$CRM_KPI_WAREHOUSE``, else the default file.
 
         A DuckDB path is made absolute against the working directory, because dbt runs in
-        its own folder and must open the same file as dlt. Only resource definitions call this.
+        its own folder and must open the same file as dlt. DuckDB's memory limit comes from
+        ``$CRM_KPI_DUCKDB_MEMORY_LIMIT`` (default 1GB). Only resource definitions call this.
         """
         environ = os.environ if environ is None else environ
+        limit = environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
         url = environ.get(URL_ENV) or ""
         if not url:
             path = environ.get(LEGACY_PATH_ENV) or DEFAULT_DUCKDB_PATH
-            return cls(url=duckdb_url(Path(path)))
-        warehouse = cls(url=url)
+            return cls(url=duckdb_url(Path(path)), duckdb_memory_limit=limit)
+        warehouse = cls(url=url, duckdb_memory_limit=limit)
         if warehouse.kind == "duckdb":
-            return cls(url=duckdb_url(warehouse.duckdb_path))
+            return cls(url=duckdb_url(warehouse.duckdb_path), duckdb_memory_limit=limit)
         return warehouse
 
     @property
@@ -136,11 +147,21 @@ class Warehouse(ConfigurableResource):
             return dlt.destinations.duckdb(str(self.duckdb_path))
         return dlt.destinations.postgres(self.postgres_dsn)
 
+    @property
+    def duckdb_config(self) -> dict[str, Any]:
+        """The settings of every DuckDB connection: dbt's (``profiles.yml``) and ours.
+
+        Row order is not kept: no reader relies on the order of a table without ``order by``,
+        and DuckDB streams and spills more freely without it.
+        """
+        return {"memory_limit": self.duckdb_memory_limit, "preserve_insertion_order": False}
+
     def dbt_env(self) -> dict[str, str]:
         """The environment variables ``profiles.yml`` reads to reach this warehouse."""
         env = {DBT_TARGET_ENV: self.dbt_target}
         if self.kind == "duckdb":
             env[LEGACY_PATH_ENV] = str(self.duckdb_path)
+            env[MEMORY_LIMIT_ENV] = self.duckdb_memory_limit
         else:
             env.update({PG_ENV[key]: str(value) for key, value in self.postgres_params.items()})
             env["PGOPTIONS"] = DBT_PG_OPTIONS
@@ -160,7 +181,7 @@ class Warehouse(ConfigurableResource):
         read-only session. PostgreSQL connections commit on a clean exit, roll back on error.
         """
         if self.kind == "duckdb":
-            connection = _open_duckdb(self.duckdb_path, read_only)
+            connection = _open_duckdb(self.duckdb_path, read_only, self.duckdb_config)
             try:
                 yield connection
             finally:
@@ -173,9 +194,10 @@ class Warehouse(ConfigurableResource):
             yield connection
 
     def engine_kwargs(self, read_only: bool = True) -> dict[str, Any]:
-        """``sqlalchemy.create_engine`` arguments (e.g. for GX): read-only as ``connect``."""
+        """``sqlalchemy.create_engine`` arguments (e.g. for GX): read-only as ``connect``,
+        and on DuckDB the settings of ``duckdb_config``."""
         if self.kind == "duckdb":
-            return {"connect_args": {"read_only": True}} if read_only else {}
+            return {"connect_args": {"read_only": read_only, "config": self.duckdb_config}}
         if read_only:
             return {"connect_args": {"options": "-c default_transaction_read_only=on"}}
         return {}
@@ -230,11 +252,14 @@ def _retried(open_: Callable[[], T], errors: type[Exception] | tuple[type[Except
     raise AssertionError("unreachable")
 
 
-def _open_duckdb(path: Path, read_only: bool) -> Any:
+def _open_duckdb(path: Path, read_only: bool, config: dict[str, Any]) -> Any:
     import duckdb
 
     _check_duckdb_file(path, read_only)
-    return _retried(lambda: duckdb.connect(str(path), read_only=read_only), duckdb.IOException)
+    return _retried(
+        lambda: duckdb.connect(str(path), read_only=read_only, config=dict(config)),
+        duckdb.IOException,
+    )
 
 
 def duckdb_url(path: Path) -> str:

@@ -35,10 +35,13 @@ def test_clean_marts_pass_and_data_docs_are_written(warehouse: Path) -> None:
     assert outcome.rows == 4
     # the table, the daily reconciliation, the ratios from meta.kpi (numerator / denominator)
     assert len(outcome.outcomes) == 3
-    assert outcome.docs_page is not None and outcome.docs_page.exists()
-    assert outcome.docs_index is not None and not outcome.docs_index.exists()  # once per run:
-    assert _check(warehouse, DAILY).success
+    # pages and index are rendered once per run, after the checks
+    assert outcome.docs_page is not None and not outcome.docs_page.exists()
+    assert outcome.docs_index is not None and not outcome.docs_index.exists()
+    daily = _check(warehouse, DAILY)
+    assert daily.success
     assert build_index(warehouse.parent.parent / "data") == outcome.docs_index
+    assert outcome.docs_page.exists() and daily.docs_page and daily.docs_page.exists()
     assert "mart_manager_monthly" in outcome.docs_index.read_text()
     assert "mart_manager_daily" in outcome.docs_index.read_text()
 

@@ -32,12 +32,35 @@ def test_duckdb_warehouse(tmp_path: Path) -> None:
     assert warehouse.dbt_env() == {
         "CRM_KPI_DBT_TARGET": "dev",
         "CRM_KPI_WAREHOUSE": str(tmp_path / "w.duckdb"),
+        "CRM_KPI_DUCKDB_MEMORY_LIMIT": "1GB",
     }
     assert warehouse.dlt_destination().destination_name == "duckdb"
     with warehouse.connect() as connection:
         connection.execute("create table t as select 1 as x")
     with warehouse.connect(read_only=True) as connection:
         assert connection.execute("select x from t").fetchall() == [(1,)]
+
+
+SETTINGS = "select current_setting('memory_limit'), current_setting('preserve_insertion_order')"
+
+
+def test_every_duckdb_connection_has_the_memory_limit_of_dbt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One setting caps dbt's DuckDB and ours: the resource's, from the environment."""
+    monkeypatch.setenv("CRM_KPI_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("CRM_KPI_DUCKDB_MEMORY_LIMIT", "300MB")
+    warehouse = Warehouse.from_env()
+    assert warehouse.duckdb_memory_limit == "300MB"
+    assert warehouse.dbt_env()["CRM_KPI_DUCKDB_MEMORY_LIMIT"] == "300MB"  # profiles.yml
+    expected = [("286.1 MiB", False)]  # DuckDB prints 300 MB in MiB
+    with warehouse.connect() as connection:
+        assert connection.execute(SETTINGS).fetchall() == expected
+    with warehouse.connect(read_only=True) as connection:
+        assert connection.execute(SETTINGS).fetchall() == expected
+    with warehouse.sql(read_only=True) as connection:  # the engine GX checks run on
+        assert [tuple(row) for row in connection.execute(sqlalchemy.text(SETTINGS))] == expected
+    assert Warehouse(url=warehouse.url).duckdb_memory_limit == "1GB"  # the default
 
 
 def test_postgres_warehouse() -> None:
