@@ -294,7 +294,7 @@ nonempty_measure_intervals as (
 
 ),
 
-{# The change of each measure per manager and date; the spine's days add a zero change. #}
+{# The changes of the measures, per manager and date; the spine's days add a zero change. #}
 measure_changes as (
 
     select
@@ -340,7 +340,25 @@ measure_changes as (
 
 ),
 
-{# Running sums: the state at the end of each day (the default frame takes the whole day). #}
+{# One row per manager and date with a change or a spine day (unique dates: a ROWS frame). #}
+daily_changes as (
+
+    select
+        account_key,
+        manager_id,
+        date_day,
+        max(case when is_spine_day then 1 else 0 end) as is_spine_day,
+        sum(open_deals) as open_deals,
+        sum(open_pipeline_amount) as open_pipeline_amount,
+        sum(open_tasks) as open_tasks,
+        sum(overdue_open_tasks) as overdue_open_tasks,
+        sum(covered_deals) as covered_deals
+    from measure_changes
+    group by account_key, manager_id, date_day
+
+),
+
+{# Running sums: the state at the end of each day. #}
 measure_states as (
 
     select
@@ -353,8 +371,11 @@ measure_states as (
         sum(open_tasks) over manager_days as open_tasks,
         sum(overdue_open_tasks) over manager_days as overdue_open_tasks,
         sum(covered_deals) over manager_days as covered_deals
-    from measure_changes
-    window manager_days as (partition by account_key, manager_id order by date_day)
+    from daily_changes
+    window manager_days as (
+        partition by account_key, manager_id order by date_day
+        rows between unbounded preceding and current row
+    )
 
 )
 
@@ -368,4 +389,4 @@ select
     cast(overdue_open_tasks as {{ dbt.type_bigint() }}) as overdue_open_tasks,
     cast(open_deals - covered_deals as {{ dbt.type_bigint() }}) as deals_without_open_task
 from measure_states
-where is_spine_day
+where is_spine_day = 1
