@@ -6,6 +6,10 @@
     completion dates, counted only on no deal or on a deal open that day: tasks left on won,
     lost or deleted deals are neither open nor overdue workload. Deleted deals and their
     tasks are excluded.
+    Linear in rows (issue #11): every measure is a count over date intervals [start, end)
+    (a deal open with one responsible user, a task open, a task overdue, a deal covered by an
+    open task), so each interval becomes a +1 at its start and a -1 at its end, and the state
+    of a day is the running sum of those events up to that day, per manager.
 #}
 with spine as (
 
@@ -25,20 +29,32 @@ deals as (
         amount,
         created_date
     from {{ ref('fct_deals') }}
-    where not is_deleted
+    where not is_deleted and created_date is not null
 
 ),
 
-status_history as (
+open_status_history as (
 
-    select * from {{ ref('int_deal_status_history') }}
-    where status = 'open'
+    select
+        account_key,
+        deal_id,
+        valid_from_date,
+        valid_to_date
+    from {{ ref('int_deal_status_history') }}
+    where status = 'open' and valid_from_date is not null
 
 ),
 
 responsible_history as (
 
-    select * from {{ ref('int_deal_responsible_history') }}
+    select
+        account_key,
+        deal_id,
+        manager_id,
+        valid_from_date,
+        valid_to_date
+    from {{ ref('int_deal_responsible_history') }}
+    where manager_id is not null
 
 ),
 
@@ -52,152 +68,325 @@ tasks as (
         completed_date,
         due_date
     from {{ ref('fct_activities') }}
-    where is_task and manager_id is not null and not is_deal_deleted
+    where is_task and manager_id is not null and not is_deal_deleted and created_date is not null
 
 ),
 
-days as (
+{# When each (not deleted) deal is open: an open status interval, from the deal's creation. #}
+deal_open_intervals as (
 
-    select distinct
-        account_key,
-        date_day
-    from spine
-
-),
-
-{# Deals (not deleted) open at the end of each day. #}
-deal_open_days as (
-
-    select distinct
-        days.account_key,
-        days.date_day,
-        deals.deal_id,
-        deals.amount
-    from days
-    inner join status_history
-        on
-            days.account_key = status_history.account_key
-            and days.date_day >= status_history.valid_from_date
-            and (status_history.valid_to_date is null or days.date_day < status_history.valid_to_date)
+    select
+        open_status_history.account_key,
+        open_status_history.deal_id,
+        deals.amount,
+        {{ later_start('open_status_history.valid_from_date', 'deals.created_date') }} as start_date,
+        open_status_history.valid_to_date as end_date
+    from open_status_history
     inner join deals
         on
-            status_history.account_key = deals.account_key
-            and status_history.deal_id = deals.deal_id
-            and days.date_day >= deals.created_date
+            open_status_history.account_key = deals.account_key
+            and open_status_history.deal_id = deals.deal_id
 
 ),
 
-open_deal_days as (
+{# When each open deal belongs to one manager. #}
+deal_manager_intervals as (
 
     select
-        deal_open_days.account_key,
-        deal_open_days.date_day,
-        deal_open_days.deal_id,
-        deal_open_days.amount,
-        responsible_history.manager_id
-    from deal_open_days
+        deal_open_intervals.account_key,
+        deal_open_intervals.deal_id,
+        responsible_history.manager_id,
+        deal_open_intervals.amount,
+        {{ later_start('deal_open_intervals.start_date', 'responsible_history.valid_from_date') }}
+            as start_date,
+        {{ earlier_end('deal_open_intervals.end_date', 'responsible_history.valid_to_date') }}
+            as end_date
+    from deal_open_intervals
     inner join responsible_history
         on
-            deal_open_days.account_key = responsible_history.account_key
-            and deal_open_days.deal_id = responsible_history.deal_id
-            and (
-                responsible_history.valid_from_date is null
-                or deal_open_days.date_day >= responsible_history.valid_from_date
-            )
-            and (
-                responsible_history.valid_to_date is null
-                or deal_open_days.date_day < responsible_history.valid_to_date
-            )
-    where responsible_history.manager_id is not null
+            deal_open_intervals.account_key = responsible_history.account_key
+            and deal_open_intervals.deal_id = responsible_history.deal_id
 
 ),
 
-{# Open tasks at the end of each day: not completed yet, on no deal or on a deal open that day. #}
-open_task_days as (
+{# When each task is open workload: not completed, on no deal or while its deal is open. #}
+task_open_intervals as (
 
     select
-        days.account_key,
-        days.date_day,
+        account_key,
+        manager_id,
+        deal_id,
+        due_date,
+        created_date as start_date,
+        completed_date as end_date
+    from tasks
+    where deal_id is null
+
+    union all
+
+    select
+        tasks.account_key,
         tasks.manager_id,
         tasks.deal_id,
-        tasks.due_date
-    from days
-    inner join tasks
+        tasks.due_date,
+        {{ later_start('tasks.created_date', 'deal_open_intervals.start_date') }} as start_date,
+        {{ earlier_end('tasks.completed_date', 'deal_open_intervals.end_date') }} as end_date
+    from tasks
+    inner join deal_open_intervals
         on
-            days.account_key = tasks.account_key
-            and days.date_day >= tasks.created_date
-            and (tasks.completed_date is null or days.date_day < tasks.completed_date)
-    left join deal_open_days
-        on
-            tasks.account_key = deal_open_days.account_key
-            and tasks.deal_id = deal_open_days.deal_id
-            and days.date_day = deal_open_days.date_day
-    where tasks.deal_id is null or deal_open_days.deal_id is not null
+            tasks.account_key = deal_open_intervals.account_key
+            and tasks.deal_id = deal_open_intervals.deal_id
 
 ),
 
-deals_with_open_task as (
+task_intervals as (
 
-    select distinct
-        account_key,
-        date_day,
-        deal_id
-    from open_task_days
-    where deal_id is not null
+    select * from task_open_intervals
+    where {{ is_nonempty_interval('start_date', 'end_date') }}
 
 ),
 
-deal_load as (
+{# The open tasks on each deal per date on which their number changes (any task owner). #}
+deal_task_changes as (
 
     select
-        open_deal_days.account_key,
-        open_deal_days.manager_id,
-        open_deal_days.date_day,
-        count(*) as open_deals,
-        sum(coalesce(open_deal_days.amount, 0)) as open_pipeline_amount,
-        sum(case when deals_with_open_task.deal_id is null then 1 else 0 end)
-            as deals_without_open_task
-    from open_deal_days
-    left join deals_with_open_task
-        on
-            open_deal_days.account_key = deals_with_open_task.account_key
-            and open_deal_days.date_day = deals_with_open_task.date_day
-            and open_deal_days.deal_id = deals_with_open_task.deal_id
-    group by open_deal_days.account_key, open_deal_days.manager_id, open_deal_days.date_day
+        account_key,
+        deal_id,
+        event_date,
+        sum(delta) as delta
+    from (
+        select
+            account_key,
+            deal_id,
+            start_date as event_date,
+            1 as delta
+        from task_intervals
+        where deal_id is not null
+
+        union all
+
+        select
+            account_key,
+            deal_id,
+            end_date as event_date,
+            -1 as delta
+        from task_intervals
+        where deal_id is not null and end_date is not null
+    ) as task_events
+    group by account_key, deal_id, event_date
 
 ),
 
-task_load as (
+deal_task_counts as (
+
+    select
+        account_key,
+        deal_id,
+        event_date as start_date,
+        lead(event_date) over (partition by account_key, deal_id order by event_date) as end_date,
+        sum(delta) over (
+            partition by account_key, deal_id order by event_date
+            rows between unbounded preceding and current row
+        ) as open_task_count
+    from deal_task_changes
+
+),
+
+{# When each deal has at least one open task, split wherever that number changes. #}
+deal_task_cover as (
+
+    select
+        account_key,
+        deal_id,
+        start_date,
+        end_date
+    from deal_task_counts
+    where open_task_count > 0
+
+),
+
+{# When each open deal of a manager has an open task. #}
+covered_deal_manager_intervals as (
+
+    select
+        deal_manager_intervals.account_key,
+        deal_manager_intervals.manager_id,
+        {{ later_start('deal_manager_intervals.start_date', 'deal_task_cover.start_date') }}
+            as start_date,
+        {{ earlier_end('deal_manager_intervals.end_date', 'deal_task_cover.end_date') }}
+            as end_date
+    from deal_manager_intervals
+    inner join deal_task_cover
+        on
+            deal_manager_intervals.account_key = deal_task_cover.account_key
+            and deal_manager_intervals.deal_id = deal_task_cover.deal_id
+
+),
+
+{#
+    One row per interval: the measures it adds from its start (and removes from its end).
+    Columns: open deals, open pipeline amount, open tasks, overdue open tasks, open deals
+    covered by an open task.
+#}
+measure_intervals as (
+
+    select
+        account_key,
+        manager_id,
+        start_date,
+        end_date,
+        1 as open_deals,
+        coalesce(amount, 0) as open_pipeline_amount,
+        0 as open_tasks,
+        0 as overdue_open_tasks,
+        0 as covered_deals
+    from deal_manager_intervals
+
+    union all
+
+    select
+        account_key,
+        manager_id,
+        start_date,
+        end_date,
+        0 as open_deals,
+        0 as open_pipeline_amount,
+        1 as open_tasks,
+        0 as overdue_open_tasks,
+        0 as covered_deals
+    from task_intervals
+
+    union all
+
+    select
+        account_key,
+        manager_id,
+        {{ later_start('start_date', 'due_date') }} as start_date,
+        end_date,
+        0 as open_deals,
+        0 as open_pipeline_amount,
+        0 as open_tasks,
+        1 as overdue_open_tasks,
+        0 as covered_deals
+    from task_intervals
+    where due_date is not null
+
+    union all
+
+    select
+        account_key,
+        manager_id,
+        start_date,
+        end_date,
+        0 as open_deals,
+        0 as open_pipeline_amount,
+        0 as open_tasks,
+        0 as overdue_open_tasks,
+        1 as covered_deals
+    from covered_deal_manager_intervals
+
+),
+
+nonempty_measure_intervals as (
+
+    select * from measure_intervals
+    where {{ is_nonempty_interval('start_date', 'end_date') }}
+
+),
+
+{# The changes of the measures, per manager and date; the spine's days add a zero change. #}
+measure_changes as (
+
+    select
+        account_key,
+        manager_id,
+        start_date as date_day,
+        false as is_spine_day,
+        open_deals,
+        open_pipeline_amount,
+        open_tasks,
+        overdue_open_tasks,
+        covered_deals
+    from nonempty_measure_intervals
+
+    union all
+
+    select
+        account_key,
+        manager_id,
+        end_date as date_day,
+        false as is_spine_day,
+        -open_deals as open_deals,
+        -open_pipeline_amount as open_pipeline_amount,
+        -open_tasks as open_tasks,
+        -overdue_open_tasks as overdue_open_tasks,
+        -covered_deals as covered_deals
+    from nonempty_measure_intervals
+    where end_date is not null
+
+    union all
 
     select
         account_key,
         manager_id,
         date_day,
-        count(*) as open_tasks,
-        sum(case when due_date <= date_day then 1 else 0 end) as overdue_open_tasks
-    from open_task_days
+        true as is_spine_day,
+        0 as open_deals,
+        0 as open_pipeline_amount,
+        0 as open_tasks,
+        0 as overdue_open_tasks,
+        0 as covered_deals
+    from spine
+
+),
+
+{# One row per manager and date with a change or a spine day (unique dates: a ROWS frame). #}
+daily_changes as (
+
+    select
+        account_key,
+        manager_id,
+        date_day,
+        max(case when is_spine_day then 1 else 0 end) as is_spine_day,
+        sum(open_deals) as open_deals,
+        sum(open_pipeline_amount) as open_pipeline_amount,
+        sum(open_tasks) as open_tasks,
+        sum(overdue_open_tasks) as overdue_open_tasks,
+        sum(covered_deals) as covered_deals
+    from measure_changes
     group by account_key, manager_id, date_day
+
+),
+
+{# Running sums: the state at the end of each day. #}
+measure_states as (
+
+    select
+        account_key,
+        manager_id,
+        date_day,
+        is_spine_day,
+        sum(open_deals) over manager_days as open_deals,
+        sum(open_pipeline_amount) over manager_days as open_pipeline_amount,
+        sum(open_tasks) over manager_days as open_tasks,
+        sum(overdue_open_tasks) over manager_days as overdue_open_tasks,
+        sum(covered_deals) over manager_days as covered_deals
+    from daily_changes
+    window manager_days as (
+        partition by account_key, manager_id order by date_day
+        rows between unbounded preceding and current row
+    )
 
 )
 
 select
-    spine.account_key,
-    spine.manager_id,
-    spine.date_day,
-    cast(coalesce(deal_load.open_deals, 0) as {{ dbt.type_bigint() }}) as open_deals,
-    cast(coalesce(deal_load.open_pipeline_amount, 0) as {{ type_money() }}) as open_pipeline_amount,
-    cast(coalesce(task_load.open_tasks, 0) as {{ dbt.type_bigint() }}) as open_tasks,
-    cast(coalesce(task_load.overdue_open_tasks, 0) as {{ dbt.type_bigint() }}) as overdue_open_tasks,
-    cast(coalesce(deal_load.deals_without_open_task, 0) as {{ dbt.type_bigint() }})
-        as deals_without_open_task
-from spine
-left join deal_load
-    on
-        spine.account_key = deal_load.account_key
-        and spine.manager_id = deal_load.manager_id
-        and spine.date_day = deal_load.date_day
-left join task_load
-    on
-        spine.account_key = task_load.account_key
-        and spine.manager_id = task_load.manager_id
-        and spine.date_day = task_load.date_day
+    account_key,
+    manager_id,
+    date_day,
+    cast(open_deals as {{ dbt.type_bigint() }}) as open_deals,
+    cast(open_pipeline_amount as {{ type_money() }}) as open_pipeline_amount,
+    cast(open_tasks as {{ dbt.type_bigint() }}) as open_tasks,
+    cast(overdue_open_tasks as {{ dbt.type_bigint() }}) as overdue_open_tasks,
+    cast(open_deals - covered_deals as {{ dbt.type_bigint() }}) as deals_without_open_task
+from measure_states
+where is_spine_day = 1
