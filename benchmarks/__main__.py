@@ -33,7 +33,13 @@ from benchmarks.changes import one_more_day
 from benchmarks.on_postgres import copy_raw
 from benchmarks.process_tree import run_measured
 from benchmarks.report import PartResult, print_report
-from benchmarks.scale import DEAL_TABLES, ENTITY_TABLES, Shape, _looks_like_activity
+from benchmarks.scale import (
+    DEAL_TABLES,
+    ENTITY_TABLES,
+    Shape,
+    _looks_like_activity,
+    history_rows,
+)
 from benchmarks.stages import dbt_split, latest_build, run_stages
 from crm_kpi.config import DBT_PROJECT_DIR
 from crm_kpi.warehouse import Warehouse
@@ -279,9 +285,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.shape == "one-account":
         seed_deals, seed_activities = raw_counts(seed, schema)
         copies = max(1, math.ceil(args.deals / max(seed_deals, 1)))
-        # The first copy keeps all the seed's activities; the others a share of theirs.
-        extra = args.activities - seed_activities
-        share = min(1.0, max(0.0, extra / max(seed_activities * (copies - 1), 1)))
+        # The first copy keeps all the seed's activities; the others their deals' history
+        # rows and a share of the rest.
+        history = history_rows(seed, schema)
+        extra = args.activities - seed_activities - history * (copies - 1)
+        sampled = (seed_activities - history) * (copies - 1)
+        share = min(1.0, max(0.0, extra / max(sampled, 1)))
         shape = Shape("one-account", copies, crm_schema=schema, activity_share=share)
     else:
         shape = Shape("accounts", max(1, math.ceil(args.accounts / 2)))

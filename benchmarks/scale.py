@@ -8,7 +8,9 @@ Two shapes (issue: "one account of 1M deals / 10M activities" and "200 accounts 
 - ``one-account``: the entity tables of one CRM copied ``copies`` times inside the seed account,
   entity ids shifted by ``k * ID_STRIDE`` (text ids too) and users spread over
   ``user_groups`` copies of the seed's users; activity rows (notes, events, tasks, calls, ...)
-  kept with probability ``activity_share`` per copy, to reach a target activities-per-deal ratio.
+  kept with probability ``activity_share`` per copy, to reach a target activities-per-deal ratio,
+  except a deal's own history (``HISTORY_ROWS``: stage and responsible changes, deletions),
+  which every copy keeps whole.
   Dictionaries (pipelines, stages, custom fields, ...) are shared. Ids inside JSON payloads
   (``_embedded`` links, event values) are not shifted: they point at the first copy's entities,
   which keeps every link valid.
@@ -48,6 +50,17 @@ ENTITY_TABLES = {
     "leads_unsorted",
 }
 USERS_TABLES = {"users"}
+# Activity-looking rows that are a deal's own history (stages, responsible users, deletion):
+# copied with every copy of the deal, never sampled, or a closed deal whose copy kept only an
+# early stage change would look open at every later month end.
+HISTORY_ROWS = {
+    ("raw_amocrm", "events"): (
+        "\"type\" in ('lead_added', 'lead_status_changed', 'entity_responsible_changed', "
+        "'lead_deleted', 'lead_restored')"
+    ),
+    ("raw_bitrix24", "deal_stage_history"): "true",
+    ("raw_bitrix24", "lead_stage_history"): "true",
+}
 ENTITY_ID_COLUMNS = {
     "id", "entity_id", "owner_id", "contact_id", "company_id", "lead_id", "deal_id",
     "crm_entity_id", "crm_activity_id", "element_id", "activity_id", "task_id", "call_id",
@@ -144,7 +157,8 @@ def _select(schema: str, table: str, columns: list[tuple[str, str]], shape: Shap
                 expressions.append(f'"{name}"')
         if is_activity and copies > 1 and shape.activity_share < 1:
             kept = int(shape.activity_share * 1e6)
-            where = f'(copy.k = 0 or hash("_dlt_id", copy.k) % 1000000 < {kept})'
+            history = HISTORY_ROWS.get((schema, table), "false")
+            where = f'(copy.k = 0 or {history} or hash("_dlt_id", copy.k) % 1000000 < {kept})'
     aliased = [
         f'{expression} as "{name}"'
         for expression, (name, _) in zip(expressions, columns, strict=True)
@@ -196,3 +210,20 @@ def grow(seed: Path, target: Path, shape: Shape, memory_limit: str = "1GB") -> d
 
 if __name__ == "__main__":
     grow(Path(sys.argv[1]), Path(sys.argv[2]), Shape(**json.loads(sys.argv[3])))
+
+
+def history_rows(warehouse: Path, schema: str) -> int:
+    """Rows of ``schema`` in the seed that every copy keeps whole (``HISTORY_ROWS``)."""
+    total = 0
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        for (table_schema, table), predicate in HISTORY_ROWS.items():
+            if table_schema != schema:
+                continue
+            exists = connection.execute(
+                "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+                [table_schema, table],
+            ).fetchone()[0]
+            if exists:
+                query = f'select count(*) from "{table_schema}"."{table}" where {predicate}'
+                total += connection.execute(query).fetchone()[0]
+    return total
