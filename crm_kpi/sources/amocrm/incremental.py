@@ -14,7 +14,7 @@ from crm_kpi.sources.common.cursors import AccountCursors
 
 from .connection import AccountConnection
 from .helpers.paginators import DescendingScanPaginator, FilterNotHonoured, KeysetPaginator
-from .rows import clean
+from .rows import clean_in_place
 from .settings import (
     API_PREFIX,
     CURSOR_OVERLAP_SECONDS,
@@ -82,7 +82,7 @@ def cursor_resource(
 ) -> DltResource:
     """An incremental resource: per account, rows changed since that account's cursor.
 
-    Each page is yielded as one Arrow table (``arrow``; see ``common.arrow_pages``), else as
+    Pages are yielded as Arrow tables, in batches (``arrow``; see ``common.arrow_pages``), else as
     a list of rows for dlt's row-by-row normalizer.
     """
     cursor = str(endpoint.cursor)
@@ -105,12 +105,14 @@ def cursor_resource(
                         continue  # read twice (overlap, or moved during the scan)
                     seen[item["id"]] = value
                     newest = max(newest, value)
-                    fresh.append(clean(item, connection.id, **endpoint.constant))
-                if fresh and pages is not None:
+                    fresh.append(clean_in_place(item, connection.id, **endpoint.constant))
+                if pages is not None:
                     where = f"GET {API_PREFIX}/{endpoint.path} [{connection.key}] page {number}"
-                    yield pages.table_of(fresh, where)
+                    yield from pages.add(fresh, where)
                 elif fresh:
                     yield fresh
+            if pages is not None:
+                yield from pages.flush()
             cursors.advance(connection.key, newest)
 
     return dlt.resource(

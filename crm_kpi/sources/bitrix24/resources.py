@@ -104,7 +104,7 @@ def _known_ids(portal: Portal, spec: Method) -> set[int] | None:
 def keyset_resource(portals: Sequence[Portal], spec: Method, arrow: bool = True) -> DltResource:
     """Incremental on the method's modification cursor (one per portal), with an overlap.
 
-    Each page is yielded as one Arrow table (``arrow``; see ``common.arrow_pages``: ISO
+    Pages are yielded as Arrow tables, in batches (``arrow``; see ``common.arrow_pages``: ISO
     timestamps typed as dlt's detection types them), else as a list of rows.
     """
     columns = {
@@ -139,7 +139,9 @@ def keyset_resource(portals: Sequence[Portal], spec: Method, arrow: bool = True)
                     if known is not None:
                         known.add(int(row[spec.id_field]))
                 where = f"{spec.method} [{portal.settings.key}] page {number}"
-                yield pages.table_of(page, where) if pages is not None else page
+                yield from pages.add(page, where) if pages is not None else [page]
+            if pages is not None:
+                yield from pages.flush()
             cursors.advance(key, newest)
             if known is not None:
                 _ids(portal, "known_ids")[str(spec.reconcile)] = sorted(known)
@@ -238,7 +240,9 @@ def comments(portals: Sequence[Portal], arrow: bool = True) -> DltResource:
                         row["portal"] = portal.name
                         row["_cursor_ts"] = _epoch(row.get(COMMENTS.cursor))
                     where = f"{COMMENTS.method} [{portal.settings.key}] {table} batch {number}"
-                    yield pages.table_of(page, where) if pages is not None else page
+                    yield from pages.add(page, where) if pages is not None else [page]
+                if pages is not None:
+                    yield from pages.flush()
                 newest = max((_epoch(row.get(spec.cursor)) for row in changed), default=0)
                 cursors.advance(key, newest)
 

@@ -14,16 +14,19 @@ row path gave them:
   hints do not declare is declared with ``dlt.mark.with_hints`` on the page that brings it);
 - ``_dlt_load_id`` and ``_dlt_id`` are added as dlt's normalizer adds them to a row.
 
-A page the schema cannot hold (a value of another type than its column's, e.g. text in a
+Pages are gathered into batches of ``batch_rows`` rows (``add`` / ``flush``): dlt's cost per
+Arrow item (schema merge, parquet row group) is paid per batch, not per page of 50-250 rows.
+
+A batch the schema cannot hold (a value of another type than its column's, e.g. text in a
 bigint column) is returned as the rows themselves, with a warning naming the table, the
-column, the row and the page: dlt's row path then coerces the value or keeps it in a variant
-column, exactly as before, and the good rows of the page load with it.
+column, the row and the pages: dlt's row path then coerces the value or keeps it in a variant
+column, exactly as before, and the good rows of the batch load with it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import dlt
@@ -46,6 +49,7 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     "bool": pa.bool_(),
     "timestamp": pa.timestamp("us", tz="UTC"),
 }
+BATCH_ROWS = 10_000
 _CONVERSION_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError)
 
 
@@ -81,6 +85,7 @@ class ArrowPages:
             detection, which the Bitrix24 rows rely on).
         row_name: the field that names a row in messages (its id).
         primary_key: the table's key columns (NOT NULL, as dlt makes them).
+        batch_rows: rows gathered before ``add`` yields a table.
     """
 
     def __init__(
@@ -90,8 +95,12 @@ class ArrowPages:
         detect_timestamps: bool = False,
         row_name: str = "id",
         primary_key: Sequence[str] = (),
+        batch_rows: int = BATCH_ROWS,
     ) -> None:
         self.table = table
+        self.batch_rows = batch_rows
+        self._buffer: list[Row] = []
+        self._pages: list[str] = []
         self.primary_key = frozenset(primary_key)
         self.detect_timestamps = detect_timestamps
         self.row_name = row_name
@@ -123,6 +132,23 @@ class ArrowPages:
                 }
         return self._stored.get(self._normalize(name)) if self._stored else None
 
+    def add(self, rows: Sequence[Row], where: str) -> Iterator[Any]:
+        """Gather one page (``where`` names it); yield a table once a batch is full."""
+        if rows:
+            self._buffer.extend(rows)
+            self._pages.append(where)
+        if len(self._buffer) >= self.batch_rows:
+            yield from self.flush()
+
+    def flush(self) -> Iterator[Any]:
+        """Yield the table of the pages gathered so far (if any)."""
+        if not self._buffer:
+            return
+        rows, pages = self._buffer, self._pages
+        self._buffer, self._pages = [], []
+        where = pages[0] if len(pages) == 1 else f"{pages[0]} to {pages[-1]}"
+        yield self.table_of(rows, where)
+
     def table_of(self, rows: Sequence[Row], where: str) -> Any:
         """``rows`` as one Arrow table (with the hints of new ``json`` columns); the rows
         themselves when a value does not fit."""
@@ -135,7 +161,7 @@ class ArrowPages:
             if key not in self._warned:
                 self._warned.add(key)
                 logger.warning(
-                    "%s, %s: %s; this page loads row by row (dlt coerces the value or keeps it "
+                    "%s, %s: %s; these rows load row by row (dlt coerces the value or keeps it "
                     "in a variant column)",
                     self.table,
                     where,
