@@ -12,14 +12,23 @@ import pytest
 from crm_kpi.sources.common.arrow_pages import ArrowPages, inferred_type
 
 
-def _load(tmp_path: Path, pages: list[list[dict]], arrow: ArrowPages | None) -> Path:
+def _load(
+    tmp_path: Path, pages: list[list[dict]], arrow: ArrowPages | None, batched: bool = False
+) -> Path:
     """Load ``pages`` into ``things`` (as Arrow tables when ``arrow`` is given), nested
     values as JSON as the CRM sources keep them."""
 
     @dlt.resource(name="things", primary_key="id", write_disposition="merge", max_table_nesting=0)
     def things():
         for number, page in enumerate(pages, 1):
-            yield arrow.table_of(page, f"page {number}") if arrow is not None else page
+            if arrow is None:
+                yield page
+            elif batched:
+                yield from arrow.add(page, f"page {number}")
+            else:
+                yield arrow.table_of(page, f"page {number}")
+        if arrow is not None and batched:
+            yield from arrow.flush()
 
     path = tmp_path / "things.duckdb"
     pipeline = dlt.pipeline(
@@ -80,3 +89,16 @@ def test_a_bad_value_loads_its_page_row_by_row_and_says_where(
         ids = connection.execute("select id from raw.things order by id").fetchall()
     assert [row[0] for row in ids] == [1, 2, 3, 4]  # the good rows, and the bad one as dlt keeps it
     assert "amount__v_text" in _columns(path)  # where the row path keeps the odd value
+
+
+def test_pages_are_batched_and_a_bad_batch_names_its_pages(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pages = [[{"id": 1, "n": 1}], [{"id": 2, "n": 2}], [{"id": 3, "n": "three"}], [{"id": 4}]]
+    with caplog.at_level(logging.WARNING, logger="crm_kpi.ingestion"):
+        path = _load(tmp_path, pages, ArrowPages("things", batch_rows=2), batched=True)
+    warning = next(r.getMessage() for r in caplog.records if "row by row" in r.getMessage())
+    assert "page 3 to page 4" in warning and "id=3" in warning
+    with duckdb.connect(str(path), read_only=True) as connection:
+        rows = connection.execute("select id, n from raw.things order by id").fetchall()
+    assert rows == [(1, 1), (2, 2), (3, None), (4, None)]  # "three" kept in n__v_text
