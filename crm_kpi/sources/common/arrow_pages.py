@@ -1,7 +1,7 @@
 """Pages of API rows as Arrow tables, so that dlt takes its Arrow path.
 
 A list of dicts goes through dlt's row-by-row normalizer (most of the client's time at scale);
-an Arrow table is written to parquet as it is. ``ArrowPages.table`` turns one page of rows into
+an Arrow table is written to parquet as it is. ``ArrowPages.table_of`` turns a page of rows into
 an Arrow table with an explicit schema that gives the raw tables the columns and types the
 row path gave them:
 
