@@ -1,7 +1,7 @@
 """Ingestion throughput and incremental request counts against the local CRM emulators.
 
     python -m benchmarks.ingestion --crm amocrm|bitrix24|all --deals N [--days D]
-        [--change-days 1] [--workdir DIR] [--seed S]
+        [--change-days 1] [--workdir DIR] [--seed S] [--profile [TOP]]
 
 For each CRM it starts the emulator in a child process with the API's rate limits off (the
 emulator's ``benchmarked`` mode; the demo's stays realistic), serving a synthetic company of
@@ -11,18 +11,22 @@ requests by endpoint, CPU seconds of the client and of the emulator, and peak RS
 company lives ``--change-days`` more days, an incremental run follows, and it prints the
 requests made per endpoint against ``changed rows / page size`` plus the dictionary calls
 (issue #11: requests <= 1.1 x changed rows / page size + the dictionary calls). Prints, never
-asserts.
+asserts. ``--profile`` runs the full load under ``cProfile`` and prints the client's top functions
+(by own time and by cumulative time) after the per-stage split.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
 import math
 import multiprocessing as mp
 import os
+import pstats
 import resource
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -239,7 +243,21 @@ def print_incremental(figures: RunFigures, changed: dict[str, tuple[int, int]]) 
 # ---- the command -----------------------------------------------------------------------------
 
 
-def bench(plugin: CrmPlugin, config: CompanyConfig, workdir: Path, change_days: int) -> None:
+def print_profile(profile: cProfile.Profile, top: int) -> None:
+    """The client's ``top`` functions by own time, then by cumulative time."""
+    for order in ("tottime", "cumulative"):
+        print(f"  client profile, top {top} by {order}:")
+        stats = pstats.Stats(profile, stream=sys.stdout)
+        stats.strip_dirs().sort_stats(order).print_stats(top)
+
+
+def bench(
+    plugin: CrmPlugin,
+    config: CompanyConfig,
+    workdir: Path,
+    change_days: int,
+    profile_top: int = 0,
+) -> None:
     """Full load, a day of changes, incremental load: measured and printed."""
     folder = workdir / plugin.name
     shutil.rmtree(folder, ignore_errors=True)
@@ -256,7 +274,16 @@ def bench(plugin: CrmPlugin, config: CompanyConfig, workdir: Path, change_days: 
             dataset_name=plugin.raw_schema,
             pipelines_dir=str(folder / "dlt"),
         )
-        print_full(measured_run(pipeline, plugin, emulator))
+        # CPU time, not wall: on a shared machine wall time is mostly waiting for a core.
+        profile = cProfile.Profile(time.process_time) if profile_top else None
+        if profile is not None:
+            profile.enable()
+        full = measured_run(pipeline, plugin, emulator)
+        if profile is not None:
+            profile.disable()
+        print_full(full)
+        if profile is not None:
+            print_profile(profile, profile_top)
         changed = emulator.ask("advance", change_days)
         print(f"  the company lives {change_days} more day(s)")
         print_incremental(measured_run(pipeline, plugin, emulator), changed)
@@ -277,6 +304,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "crm-kpi-ingestion-bench"
     )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        nargs="?",
+        const=25,
+        default=0,
+        metavar="TOP",
+        help="profile the full load (cProfile) and print the TOP functions (default 25)",
+    )
     args = parser.parse_args(argv)
     config = company_for(args.deals, args.days, args.seed)
     print(
@@ -284,7 +320,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"
     )
     for name in names if args.crm == "all" else [args.crm]:
-        bench(crm(name), config, args.workdir, args.change_days)
+        bench(crm(name), config, args.workdir, args.change_days, args.profile)
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
 
 

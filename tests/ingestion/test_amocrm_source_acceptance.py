@@ -85,8 +85,16 @@ def test_records_edited_during_pagination_are_neither_lost_nor_duplicated(
         bumped = emu.store.select("leads", "count(*)", _recent(emu.now - 300), "1", 1, 0)
     assert bumped[0][0] > 0, "the emulator edited no record during the scan"
     for table, rows in expected.items():
-        loaded = query(tmp_path, f"select id, updated_at from raw_amocrm.{table} order by id")
-        assert loaded == rows, table
+        loaded = dict(query(tmp_path, f"select id, updated_at from raw_amocrm.{table}"))
+        assert sorted(loaded) == [row_id for row_id, _ in rows], table  # none lost, none extra
+        # The emulator also edits before list requests made after this table's scan (the bin
+        # scan of ``with=only_deleted``; the source reads a table's pages in batches, not
+        # interleaved with other tables): those edits are newer than anything the scan saw,
+        # and the next run's cursor overlap reads them. Every other row is its latest version.
+        newest_loaded = max(loaded.values())
+        stale = {row_id: at for row_id, at in rows if loaded[row_id] != at}
+        assert all(at > newest_loaded for at in stale.values()), (table, stale)
+        assert len(stale) <= 2 * 2, (table, stale)  # at most a couple of late edit batches
 
 
 def test_a_403_block_stops_the_run_after_one_request(tmp_path: Path) -> None:

@@ -9,12 +9,14 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
+from crm_kpi.sources.common.arrow_pages import ArrowPages
 from crm_kpi.sources.common.cursors import AccountCursors
 
 from .connection import AccountConnection
 from .helpers.paginators import DescendingScanPaginator, FilterNotHonoured, KeysetPaginator
-from .rows import clean
+from .rows import clean_in_place
 from .settings import (
+    API_PREFIX,
     CURSOR_OVERLAP_SECONDS,
     Endpoint,
 )
@@ -73,19 +75,29 @@ def _cursor_scan(
 
 
 def cursor_resource(
-    connections: list[AccountConnection], endpoint: Endpoint, overrides: dict[str, Any]
+    connections: list[AccountConnection],
+    endpoint: Endpoint,
+    overrides: dict[str, Any],
+    arrow: bool = True,
 ) -> DltResource:
-    """An incremental resource: per account, rows changed since that account's cursor."""
+    """An incremental resource: per account, rows changed since that account's cursor.
+
+    Pages are yielded as Arrow tables, in batches (``arrow``; see ``common.arrow_pages``), else as
+    a list of rows for dlt's row-by-row normalizer.
+    """
     cursor = str(endpoint.cursor)
     params = {**endpoint.params, **overrides}
+    columns = {**endpoint.columns, cursor: {"data_type": "bigint", "dedup_sort": "desc"}}
 
-    def rows() -> Iterator[list[Row]]:
+    def rows() -> Iterator[Any]:
         cursors = AccountCursors(CURSOR_OVERLAP_SECONDS)
+        pages = ArrowPages(endpoint.table, columns, primary_key=endpoint.primary_key)
+        pages = pages if arrow else None
         for connection in connections:
             last, start = cursors.last(connection.key), cursors.start(connection.key)
             seen: dict[Any, int] = {}
             newest = last
-            for page in _cursor_scan(connection, endpoint, params, start):
+            for number, page in enumerate(_cursor_scan(connection, endpoint, params, start), 1):
                 fresh = []
                 for item in page:
                     value = int(item.get(cursor) or 0)
@@ -93,12 +105,16 @@ def cursor_resource(
                         continue  # read twice (overlap, or moved during the scan)
                     seen[item["id"]] = value
                     newest = max(newest, value)
-                    fresh.append(clean(item, connection.id, **endpoint.constant))
-                if fresh:
+                    fresh.append(clean_in_place(item, connection.id, **endpoint.constant))
+                if pages is not None:
+                    where = f"GET {API_PREFIX}/{endpoint.path} [{connection.key}] page {number}"
+                    yield from pages.add(fresh, where)
+                elif fresh:
                     yield fresh
+            if pages is not None:
+                yield from pages.flush()
             cursors.advance(connection.key, newest)
 
-    columns = {**endpoint.columns, cursor: {"data_type": "bigint", "dedup_sort": "desc"}}
     return dlt.resource(
         rows,
         name=endpoint.table,

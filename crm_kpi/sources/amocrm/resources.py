@@ -6,8 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import dlt
+import orjson
+import pyarrow as pa
 from dlt.sources import DltResource
 
+from crm_kpi.sources.common.arrow_pages import ArrowPages
 from crm_kpi.sources.common.errors import skip_if_optional
 
 from .connection import AccountConnection
@@ -35,6 +38,7 @@ from .settings import (
 
 Row = dict[str, Any]
 SINGULAR = {"leads": "lead", "contacts": "contact", "companies": "company"}
+CUSTOM_FIELDS_VALUES = "custom_fields_values"  # the entities' field holding them
 
 
 def _guarded(
@@ -180,37 +184,63 @@ def custom_field_resources(connections: list[AccountConnection]) -> list[DltReso
     ]
 
 
-def custom_field_values(parent: DltResource, entity: str, connections: list[AccountConnection]):
+CUSTOM_FIELD_VALUES_COLUMNS = {
+    "entity_type": {"data_type": "text"},
+    "field_name": {"data_type": "text", "nullable": True},
+    "field_code": {"data_type": "text", "nullable": True},
+    "field_type": {"data_type": "text", "nullable": True},
+    "value": {"data_type": "text", "nullable": True},
+    "enum_id": {"data_type": "bigint", "nullable": True},
+    "enum_code": {"data_type": "text", "nullable": True},
+    "enum_label": {"data_type": "text", "nullable": True},
+    "updated_at": {"data_type": "bigint", "nullable": True},
+}
+_ENTITY_FIELDS = ("account_id", "id", "updated_at", CUSTOM_FIELDS_VALUES)
+
+
+def _entities(items: pa.Table | list[Row]) -> list[Row]:
+    """The fields of the parent's page that the values need (custom fields parsed again
+    from the JSON text of an Arrow page, where there are any)."""
+    if not isinstance(items, pa.Table):
+        return items
+    entities = items.select(list(_ENTITY_FIELDS)).to_pylist()
+    for entity in entities:
+        if entity[CUSTOM_FIELDS_VALUES] is not None:
+            entity[CUSTOM_FIELDS_VALUES] = orjson.loads(entity[CUSTOM_FIELDS_VALUES])
+    return entities
+
+
+def custom_field_values(
+    parent: DltResource, entity: str, connections: list[AccountConnection], arrow: bool = True
+) -> DltResource:
     """Long-form values of the entities ``parent`` loads (replaced per entity)."""
     by_account = {}
+    name = f"{SINGULAR[entity]}_custom_field_values"
+    pages = ArrowPages(
+        name,
+        CUSTOM_FIELD_VALUES_COLUMNS,
+        row_name="entity_id",
+        primary_key=CUSTOM_FIELD_VALUES_KEY,
+    )
+    pages = pages if arrow else None
 
-    def values(items: list[Row]) -> Iterator[list[Row]]:
+    def values(items: pa.Table | list[Row]) -> Iterator[Any]:
         if not by_account:
             by_account.update({connection.id: connection for connection in connections})
         rows = []
-        for item in items:
+        for item in _entities(items):
             connection = by_account[int(item["account_id"])]
             rows.extend(value_rows(item, connection.id, entity, connection.labels[entity]))
-        yield rows
+        yield pages.table_of(rows, f"the values of a page of {entity}") if pages else rows
 
     return dlt.transformer(
         values,
         data_from=parent,
-        name=f"{SINGULAR[entity]}_custom_field_values",
+        name=name,
         primary_key=list(CUSTOM_FIELD_VALUES_KEY),
         merge_key=["account_id", "entity_type", "entity_id"],
         write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        columns={
-            "entity_type": {"data_type": "text"},
-            "field_name": {"data_type": "text", "nullable": True},
-            "field_code": {"data_type": "text", "nullable": True},
-            "field_type": {"data_type": "text", "nullable": True},
-            "value": {"data_type": "text", "nullable": True},
-            "enum_id": {"data_type": "bigint", "nullable": True},
-            "enum_code": {"data_type": "text", "nullable": True},
-            "enum_label": {"data_type": "text", "nullable": True},
-            "updated_at": {"data_type": "bigint", "nullable": True},
-        },
+        columns=CUSTOM_FIELD_VALUES_COLUMNS,
     )
 
 

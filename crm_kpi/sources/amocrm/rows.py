@@ -27,3 +27,25 @@ def clean(item: Row, account_id: int, **extra: Any) -> Row:
     row.setdefault("account_id", account_id)
     row.update(extra)
     return row
+
+
+def strip_links(value: Any) -> None:
+    """Remove HAL ``_links`` from ``value`` in place, at any depth."""
+    if isinstance(value, dict):
+        value.pop("_links", None)
+        for item in value.values():
+            if isinstance(item, (dict, list)):
+                strip_links(item)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, (dict, list)):
+                strip_links(item)
+
+
+def clean_in_place(item: Row, account_id: int, **extra: Any) -> Row:
+    """``clean`` without the copy, for an item nothing else holds (a page just read): the
+    incremental lists, most of the rows (a copy of every row cost a fifth of the client)."""
+    strip_links(item)
+    item.setdefault("account_id", account_id)
+    item.update(extra)
+    return item

@@ -13,6 +13,7 @@ import dlt
 from dlt.sources import DltResource
 
 from crm_kpi.sources.common.accounts import DEFAULT_ACCOUNT
+from crm_kpi.sources.common.arrow_pages import ArrowPages
 from crm_kpi.sources.common.cursors import AccountCursors
 from crm_kpi.sources.common.errors import skip_if_optional
 
@@ -100,10 +101,28 @@ def _known_ids(portal: Portal, spec: Method) -> set[int] | None:
     return set(_ids(portal, "known_ids").get(spec.reconcile, []))
 
 
-def keyset_resource(portals: Sequence[Portal], spec: Method) -> DltResource:
-    """Incremental on the method's modification cursor (one per portal), with an overlap."""
+def keyset_resource(portals: Sequence[Portal], spec: Method, arrow: bool = True) -> DltResource:
+    """Incremental on the method's modification cursor (one per portal), with an overlap.
 
-    def rows() -> Iterator[list[Row]]:
+    Pages are yielded as Arrow tables, in batches (``arrow``; see ``common.arrow_pages``: ISO
+    timestamps typed as dlt's detection types them), else as a list of rows.
+    """
+    columns = {
+        name: {"data_type": "text", "nullable": True} for name in NULLABLE_TEXT.get(spec.table, ())
+    }
+
+    def rows() -> Iterator[Any]:
+        pages = (
+            ArrowPages(
+                spec.table,
+                columns,
+                detect_timestamps=True,
+                row_name=spec.id_field,
+                primary_key=spec.primary_key,
+            )
+            if arrow
+            else None
+        )
         for portal in portals:
             client, key = portal.client, portal.settings.key
             cursors = AccountCursors(CURSOR_OVERLAP_SECONDS, legacy=_legacy_cursor(portal))
@@ -111,7 +130,7 @@ def keyset_resource(portals: Sequence[Portal], spec: Method) -> DltResource:
             filters = {spec.cursor_filter: _iso(start)} if start else {}
             total = 0
             known = _known_ids(portal, spec)
-            for page in client.keyset_pages(spec, filters):
+            for number, page in enumerate(client.keyset_pages(spec, filters), 1):
                 total += len(page)
                 for row in page:
                     row["portal"] = portal.name
@@ -119,7 +138,10 @@ def keyset_resource(portals: Sequence[Portal], spec: Method) -> DltResource:
                     newest = max(newest, row["_cursor_ts"])
                     if known is not None:
                         known.add(int(row[spec.id_field]))
-                yield page
+                where = f"{spec.method} [{portal.settings.key}] page {number}"
+                yield from pages.add(page, where) if pages is not None else [page]
+            if pages is not None:
+                yield from pages.flush()
             cursors.advance(key, newest)
             if known is not None:
                 _ids(portal, "known_ids")[str(spec.reconcile)] = sorted(known)
@@ -133,10 +155,7 @@ def keyset_resource(portals: Sequence[Portal], spec: Method) -> DltResource:
         name=spec.table,
         primary_key=list(spec.primary_key),
         write_disposition="merge",
-        columns={
-            name: {"data_type": "text", "nullable": True}
-            for name in NULLABLE_TEXT.get(spec.table, ())
-        },
+        columns=columns,
     )
 
 
@@ -186,7 +205,7 @@ def portal_settings(portals: Sequence[Portal]) -> DltResource:
     )
 
 
-def comments(portals: Sequence[Portal]) -> DltResource:
+def comments(portals: Sequence[Portal], arrow: bool = True) -> DltResource:
     """Timeline comments of the deals and contacts changed since the last run.
 
     The method needs ENTITY_TYPE and ENTITY_ID (see ``settings.COMMENTS``): a cheap ID scan
@@ -196,7 +215,11 @@ def comments(portals: Sequence[Portal]) -> DltResource:
     """
     parents = {spec.table: spec for spec in KEYSET_METHODS if spec.table in COMMENT_PARENTS}
 
-    def rows() -> Iterator[list[Row]]:
+    def rows() -> Iterator[Any]:
+        pages = ArrowPages(
+            COMMENTS.table, detect_timestamps=True, row_name="ID", primary_key=COMMENTS.primary_key
+        )
+        pages = pages if arrow else None
         for portal in portals:
             cursors = AccountCursors(
                 CURSOR_OVERLAP_SECONDS, name="changed_since", legacy=_legacy_changed_since(portal)
@@ -210,11 +233,16 @@ def comments(portals: Sequence[Portal]) -> DltResource:
                     row for page in portal.client.keyset_pages(scan, filters) for row in page
                 ]
                 owners = [{"ENTITY_TYPE": entity_type, "ENTITY_ID": row["ID"]} for row in changed]
-                for page in portal.client.per_entity_pages(COMMENTS.method, owners):
+                for number, page in enumerate(
+                    portal.client.per_entity_pages(COMMENTS.method, owners), 1
+                ):
                     for row in page:
                         row["portal"] = portal.name
                         row["_cursor_ts"] = _epoch(row.get(COMMENTS.cursor))
-                    yield page
+                    where = f"{COMMENTS.method} [{portal.settings.key}] {table} batch {number}"
+                    yield from pages.add(page, where) if pages is not None else [page]
+                if pages is not None:
+                    yield from pages.flush()
                 newest = max((_epoch(row.get(spec.cursor)) for row in changed), default=0)
                 cursors.advance(key, newest)
 
