@@ -13,9 +13,10 @@ from __future__ import annotations
 import fcntl
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -32,11 +33,13 @@ def _writer_lock(warehouse: Path) -> Iterator[None]:
         yield
 
 
-def _connect(warehouse: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+def _connect(
+    warehouse: Path, wait_seconds: float, config: Mapping[str, Any]
+) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            return duckdb.connect(str(warehouse))
+            return duckdb.connect(str(warehouse), config=dict(config))
         except duckdb.IOException:  # another process holds the file (dbt, a check, a reader)
             if time.monotonic() > deadline:
                 raise
@@ -57,13 +60,18 @@ def merge_account_files(
     schema: str,
     files: Sequence[Path],
     wait_seconds: float = LOCK_WAIT_SECONDS,
+    config: Mapping[str, Any] | None = None,
 ) -> dict[str, int]:
-    """Rebuild ``schema`` of ``warehouse`` from ``files``; ``{table: rows}`` of what it wrote."""
+    """Rebuild ``schema`` of ``warehouse`` from ``files``; ``{table: rows}`` of what it wrote.
+
+    ``config``: the DuckDB settings of the connection (``Warehouse.duckdb_config``: the memory
+    limit every connection of the run shares).
+    """
     present = [path for path in files if path.exists()]
     if not present:
         return {}
     counts: dict[str, int] = {}
-    with _writer_lock(warehouse), _connect(warehouse, wait_seconds) as connection:
+    with _writer_lock(warehouse), _connect(warehouse, wait_seconds, config or {}) as connection:
         by_table: dict[str, list[str]] = {}
         for index, path in enumerate(present):
             alias = f"account_{index}"

@@ -158,7 +158,9 @@ def accounts_merged_asset(raw_assets: Sequence[AssetsDefinition]) -> AssetsDefin
         tables: dict[str, int] = {}
         for plugin in registered_crms():
             files = [account_file(settings.accounts_dir, a) for a in plugin.accounts()]
-            merged = merge_account_files(warehouse.duckdb_path, plugin.raw_schema, files)
+            merged = merge_account_files(
+                warehouse.duckdb_path, plugin.raw_schema, files, config=warehouse.duckdb_config
+            )
             tables.update({f"{plugin.raw_schema}.{t}": rows for t, rows in merged.items()})
         return MaterializeResult(
             metadata={
