@@ -102,3 +102,21 @@
         )
     {%- endif %}
 {%- endmacro %}
+
+
+{#
+    `and` (or `where`, with `keyword`) the task of `relation_alias` belongs to one of
+    `tasks_to_rebuild` (a CTE of the model, account_key and task_id) on an incremental build;
+    nothing on a full build.
+#}
+{% macro and_task_to_rebuild(relation_alias, task_column='task_id', keyword='and') -%}
+    {%- if is_incremental() %}
+        {{ keyword }} exists (
+            select 1
+            from tasks_to_rebuild
+            where
+                tasks_to_rebuild.account_key = {{ relation_alias }}.account_key
+                and tasks_to_rebuild.task_id = {{ relation_alias }}.{{ task_column }}
+        )
+    {%- endif %}
+{%- endmacro %}

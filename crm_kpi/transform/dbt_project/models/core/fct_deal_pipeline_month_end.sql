@@ -93,6 +93,29 @@ open_at_month_end as (
             and status_history.deal_id = deals.deal_id
             and month_ends.month_end_date >= deals.created_date
 
+),
+
+{#
+    The responsible user at each month end. Matched by an inner join on the deal and then
+    filtered on the interval, so that the join is a hash join on the deal: an `or` in a left
+    join's condition makes DuckDB compare every row with every interval (issue #11).
+#}
+managers_at_month_end as (
+
+    select
+        open_deals.account_key,
+        open_deals.deal_id,
+        open_deals.month_end_date,
+        history.manager_id
+    from open_at_month_end as open_deals
+    inner join responsible_history as history
+        on
+            open_deals.account_key = history.account_key
+            and open_deals.deal_id = history.deal_id
+    where
+        (history.valid_from_date is null or open_deals.month_end_date >= history.valid_from_date)
+        and (history.valid_to_date is null or open_deals.month_end_date < history.valid_to_date)
+
 )
 
 select
@@ -110,18 +133,11 @@ select
         as {{ type_money() }}
     ) as weighted_amount
 from open_at_month_end as open_deals
-left join responsible_history
+left join managers_at_month_end as responsible_history
     on
         open_deals.account_key = responsible_history.account_key
         and open_deals.deal_id = responsible_history.deal_id
-        and (
-            responsible_history.valid_from_date is null
-            or open_deals.month_end_date >= responsible_history.valid_from_date
-        )
-        and (
-            responsible_history.valid_to_date is null
-            or open_deals.month_end_date < responsible_history.valid_to_date
-        )
+        and open_deals.month_end_date = responsible_history.month_end_date
 left join win_probabilities
     on
         open_deals.account_key = win_probabilities.account_key

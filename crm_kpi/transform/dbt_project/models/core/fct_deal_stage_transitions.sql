@@ -55,6 +55,29 @@ accounts as (
         timezone
     from {{ ref('int_accounts') }}
 
+),
+
+{#
+    The responsible user at each change. Matched by an inner join on the deal and then
+    filtered on the interval, so that the join is a hash join on the deal: an `or` in a left
+    join's condition makes DuckDB compare every change with every interval (issue #11).
+#}
+managers_at_change as (
+
+    select
+        transitions.account_key,
+        transitions.deal_id,
+        transitions.transition_seq,
+        history.manager_id
+    from transitions
+    inner join responsible_history as history
+        on
+            transitions.account_key = history.account_key
+            and transitions.deal_id = history.deal_id
+    where
+        (history.valid_from is null or transitions.changed_at >= history.valid_from)
+        and (history.valid_to is null or transitions.changed_at < history.valid_to)
+
 )
 
 select
@@ -83,15 +106,8 @@ left join deals
     on
         transitions.account_key = deals.account_key
         and transitions.deal_id = deals.deal_id
-left join responsible_history
+left join managers_at_change as responsible_history
     on
         transitions.account_key = responsible_history.account_key
         and transitions.deal_id = responsible_history.deal_id
-        and (
-            responsible_history.valid_from is null
-            or transitions.changed_at >= responsible_history.valid_from
-        )
-        and (
-            responsible_history.valid_to is null
-            or transitions.changed_at < responsible_history.valid_to
-        )
+        and transitions.transition_seq = responsible_history.transition_seq

@@ -1,3 +1,4 @@
+-- sqlfluff:indentation:template_blocks_indent:False
 {#
     One row per sales activity in the canonical cross-CRM shape: calls, e-mails, manual notes,
     tasks, meetings and chat messages, the union of int_amocrm__activities and
@@ -9,10 +10,38 @@
     `responsible_user_id`, used when the acting user is a robot / integration). An id that is
     not a user of the account (0, an account id, a deleted user) is never a manager: when
     neither id is a user, `manager_id` is NULL and the activity only counts in account totals.
+    Incremental (issue #11): an incremental build recomputes the activities of loads newer
+    than the table holds and those dated within the var `incremental_lookback_days` of the
+    account's `as_of` (a user loaded late takes their recent activities), and replaces them
+    on their key; a change of the account's users for older activities needs
+    `dbt build --full-refresh`.
 #}
-with activities as (
+{{ config(
+    materialized='incremental',
+    unique_key=['account_key', 'activity_id'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
+-- depends_on: {{ ref('int_accounts') }}
+with crm_activities as (
 
     {{ union_crm_models('activities') }}
+
+),
+
+activities as (
+
+    select crm_activities.*
+    from crm_activities
+    {% if is_incremental() %}
+    left join {{ ref('int_accounts') }} as cutoffs
+        on crm_activities.account_key = cutoffs.account_key
+    where
+        crm_activities.dlt_load_id > {{ newest_load_id() }}
+        or crm_activities.occurred_at >= {{ lookback_start('cutoffs.as_of') }}
+        or crm_activities.created_at >= {{ lookback_start('cutoffs.as_of') }}
+    {% endif %}
 
 ),
 

@@ -1,3 +1,4 @@
+-- sqlfluff:indentation:template_blocks_indent:False
 {#
     amoCRM sales activities in the canonical shape of int_activities (which resolves the
     manager from `acting_user_id` / `fallback_user_id` against the account's users):
@@ -12,8 +13,43 @@
     Who performed a note: its `created_by` (0 = robot / integration, NULL here), else its
     `responsible_user_id` (real call notes carry the caller in `created_by` and the lead's
     owner in `responsible_user_id`). Tasks: the assignee. Chat events: the acting user.
+    Incremental (issue #11): a row depends only on its raw note, event or task row (and a
+    task's completion events), so an incremental build recomputes the activities of loads
+    newer than the table holds (a task also when a newer completion event arrived) and
+    replaces them on their key. A note whose type changes kind (a call note edited into a
+    manual note) keeps its old row until `dbt build --full-refresh`.
 #}
-with amocrm_notes as (
+{{ config(
+    materialized='incremental',
+    unique_key=['account_key', 'activity_id'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
+with
+{%- if is_incremental() %}
+tasks_to_rebuild as (
+
+    select
+        account_key,
+        task_id
+    from {{ ref('stg_amocrm__tasks') }}{{ where_newer_load('dlt_load_id') }}
+
+    union
+
+    select
+        account_key,
+        entity_id as task_id
+    from {{ ref('stg_amocrm__events') }}
+    where
+        event_type = 'task_completed'
+        and entity_type = 'task'
+        {{- and_newer_load('dlt_load_id') }}
+
+),
+{%- endif %}
+
+amocrm_notes as (
 
     select
         account_key,
@@ -29,7 +65,7 @@ with amocrm_notes as (
         call_status,
         email_is_incoming,
         dlt_load_id
-    from {{ ref('stg_amocrm__lead_notes') }}
+    from {{ ref('stg_amocrm__lead_notes') }}{{ where_newer_load('dlt_load_id') }}
 
     union all
 
@@ -47,7 +83,7 @@ with amocrm_notes as (
         call_status,
         email_is_incoming,
         dlt_load_id
-    from {{ ref('stg_amocrm__contact_notes') }}
+    from {{ ref('stg_amocrm__contact_notes') }}{{ where_newer_load('dlt_load_id') }}
 
 ),
 
@@ -170,13 +206,16 @@ amocrm_manual_notes as (
 amocrm_task_completions as (
 
     select
-        account_key,
-        entity_id as task_id,
-        max(created_at) as completed_event_at,
-        max(dlt_load_id) as completed_event_load_id
-    from {{ ref('stg_amocrm__events') }}
-    where event_type = 'task_completed' and entity_type = 'task'
-    group by account_key, entity_id
+        events.account_key,
+        events.entity_id as task_id,
+        max(events.created_at) as completed_event_at,
+        max(events.dlt_load_id) as completed_event_load_id
+    from {{ ref('stg_amocrm__events') }} as events
+    where
+        events.event_type = 'task_completed'
+        and events.entity_type = 'task'
+        {{- and_task_to_rebuild('events', 'entity_id') }}
+    group by events.account_key, events.entity_id
 
 ),
 
@@ -220,6 +259,7 @@ amocrm_task_rows as (
         on
             task_rows.account_key = completions.account_key
             and task_rows.task_id = completions.task_id
+    {{- and_task_to_rebuild('task_rows', keyword='where') }}
 
 ),
 
@@ -279,7 +319,9 @@ amocrm_chat_messages as (
         event_id as source_record_id,
         dlt_load_id
     from {{ ref('stg_amocrm__events') }}
-    where event_type in ('incoming_chat_message', 'outgoing_chat_message')
+    where
+        event_type in ('incoming_chat_message', 'outgoing_chat_message')
+        {{- and_newer_load('dlt_load_id') }}
 
 )
 

@@ -1,3 +1,4 @@
+-- sqlfluff:indentation:template_blocks_indent:False
 {#
     Who was responsible for a deal when: one row per interval [valid_from, valid_to) of one
     responsible user. The first interval starts at NULL (since the deal exists) and holds the
@@ -6,36 +7,60 @@
     ends at NULL (still current). amoCRM: `entity_responsible_changed` events of leads.
     Bitrix24: the REST API has no responsible-change history, so each deal has one interval
     with its current ASSIGNED_BY_ID (catalogue: "without history, the current responsible").
+    `dlt_load_id`: the deal's change marker (`int_deal_changes`).
+    Incremental (issue #11): an incremental build recomputes the intervals of the
+    `deals_to_rebuild()` and replaces the deal's rows; a change of the account's time zone
+    needs `dbt build --full-refresh`.
 #}
-with amocrm_leads as (
+{{ config(
+    materialized='incremental',
+    unique_key=['account_key', 'deal_id'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
+with
+{%- if is_incremental() %}
+deals_to_rebuild as (
+
+    {{ deals_to_rebuild(ref('int_deal_changes')) }}
+
+),
+{%- endif %}
+
+amocrm_leads as (
 
     select
-        account_key,
-        lead_id as deal_id,
-        responsible_user_id
-    from {{ ref('stg_amocrm__leads') }}
+        lead_rows.account_key,
+        lead_rows.lead_id as deal_id,
+        lead_rows.responsible_user_id
+    from {{ ref('stg_amocrm__leads') }} as lead_rows
+    {{- and_deal_to_rebuild('lead_rows', 'lead_id', keyword='where') }}
 
 ),
 
 amocrm_changes as (
 
     select
-        account_key,
-        entity_id as deal_id,
-        event_id,
-        created_at as changed_at,
-        responsible_before_id,
-        responsible_after_id,
+        events.account_key,
+        events.entity_id as deal_id,
+        events.event_id,
+        events.created_at as changed_at,
+        events.responsible_before_id,
+        events.responsible_after_id,
         row_number() over (
-            partition by account_key, entity_id
-            order by created_at, event_id
+            partition by events.account_key, events.entity_id
+            order by events.created_at, events.event_id
         ) as change_seq,
-        lead(created_at) over (
-            partition by account_key, entity_id
-            order by created_at, event_id
+        lead(events.created_at) over (
+            partition by events.account_key, events.entity_id
+            order by events.created_at, events.event_id
         ) as next_changed_at
-    from {{ ref('stg_amocrm__events') }}
-    where event_type = 'entity_responsible_changed' and entity_type = 'lead'
+    from {{ ref('stg_amocrm__events') }} as events
+    where
+        events.event_type = 'entity_responsible_changed'
+        and events.entity_type = 'lead'
+        {{- and_deal_to_rebuild('events', 'entity_id') }}
 
 ),
 
@@ -81,13 +106,14 @@ change_intervals as (
 bitrix24_intervals as (
 
     select
-        account_key,
-        deal_id,
+        deal_rows.account_key,
+        deal_rows.deal_id,
         0 as change_seq,
-        responsible_user_id as manager_id,
+        deal_rows.responsible_user_id as manager_id,
         cast(null as {{ dbt.type_timestamp() }}) as valid_from,
         cast(null as {{ dbt.type_timestamp() }}) as valid_to
-    from {{ ref('stg_bitrix24__deals') }}
+    from {{ ref('stg_bitrix24__deals') }} as deal_rows
+    {{- and_deal_to_rebuild('deal_rows', keyword='where') }}
 
 ),
 
@@ -119,7 +145,12 @@ select
     intervals.valid_to,
     {{ to_local_date('intervals.valid_from', 'accounts.timezone') }} as valid_from_date,
     {{ to_local_date('intervals.valid_to', 'accounts.timezone') }} as valid_to_date,
-    intervals.valid_to is null as is_current
+    intervals.valid_to is null as is_current,
+    changes.dlt_load_id
 from intervals
 left join accounts
     on intervals.account_key = accounts.account_key
+left join {{ ref('int_deal_changes') }} as changes
+    on
+        intervals.account_key = changes.account_key
+        and intervals.deal_id = changes.deal_id

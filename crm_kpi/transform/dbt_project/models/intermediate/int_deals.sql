@@ -398,6 +398,45 @@ deals as (
 
 ),
 
+{#
+    The responsible user at creation and at closing. Matched by an inner join on the deal and
+    then filtered on the interval, so that the join is a hash join on the deal: an `or` in a
+    left join's condition makes DuckDB compare every deal with every interval (issue #11).
+#}
+managers_at_creation as (
+
+    select
+        deals.account_key,
+        deals.deal_id,
+        history.manager_id
+    from deals
+    inner join responsible_history as history
+        on
+            deals.account_key = history.account_key
+            and deals.deal_id = history.deal_id
+    where
+        (history.valid_from is null or deals.created_at >= history.valid_from)
+        and (history.valid_to is null or deals.created_at < history.valid_to)
+
+),
+
+managers_at_closing as (
+
+    select
+        deals.account_key,
+        deals.deal_id,
+        history.manager_id
+    from deals
+    inner join responsible_history as history
+        on
+            deals.account_key = history.account_key
+            and deals.deal_id = history.deal_id
+    where
+        (history.valid_from is null or deals.closed_at >= history.valid_from)
+        and (history.valid_to is null or deals.closed_at < history.valid_to)
+
+),
+
 with_managers as (
 
     select
@@ -433,18 +472,14 @@ with_managers as (
         on
             deals.account_key = changes.account_key
             and deals.deal_id = changes.deal_id
-    left join responsible_history as at_creation
+    left join managers_at_creation as at_creation
         on
             deals.account_key = at_creation.account_key
             and deals.deal_id = at_creation.deal_id
-            and (at_creation.valid_from is null or deals.created_at >= at_creation.valid_from)
-            and (at_creation.valid_to is null or deals.created_at < at_creation.valid_to)
-    left join responsible_history as at_closing
+    left join managers_at_closing as at_closing
         on
             deals.account_key = at_closing.account_key
             and deals.deal_id = at_closing.deal_id
-            and (at_closing.valid_from is null or deals.closed_at >= at_closing.valid_from)
-            and (at_closing.valid_to is null or deals.closed_at < at_closing.valid_to)
 
 )
 
