@@ -244,8 +244,11 @@ def bare_run(work: Path, raw: Path, url: str | None, memory_limit: str | None) -
     rows = None
     if not url:
         rows = built_rows(work / "bare.duckdb")
-        (work / "bare.duckdb").unlink()
-        shutil.rmtree(work / "bare.duckdb.tmp", ignore_errors=True)
+        if measured.returncode == 0:
+            (work / "bare.duckdb").unlink()
+            shutil.rmtree(work / "bare.duckdb.tmp", ignore_errors=True)
+        else:  # kept, to look at what failed
+            print(f"  the bare SQL failed; see {work / 'bare_sql.log'}, {work / 'bare.duckdb'}")
     result = PartResult.of(measured, {}, rows)
     result.save(work, "bare")
     return result

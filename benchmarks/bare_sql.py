@@ -45,13 +45,25 @@ def run(warehouse: Path, manifest_path: Path, memory_limit: str = "") -> float:
     config: dict[str, str | bool] = {"preserve_insertion_order": False}
     if memory_limit:
         config["memory_limit"] = memory_limit
+    failed: set[str] = set()
     with duckdb.connect(str(warehouse), config=config) as connection:
         database = connection.execute("select current_database()").fetchone()[0]
         for node in model_order(manifest):
+            if failed & set(node["depends_on"]["nodes"]):
+                failed.add(node["unique_id"])
+                print(f"  skipped {node['name']}: an upstream model failed", flush=True)
+                continue
             connection.execute(f'create schema if not exists "{node["schema"]}"')
             statement = create_statement(node).replace(f'"{node["database"]}".', f'"{database}".')
             started = time.perf_counter()
-            connection.execute(statement)
+            try:
+                connection.execute(statement)
+            except duckdb.Error as error:  # measure the rest; report the failure
+                failed.add(node["unique_id"])
+                first_line = str(error).splitlines()[0]
+                print(f"  FAILED {node['name']} after {time.perf_counter() - started:.2f} s: "
+                      f"{first_line}", flush=True)  # fmt: skip
+                continue
             timings.append((time.perf_counter() - started, node["name"]))
             # Progress: one line per model as it finishes (a run at 10M takes long).
             print(f"  [{len(timings)}] {node['name']} {timings[-1][0]:.2f} s", flush=True)
@@ -59,6 +71,9 @@ def run(warehouse: Path, manifest_path: Path, memory_limit: str = "") -> float:
     for seconds, name in sorted(timings, reverse=True)[:8]:
         print(f"  {name:<40} {seconds:8.2f} s")
     print(f"bare SQL total: {total:.2f} s over {len(timings)} models")
+    if failed:
+        print(f"bare SQL: {len(failed)} models failed or were skipped")
+        raise SystemExit(1)
     return total
 
 
