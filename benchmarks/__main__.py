@@ -126,6 +126,17 @@ PLACEHOLDER_CRMS = {
 }
 
 
+def fresh_copy(source: Path, target: Path) -> None:
+    """``target`` as a copy of the DuckDB file ``source``, without a stale WAL or spill folder.
+
+    A ``.wal`` left by an interrupted run would be replayed onto the new copy and corrupt it.
+    """
+    for leftover in (target, target.with_name(target.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(target.with_name(target.name + ".tmp"), ignore_errors=True)
+    shutil.copyfile(source, target)
+
+
 def seed_inputs(seed: Path, work: Path) -> None:
     """The seed's hand-kept input CSVs, for the nightly job's inputs step to load."""
     source = seed.parent / "data" / "inputs"
@@ -198,7 +209,7 @@ def full_run(work: Path, raw: Path, url: str | None, memory_limit: str | None) -
         print(f"copying the raw schemas into {Warehouse(url=url).redacted_url} ...")
         print(f"  {copy_raw(raw, Warehouse(url=url)):,} rows")
     else:
-        shutil.copyfile(raw, work / "crm_kpi.duckdb")
+        fresh_copy(raw, work / "crm_kpi.duckdb")
     print("(a) full nightly job without ingestion ...")
     return nightly(work, "full", url, memory_limit)
 
@@ -229,7 +240,7 @@ def bare_run(work: Path, raw: Path, url: str | None, memory_limit: str | None) -
         command.append(str(build / "manifest.json"))
     else:
         copy, target = work / "bare.duckdb", work / "bare_target"
-        shutil.copyfile(raw, copy)
+        fresh_copy(raw, copy)
         env = _environment(work, copy, None, memory_limit)
         compiled = subprocess.run(
             [str(BIN / "dbt"), "--quiet", "compile", "--target-path", str(target)],
