@@ -81,6 +81,8 @@ class Shape:
     crm_schema: str = "raw_amocrm"  # the CRM grown in the one-account shape
     user_groups: int = 25
     activity_share: float = 1.0
+    # Deals' history rows copied whole (HISTORY_ROWS); warehouses grown before were not.
+    history_whole: bool = True
 
 
 def _columns(
@@ -157,7 +159,7 @@ def _select(schema: str, table: str, columns: list[tuple[str, str]], shape: Shap
                 expressions.append(f'"{name}"')
         if is_activity and copies > 1 and shape.activity_share < 1:
             kept = int(shape.activity_share * 1e6)
-            history = HISTORY_ROWS.get((schema, table), "false")
+            history = HISTORY_ROWS.get((schema, table), "false") if shape.history_whole else "false"
             where = f'(copy.k = 0 or {history} or hash("_dlt_id", copy.k) % 1000000 < {kept})'
     aliased = [
         f'{expression} as "{name}"'
