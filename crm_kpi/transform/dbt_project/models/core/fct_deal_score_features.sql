@@ -7,122 +7,108 @@
     the first outbound contact had happened by then). `is_won` is the label (the deal's
     outcome now; NULL while open).
 #}
+{# Explicit columns: both CTEs are read several times, so DuckDB materialises them. #}
 with snapshots as (
 
-    select * from {{ ref('int_deal_snapshots') }}
+    select
+        account_key,
+        known_before,
+        as_of_date,
+        is_horizon,
+        deal_id,
+        pipeline_id,
+        stage_id,
+        amount,
+        days_open,
+        days_in_stage,
+        stage_win_probability,
+        expected_close_date,
+        final_status,
+        closed_date
+    from {{ ref('int_deal_snapshots') }}
 
 ),
 
 deals as (
 
-    select * from {{ ref('fct_deals') }}
+    select
+        account_key,
+        deal_id,
+        deal_name,
+        status,
+        closed_date,
+        manager_id,
+        closing_manager_id,
+        lead_source,
+        first_response_at,
+        first_response_minutes
+    from {{ ref('fct_deals') }}
     where not is_deleted
 
 ),
 
-{#
-    One row per deal and day with activities (activities of deleted deals never meet a
-    snapshot: snapshots hold non-deleted deals only). The features add these up, so no
-    snapshot is ever joined to the deal's single activities.
-#}
-deal_day_activities as (
+{# Activities of deleted deals never meet a snapshot: snapshots hold non-deleted deals only. #}
+activities as (
 
     select
         account_key,
         deal_id,
-        occurred_date,
-        count(*) as activities,
-        sum(case when activity_type = 'call' and direction = 'outbound' then 1 else 0 end) as outbound_calls,
-        sum(case when direction = 'inbound' then 1 else 0 end) as inbound,
-        sum(case when activity_type = 'meeting' then 1 else 0 end) as meetings
+        activity_type,
+        direction,
+        occurred_date
     from {{ ref('fct_activities') }}
     where deal_id is not null and occurred_date is not null
-    group by account_key, deal_id, occurred_date
 
 ),
 
-{# The counts: each snapshot meets at most the 30 deal-days before its cutoff. #}
-recent_activity_counts as (
+activity_features as (
 
     select
         snapshots.account_key,
         snapshots.known_before,
         snapshots.deal_id,
         sum(
+            case when activities.occurred_date >= {{ add_days('snapshots.known_before', -14) }} then 1 else 0 end
+        ) as activities_14d,
+        sum(
+            case when activities.occurred_date >= {{ add_days('snapshots.known_before', -30) }} then 1 else 0 end
+        ) as activities_30d,
+        sum(
             case
-                when deal_days.occurred_date >= {{ add_days('snapshots.known_before', -14) }}
-                    then deal_days.activities
+                when
+                    activities.occurred_date >= {{ add_days('snapshots.known_before', -30) }}
+                    and activities.activity_type = 'call'
+                    and activities.direction = 'outbound'
+                    then 1
                 else 0
             end
-        ) as activities_14d,
-        sum(deal_days.activities) as activities_30d,
-        sum(deal_days.outbound_calls) as outbound_calls_30d,
-        sum(deal_days.inbound) as inbound_30d,
-        sum(deal_days.meetings) as meetings_30d
+        ) as outbound_calls_30d,
+        sum(
+            case
+                when
+                    activities.occurred_date >= {{ add_days('snapshots.known_before', -30) }}
+                    and activities.direction = 'inbound'
+                    then 1
+                else 0
+            end
+        ) as inbound_30d,
+        sum(
+            case
+                when
+                    activities.occurred_date >= {{ add_days('snapshots.known_before', -30) }}
+                    and activities.activity_type = 'meeting'
+                    then 1
+                else 0
+            end
+        ) as meetings_30d,
+        max(activities.occurred_date) as last_activity_date
     from snapshots
-    inner join deal_day_activities as deal_days
+    inner join activities
         on
-            snapshots.account_key = deal_days.account_key
-            and snapshots.deal_id = deal_days.deal_id
-            and snapshots.known_before > deal_days.occurred_date
-            and {{ add_days('snapshots.known_before', -30) }} <= deal_days.occurred_date
+            snapshots.account_key = activities.account_key
+            and snapshots.deal_id = activities.deal_id
+            and snapshots.known_before > activities.occurred_date
     group by snapshots.account_key, snapshots.known_before, snapshots.deal_id
-
-),
-
-{#
-    Snapshot rows and deal-day rows of each deal in date order, for the last activity date:
-    a running max over this one sorted list instead of a join to all earlier activities. On
-    the cutoff day the snapshot row sorts first (event_order 0): activities of that day are
-    not known before the cutoff.
-#}
-deal_timeline as (
-
-    select
-        account_key,
-        deal_id,
-        known_before as event_date,
-        0 as event_order,
-        cast(null as date) as occurred_date
-    from snapshots
-
-    union all
-
-    select
-        account_key,
-        deal_id,
-        occurred_date as event_date,
-        1 as event_order,
-        occurred_date
-    from deal_day_activities
-
-),
-
-deal_timeline_last_activity as (
-
-    select
-        account_key,
-        deal_id,
-        event_date,
-        event_order,
-        max(occurred_date) over (
-            partition by account_key, deal_id
-            order by event_date, event_order
-            rows between unbounded preceding and current row
-        ) as last_activity_date
-    from deal_timeline
-
-),
-
-last_activity_dates as (
-
-    select
-        account_key,
-        event_date as known_before,
-        deal_id,
-        last_activity_date
-    from deal_timeline_last_activity
-    where event_order = 0
 
 ),
 
@@ -208,12 +194,12 @@ select
             then snapshots.days_in_stage * 24 > 2 * stage_medians.median_hours_in_stage
         else snapshots.days_in_stage > 30
     end as is_stalled,
-    cast(coalesce(recent_activity_counts.activities_14d, 0) as integer) as activities_14d,
-    cast(coalesce(recent_activity_counts.activities_30d, 0) as integer) as activities_30d,
-    cast(coalesce(recent_activity_counts.outbound_calls_30d, 0) as integer) as outbound_calls_30d,
-    cast(coalesce(recent_activity_counts.inbound_30d, 0) as integer) as inbound_30d,
-    cast(coalesce(recent_activity_counts.meetings_30d, 0) as integer) as meetings_30d,
-    cast({{ dbt.datediff('last_activity_dates.last_activity_date', 'snapshots.known_before', 'day') }} as integer)
+    cast(coalesce(activity_features.activities_14d, 0) as integer) as activities_14d,
+    cast(coalesce(activity_features.activities_30d, 0) as integer) as activities_30d,
+    cast(coalesce(activity_features.outbound_calls_30d, 0) as integer) as outbound_calls_30d,
+    cast(coalesce(activity_features.inbound_30d, 0) as integer) as inbound_30d,
+    cast(coalesce(activity_features.meetings_30d, 0) as integer) as meetings_30d,
+    cast({{ dbt.datediff('activity_features.last_activity_date', 'snapshots.known_before', 'day') }} as integer)
         as days_since_last_activity,
     case
         when {{ to_local_date('deals.first_response_at', 'account_rows.timezone') }} < snapshots.known_before
@@ -244,16 +230,11 @@ left join stage_medians
         snapshots.account_key = stage_medians.account_key
         and snapshots.pipeline_id = stage_medians.pipeline_id
         and snapshots.stage_id = stage_medians.stage_id
-left join recent_activity_counts
+left join activity_features
     on
-        snapshots.account_key = recent_activity_counts.account_key
-        and snapshots.known_before = recent_activity_counts.known_before
-        and snapshots.deal_id = recent_activity_counts.deal_id
-left join last_activity_dates
-    on
-        snapshots.account_key = last_activity_dates.account_key
-        and snapshots.known_before = last_activity_dates.known_before
-        and snapshots.deal_id = last_activity_dates.deal_id
+        snapshots.account_key = activity_features.account_key
+        and snapshots.known_before = activity_features.known_before
+        and snapshots.deal_id = activity_features.deal_id
 left join manager_features
     on
         snapshots.account_key = manager_features.account_key
