@@ -7,15 +7,42 @@
     the first outbound contact had happened by then). `is_won` is the label (the deal's
     outcome now; NULL while open).
 #}
+{# Explicit columns: both CTEs are read several times, so DuckDB materialises them. #}
 with snapshots as (
 
-    select * from {{ ref('int_deal_snapshots') }}
+    select
+        account_key,
+        known_before,
+        as_of_date,
+        is_horizon,
+        deal_id,
+        pipeline_id,
+        stage_id,
+        amount,
+        days_open,
+        days_in_stage,
+        stage_win_probability,
+        expected_close_date,
+        final_status,
+        closed_date
+    from {{ ref('int_deal_snapshots') }}
 
 ),
 
 deals as (
 
-    select * from {{ ref('fct_deals') }}
+    select
+        account_key,
+        deal_id,
+        deal_name,
+        status,
+        closed_date,
+        manager_id,
+        closing_manager_id,
+        lead_source,
+        first_response_at,
+        first_response_minutes
+    from {{ ref('fct_deals') }}
     where not is_deleted
 
 ),
