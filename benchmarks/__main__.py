@@ -119,11 +119,32 @@ def raw_counts(warehouse: Path, schema: str | None = None) -> tuple[int, int]:
 # Placeholder settings that make every CRM "configured", so that its raw-table checks run as
 # in production; nothing contacts them: ingestion (the accounts' loads and their merge) is skipped.
 PLACEHOLDER_CRMS = {
-    "SOURCES__AMOCRM__SUBDOMAIN": "bench",
-    "SOURCES__AMOCRM__ACCESS_TOKEN": "bench",
-    "SOURCES__BITRIX24__PORTAL": "bench.bitrix24.ru",
-    "SOURCES__BITRIX24__WEBHOOK_URL": "http://127.0.0.1:9/rest/1/bench/",
+    "raw_amocrm": {
+        "SOURCES__AMOCRM__SUBDOMAIN": "bench",
+        "SOURCES__AMOCRM__ACCESS_TOKEN": "bench",
+    },
+    "raw_bitrix24": {
+        "SOURCES__BITRIX24__PORTAL": "bench.bitrix24.ru",
+        "SOURCES__BITRIX24__WEBHOOK_URL": "http://127.0.0.1:9/rest/1/bench/",
+    },
 }
+
+
+def placeholder_crms(warehouse: Path | None) -> dict[str, str]:
+    """The placeholders of the CRMs whose raw schema ``warehouse`` holds (every CRM when None).
+
+    A grown one-account warehouse holds one CRM: configuring the other would fail its raw checks.
+    """
+    schemas = set(PLACEHOLDER_CRMS)
+    if warehouse is not None:
+        with duckdb.connect(str(warehouse), read_only=True) as connection:
+            schemas &= {
+                row[0]
+                for row in connection.execute("select schema_name from duckdb_tables()").fetchall()
+            }
+    return {
+        key: value for schema in sorted(schemas) for key, value in PLACEHOLDER_CRMS[schema].items()
+    }
 
 
 def fresh_copy(source: Path, target: Path) -> None:
@@ -188,7 +209,8 @@ def nightly(work: Path, label: str, url: str | None, memory_limit: str | None) -
     rebuild the raw schemas from the accounts' staging files and so drop the grown rows.
     """
     warehouse = work / "crm_kpi.duckdb"
-    env = {**_environment(work, warehouse, url, memory_limit), **PLACEHOLDER_CRMS}
+    crms = placeholder_crms(None if url else warehouse)
+    env = {**_environment(work, warehouse, url, memory_limit), **crms}
     command = [str(BIN / "crm-kpi"), "run", "--skip", "ingestion"]
     measured = run_measured(command, env, work / f"{label}.log")
     if measured.returncode != 0:
