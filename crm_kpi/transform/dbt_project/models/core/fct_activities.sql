@@ -88,29 +88,6 @@ activities_with_deals as (
             activities.account_key = deals.account_key
             and activities.deal_id = deals.deal_id
 
-),
-
-{#
-    Local dates through one time-zone conversion per account and UTC hour instead of one per
-    timestamp: DuckDB's ICU conversion with a per-row zone costs ~10 us a value, minutes at
-    10M activities (issue #11). See `local_hour_offsets()`.
-#}
-activity_hours as (
-
-    select account_key, {{ dbt.date_trunc('hour', 'occurred_at') }} as utc_hour from activities
-    union
-    select account_key, {{ dbt.date_trunc('hour', 'created_at') }} as utc_hour from activities
-    union
-    select account_key, {{ dbt.date_trunc('hour', 'due_at') }} as utc_hour from activities
-    union
-    select account_key, {{ dbt.date_trunc('hour', 'completed_at') }} as utc_hour from activities
-
-),
-
-hour_offsets as (
-
-    {{ local_hour_offsets('activity_hours', 'accounts') }}
-
 )
 
 select
@@ -120,9 +97,9 @@ select
     activities.direction,
     activities.manager_id,
     activities.occurred_at,
-    {{ local_date_by_hour('occurred_hours', 'activities.occurred_at', 'accounts.timezone') }} as occurred_date,
+    {{ to_local_date('activities.occurred_at', 'accounts.timezone') }} as occurred_date,
     activities.created_at,
-    {{ local_date_by_hour('created_hours', 'activities.created_at', 'accounts.timezone') }} as created_date,
+    {{ to_local_date('activities.created_at', 'accounts.timezone') }} as created_date,
     activities.deal_id,
     activities.deal_status,
     activities.is_deal_deleted,
@@ -135,9 +112,9 @@ select
     activities.is_task,
     activities.is_completed,
     activities.due_at,
-    {{ local_date_by_hour('due_hours', 'activities.due_at', 'accounts.timezone') }} as due_date,
+    {{ to_local_date('activities.due_at', 'accounts.timezone') }} as due_date,
     activities.completed_at,
-    {{ local_date_by_hour('completed_hours', 'activities.completed_at', 'accounts.timezone') }} as completed_date,
+    {{ to_local_date('activities.completed_at', 'accounts.timezone') }} as completed_date,
     case
         when activities.is_task
             then
@@ -171,11 +148,3 @@ select
 from activities_with_deals as activities
 left join accounts
     on activities.account_key = accounts.account_key
-{%- for name, column in [
-    ('occurred', 'occurred_at'), ('created', 'created_at'), ('due', 'due_at'), ('completed', 'completed_at')
-] %}
-left join hour_offsets as {{ name }}_hours
-    on
-        activities.account_key = {{ name }}_hours.account_key
-        and {{ dbt.date_trunc('hour', 'activities.' ~ column) }} = {{ name }}_hours.utc_hour
-{%- endfor %}
