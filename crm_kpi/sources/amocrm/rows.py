@@ -49,3 +49,10 @@ def clean_in_place(item: Row, account_id: int, **extra: Any) -> Row:
     item.setdefault("account_id", account_id)
     item.update(extra)
     return item
+
+
+def with_account(item: Row, account_id: int, **extra: Any) -> Row:
+    """The row with its account and ``extra``, links left for the Arrow conversion to drop."""
+    item.setdefault("account_id", account_id)
+    item.update(extra)
+    return item

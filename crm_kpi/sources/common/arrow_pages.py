@@ -26,7 +26,7 @@ column, exactly as before, and the good rows of the batch load with it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import dlt
@@ -86,6 +86,10 @@ class ArrowPages:
         row_name: the field that names a row in messages (its id).
         primary_key: the table's key columns (NOT NULL, as dlt makes them).
         batch_rows: rows gathered before ``add`` yields a table.
+        drop: top-level fields never loaded (amoCRM's HAL ``_links``): no column is built.
+        clean: called on every nested value before it is serialised, and on every row of a
+            batch that loads row by row (amoCRM: remove nested ``_links`` in place), so that
+            only the nested values are walked, never every scalar of every row.
     """
 
     def __init__(
@@ -96,8 +100,12 @@ class ArrowPages:
         row_name: str = "id",
         primary_key: Sequence[str] = (),
         batch_rows: int = BATCH_ROWS,
+        drop: Sequence[str] = (),
+        clean: Callable[[Any], None] | None = None,
     ) -> None:
         self.table = table
+        self.drop = frozenset(drop)
+        self.clean = clean
         self.batch_rows = batch_rows
         self._buffer: list[Row] = []
         self._pages: list[str] = []
@@ -167,7 +175,7 @@ class ArrowPages:
                     where,
                     error.args[0],
                 )
-            return list(rows)
+            return self._cleaned(rows)
         new_json = [
             name
             for name in table.column_names
@@ -179,11 +187,23 @@ class ArrowPages:
         columns = {name: {"data_type": "json", "nullable": True} for name in new_json}
         return dlt.mark.with_hints(table, dlt.mark.make_hints(columns=columns))
 
+    def _cleaned(self, rows: Sequence[Row]) -> list[Row]:
+        """The rows themselves (for dlt's row path), cleaned as the Arrow path cleans them."""
+        if self.clean is not None or self.drop:
+            for row in rows:
+                if self.clean is not None:
+                    self.clean(row)
+                for name in self.drop:
+                    row.pop(name, None)
+        return list(rows)
+
     def _column_types(self, rows: Sequence[Row]) -> dict[str, str]:
         """The columns of this page: the declared and learnt ones, then new non-null fields."""
         names: dict[str, None] = dict.fromkeys(self.declared)
         for row in rows:
             names.update(dict.fromkeys(row))
+        for name in self.drop:
+            names.pop(name, None)
         page_types: dict[str, str] = {}
         for name in names:
             data_type = self.types.get(name) or self._stored_type(name)
@@ -212,10 +232,36 @@ class ArrowPages:
     def _row_name(self, row: Row) -> str:
         return f"{self.row_name}={row.get(self.row_name)!r}"
 
+    def _arrays(self, page_types: Mapping[str, str], rows: Sequence[Row]) -> list[pa.Array]:
+        """Every column of the page: the scalar ones converted together in one pass over the
+        rows (a struct array built by Arrow's C++ converter, not a Python loop per column),
+        the ``json`` ones serialised one value at a time."""
+        scalar = {
+            name: ARROW_TYPES["text" if data_type == "timestamp" else data_type]
+            for name, data_type in page_types.items()
+            if data_type != "json"
+        }
+        struct = pa.array(rows, type=pa.struct(list(scalar.items()))) if scalar else None
+        arrays = []
+        for name, data_type in page_types.items():
+            if data_type == "json":
+                arrays.append(self._array(name, data_type, rows))
+                continue
+            assert struct is not None
+            array = struct.field(name)
+            if data_type == "timestamp":
+                array = array.cast(ARROW_TYPES["timestamp"])
+            arrays.append(array)
+        return arrays
+
     def _array(self, name: str, data_type: str, rows: Sequence[Row]) -> pa.Array:
         values = [row.get(name) for row in rows]
         try:
             if data_type == "json":
+                if self.clean is not None:
+                    for value in values:
+                        if value is not None:
+                            self.clean(value)
                 return pa.array([_json_text(value) for value in values], type=pa.string())
             if data_type == "timestamp":
                 return pa.array(values, type=pa.string()).cast(ARROW_TYPES["timestamp"])
@@ -230,7 +276,11 @@ class ArrowPages:
 
     def _build(self, rows: Sequence[Row]) -> pa.Table:
         page_types = self._column_types(rows)
-        arrays = [self._array(name, data_type, rows) for name, data_type in page_types.items()]
+        try:
+            arrays = self._arrays(page_types, rows)
+        except _CONVERSION_ERRORS:
+            # Column by column, to name the column and the row that do not fit (raises).
+            arrays = [self._array(name, data_type, rows) for name, data_type in page_types.items()]
         fields = [
             pa.field(name, array.type, nullable=name not in self.primary_key)
             for name, array in zip(page_types, arrays, strict=True)
