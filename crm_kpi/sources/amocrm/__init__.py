@@ -7,7 +7,8 @@ environment variables): ``SOURCES__AMOCRM__SUBDOMAIN`` and either
 run ``..._AUTHORIZATION_CODE``; the rotating tokens live in ``..._TOKEN_PATH``, default
 ``$CRM_KPI_DATA_DIR/tokens/amocrm_<subdomain>.json``). Optional: ``..._BASE_URL`` (default
 ``https://{subdomain}.amocrm.ru``), ``..._REQUESTS_PER_SECOND`` (default 6),
-``..._EVENT_TYPES`` (comma-separated). Several accounts: ``SOURCES__AMOCRM__ACCOUNTS=a,b`` with
+``..._EVENT_TYPES`` (comma-separated), ``..._PROXY`` (``env``, ``none`` or a URL). Several
+accounts: ``SOURCES__AMOCRM__ACCOUNTS=a,b`` with
 ``SOURCES__AMOCRM__A__SUBDOMAIN``, ... (see ``helpers/accounts.py``). Every row carries its
 ``account_id``; incremental cursors are kept per account.
 """
@@ -70,6 +71,7 @@ def amocrm_source(
     backoff_factor: float = 1.0,
     request_timeout: float = 60.0,
     arrow: bool = True,
+    proxy: str | None = None,
 ) -> Sequence[DltResource]:
     """Every amoCRM entity the KPI marts need, as dlt resources (no HTTP until they run).
 
@@ -91,6 +93,9 @@ def amocrm_source(
         arrow: yield the incremental lists as Arrow tables (dlt's Arrow path, no row-by-row
             normalizer); ``False`` (``SOURCES__AMOCRM__ARROW=false``) gives them to dlt as
             rows, as before (same tables, several times the CPU).
+        proxy: ``env`` (default: the environment's ``HTTP(S)_PROXY``/``NO_PROXY``, looked up
+            by ``requests`` on every request), ``none`` (no proxy, the environment not
+            consulted), or a proxy URL (``SOURCES__AMOCRM__PROXY``; see ``common.proxies``).
     """
     defaults = AccountSettings(
         name="default",
@@ -103,6 +108,7 @@ def amocrm_source(
         authorization_code=authorization_code,
         token_path=token_path,
         requests_per_second=float(requests_per_second),
+        proxy=proxy,
     )
     retry = RetryPolicy(
         max_attempts=max_attempts, backoff_factor=backoff_factor, timeout=request_timeout

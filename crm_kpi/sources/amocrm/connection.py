@@ -49,9 +49,16 @@ class AccountConnection:
         oauth = settings.oauth
         if oauth is None or settings.access_token:
             return AmoRestClient(
-                settings.url, str(settings.access_token), 0, self.retry, self.throttle
+                settings.url,
+                str(settings.access_token),
+                0,
+                self.retry,
+                self.throttle,
+                proxy=settings.proxy,
             )
-        client = AmoRestClient(settings.url, "pending", 0, self.retry, self.throttle)
+        client = AmoRestClient(
+            settings.url, "pending", 0, self.retry, self.throttle, proxy=settings.proxy
+        )
         store = TokenStore(settings.tokens_file(get_settings().data_dir))
         auth = AmoOAuth2Auth(store, TokenEndpoint(settings.url, oauth, client.plain_session()))
         auth.bootstrap(settings.authorization_code)

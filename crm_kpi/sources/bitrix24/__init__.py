@@ -15,7 +15,8 @@ environment variables ``SOURCES__BITRIX24__...``):
 - Optional: ``REQUESTS_PER_SECOND`` (2), ``BURST`` (40), ``TIMEOUT_S`` (60),
   ``RECONCILE_DELETIONS`` (true), ``TIMEZONE`` (the portal's IANA zone, e.g.
   ``Asia/Novosibirsk``; without it the models take the zone matching the UTC offset the API's
-  timestamps carry, which ``raw_bitrix24.portal_settings`` records on every load).
+  timestamps carry, which ``raw_bitrix24.portal_settings`` records on every load), ``PROXY``
+  (``env``, ``none`` or a URL; see ``crm_kpi.sources.common.proxies``).
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ def bitrix24_source(
     timezone: str | None = None,
     portals: str | None = None,
     arrow: bool = True,
+    proxy: str | None = None,
 ) -> Sequence[DltResource]:
     """Every Bitrix24 entity the KPI marts need, as dlt resources (no HTTP until they run).
 
@@ -94,6 +96,9 @@ def bitrix24_source(
         arrow: yield the entity lists as Arrow tables (dlt's Arrow path, no row-by-row
             normalizer); ``False`` (``SOURCES__BITRIX24__ARROW=false``) gives them to dlt as
             rows, as before (same tables, several times the CPU).
+        proxy: ``env`` (default: the environment's ``HTTP(S)_PROXY``/``NO_PROXY``, looked up
+            by ``requests`` on every request), ``none`` (no proxy, the environment not
+            consulted), or a proxy URL (``SOURCES__BITRIX24__PROXY``; see ``common.proxies``).
     """
     defaults = PortalSettings(
         name=DEFAULT_ACCOUNT,
@@ -108,6 +113,7 @@ def bitrix24_source(
         burst=burst,
         timeout_s=timeout_s,
         timezone=timezone,
+        proxy=proxy,
     )
     portals_ = [
         Portal(settings, _checked_zone(settings.timezone, settings))

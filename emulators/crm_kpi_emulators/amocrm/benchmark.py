@@ -88,6 +88,7 @@ def benchmarked(config: CompanyConfig, token: str) -> Iterator[BenchmarkedAccoun
                 "SOURCES__AMOCRM__BASE_URL": emulator.base_url,
                 "SOURCES__AMOCRM__ACCESS_TOKEN": token,
                 "SOURCES__AMOCRM__REQUESTS_PER_SECOND": CLIENT_REQUESTS_PER_SECOND,
+                "SOURCES__AMOCRM__PROXY": "none",  # a loopback server
             },
             build_seconds=emulator.build_seconds,
             counts=emulator.store.counts(),

@@ -27,6 +27,8 @@ def _running(config: CompanyConfig, token: str) -> Iterator[ServedAccount]:
                 "SOURCES__AMOCRM__REQUESTS_PER_SECOND": os.environ.get(
                     "SOURCES__AMOCRM__REQUESTS_PER_SECOND", "50"
                 ),
+                # A loopback server: no proxy, and no proxy lookup in the environment per request.
+                "SOURCES__AMOCRM__PROXY": "none",
             },
             account_key=f"amocrm:{emulator.account_id}",
             plan_by_email=False,

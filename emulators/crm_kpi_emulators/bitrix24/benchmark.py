@@ -77,6 +77,7 @@ def benchmarked(config: CompanyConfig, token: str) -> Iterator[BenchmarkedAccoun
                 "SOURCES__BITRIX24__WEBHOOK_URL": emulator.webhook_url,
                 "SOURCES__BITRIX24__REQUESTS_PER_SECOND": CLIENT_LIMIT,
                 "SOURCES__BITRIX24__BURST": CLIENT_LIMIT,
+                "SOURCES__BITRIX24__PROXY": "none",  # a loopback server
             },
             build_seconds=emulator.build_seconds,
             counts=emulator.store.counts(),

@@ -20,6 +20,8 @@ def _running(config: CompanyConfig, token: str) -> Iterator[ServedAccount]:
             settings={
                 "SOURCES__BITRIX24__PORTAL": emulator.portal,
                 "SOURCES__BITRIX24__WEBHOOK_URL": emulator.webhook_url,
+                # A loopback server: no proxy, and no proxy lookup in the environment per request.
+                "SOURCES__BITRIX24__PROXY": "none",
             },
             account_key=f"bitrix24:{emulator.portal}",
             # User ids differ from amoCRM's: the plan names every manager by e-mail.

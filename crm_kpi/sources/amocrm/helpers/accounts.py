@@ -41,6 +41,7 @@ class AccountSettings:
     authorization_code: str | None = None
     token_path: str | None = None
     requests_per_second: float | None = None
+    proxy: str | None = None  # "env" (default), "none" or a URL: common.proxies
 
     @property
     def url(self) -> str:
@@ -97,7 +98,7 @@ def named_account(name: str, defaults: AccountSettings) -> AccountSettings:
     """The settings of account ``name`` from ``sources.amocrm.<name>.*``, over ``defaults``."""
     fields = [field.name for field in dataclasses.fields(AccountSettings) if field.name != "name"]
     values = common.account_values(CRM, name, fields, SECRET_FIELDS)
-    inherited = {"requests_per_second": defaults.requests_per_second}
+    inherited = {"requests_per_second": defaults.requests_per_second, "proxy": defaults.proxy}
     merged = {**{k: v for k, v in inherited.items() if v is not None}, **values}
     if "requests_per_second" in merged:
         merged["requests_per_second"] = float(merged["requests_per_second"])

@@ -17,6 +17,8 @@ from requests import Request, Response
 from requests.auth import AuthBase
 from requests.exceptions import JSONDecodeError
 
+from crm_kpi.sources.common.proxies import apply_proxy
+
 from ..settings import API_PREFIX
 from .auth import AmoOAuth2Auth, bearer_of
 from .errors import AmoCrmApiError, error_for_response, non_json_error
@@ -68,8 +70,10 @@ class AmoRestClient(RESTClient):
         requests_per_second: float,
         retry: RetryPolicy | None = None,
         throttle: RequestThrottle | None = None,
+        proxy: str | None = None,
     ) -> None:
         retry = retry or RetryPolicy()
+        self.proxy = proxy
         self.throttle = throttle or RequestThrottle(requests_per_second)
         self.adapter = ThrottledAdapter(self.throttle)
         session = Client(
@@ -81,6 +85,7 @@ class AmoRestClient(RESTClient):
         ).session
         session.mount("https://", self.adapter)
         session.mount("http://", self.adapter)
+        apply_proxy(session, proxy, "SOURCES__AMOCRM__PROXY")
         super().__init__(
             base_url=base_url.rstrip("/") + API_PREFIX,
             auth=BearerTokenAuth(auth) if isinstance(auth, str) else auth,
@@ -92,6 +97,7 @@ class AmoRestClient(RESTClient):
         session = requests.Session()
         session.mount("https://", self.adapter)
         session.mount("http://", self.adapter)
+        apply_proxy(session, self.proxy, "SOURCES__AMOCRM__PROXY")
         return session
 
     def _send_request(self, request: Request, **kwargs: Any) -> Response:

@@ -11,6 +11,8 @@ from dlt.sources.helpers.requests.retry import Client
 from dlt.sources.helpers.rest_client import RESTClient
 from requests import Response
 
+from crm_kpi.sources.common.proxies import apply_proxy
+
 from ..settings import BATCH_SIZE, PAGE_SIZE, Method
 from .errors import Bitrix24Error, api_error, error_code, should_retry
 from .transport import BitrixTransport, LeakyBucket
@@ -47,6 +49,7 @@ class Bitrix24Client(RESTClient):
         max_operating_wait_s: float = 600.0,
         access_token: Callable[[], str] | None = None,
         refresh_token: Callable[[str], str] | None = None,
+        proxy: str | None = None,
     ) -> None:
         self.bucket = LeakyBucket(requests_per_second, burst)
         self.transport = BitrixTransport(self.bucket, max_operating_wait_s, refresh_token)
@@ -61,6 +64,7 @@ class Bitrix24Client(RESTClient):
         ).session
         session.mount("https://", self.transport)
         session.mount("http://", self.transport)
+        apply_proxy(session, proxy, "SOURCES__BITRIX24__PROXY")
         self.access_token = access_token
         super().__init__(base_url=base_url.rstrip("/") + "/", session=session)
 

@@ -17,6 +17,7 @@ from typing import Any
 import requests
 
 from crm_kpi.sources.common import accounts as common
+from crm_kpi.sources.common.proxies import apply_proxy
 from crm_kpi.sources.common.token_store import TokenPair, TokenStore, refresh_with_rotation
 
 from ..settings import DEFAULT_OAUTH_SERVER
@@ -26,7 +27,7 @@ from .errors import api_error
 CRM = "bitrix24"
 PORTALS_KEY = "portals"
 SECRET_FIELDS = frozenset({"webhook_url", "client_secret"})
-INHERITED = ("oauth_server", "requests_per_second", "burst", "timeout_s")
+INHERITED = ("oauth_server", "requests_per_second", "burst", "timeout_s", "proxy")
 
 # What each portal needs (see ``crm_kpi.sources.common.accounts.missing``).
 REQUIRED = (
@@ -54,6 +55,7 @@ class PortalSettings:
     burst: int = 40
     timeout_s: float = 60.0
     timezone: str | None = None
+    proxy: str | None = None  # "env" (default), "none" or a URL: common.proxies
 
     @property
     def key(self) -> str:
@@ -70,12 +72,13 @@ class PortalSettings:
             "requests_per_second": float(self.requests_per_second),
             "burst": int(self.burst),
             "timeout_s": float(self.timeout_s),
+            "proxy": self.proxy,
         }
         if self.webhook_url:
             return Bitrix24Client(self.webhook_url, **options)
         if self.client_id and self.client_secret and self.token_file:
             current, renew = _oauth_callbacks(
-                self.client_id, self.client_secret, self.token_file, self.oauth_server
+                self.client_id, self.client_secret, self.token_file, self.oauth_server, self.proxy
             )
             rest = (self.base_url or f"https://{self.portal}").rstrip("/") + "/rest/"
             return Bitrix24Client(rest, access_token=current, refresh_token=renew, **options)
@@ -113,12 +116,18 @@ def missing_settings() -> list[str]:
 
 
 def _oauth_callbacks(
-    client_id: str, client_secret: str, token_file: str, oauth_server: str
+    client_id: str,
+    client_secret: str,
+    token_file: str,
+    oauth_server: str,
+    proxy: str | None = None,
 ) -> tuple[Any, Any]:
     store = TokenStore(token_file)
+    session = requests.Session()
+    apply_proxy(session, proxy, "SOURCES__BITRIX24__PROXY")
 
     def refresh(refresh_token: str) -> TokenPair:
-        response = requests.get(
+        response = session.get(
             oauth_server.rstrip("/") + "/oauth/token/",
             params={
                 "grant_type": "refresh_token",
