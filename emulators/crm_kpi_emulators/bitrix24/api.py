@@ -17,8 +17,8 @@ from urllib.parse import unquote
 
 from .limits import Clock, OperatingBudget
 from .options import Bitrix24Options
-from .query import Comparable, camel, lower_keys, matcher, parse_php_query, select_fields
-from .store import PortalStore
+from .query import Comparable, camel, field_selector, lower_keys, matcher, parse_php_query
+from .store import TABLES, PortalStore
 
 Json = dict[str, Any]
 PAGE_SIZE = 50
@@ -90,6 +90,9 @@ class PortalApi:
         self.days_lived = days_lived
         self.compare = Comparable(store.renderer.zone)
         self._shuffle = random.Random(0)
+        # (table, camel case, select) -> id(record) -> (record, its selection)
+        self._selected: dict[tuple[Any, ...], dict[int, tuple[Json, Json]]] = {}
+        self._selected_version = -1
 
     # ---- dispatch ---------------------------------------------------------------------------
 
@@ -150,7 +153,11 @@ class PortalApi:
         filters = params.get("filter")
         # tasks.task.list takes UPPER_CASE filter keys (``>ID``) although it answers in camelCase
         key = next((k for k in (">ID", ">id") if isinstance(filters, dict) and k in filters), "")
-        if key and str(filters.get(key, "")).isdigit():
+        if key and filters.get(key) == "":
+            # A ``$result[...]`` reference past the last page: no id is greater than "", the
+            # answer is empty (as the filter below would find, row by row, at a cost).
+            rows = []
+        elif key and str(filters.get(key, "")).isdigit():
             # Keyset pages on the primary key: what a database index does for a real portal.
             filters = dict(filters)
             after = int(filters.pop(key))
@@ -180,10 +187,8 @@ class PortalApi:
                 scanned = len(rows)
         rows = self._ordered(rows, spec, params, field_of)
         start = int(params.get("start") or 0)
-        page = [
-            self._select(row, spec, params)
-            for row in rows[max(start, 0) : max(start, 0) + PAGE_SIZE]
-        ]
+        select = self._selector(spec, params)
+        page = [select(row) for row in rows[max(start, 0) : max(start, 0) + PAGE_SIZE]]
         # Synthetic execution time: the rows returned, plus (without start=-1) counting every
         # match for `total`, which is what makes big exports expensive on a real portal.
         cost = len(page) * self.options.operating_cost_per_row
@@ -230,16 +235,41 @@ class PortalApi:
             )
         return rows
 
-    def _select(self, row: Json, spec: ListSpec, params: Json) -> Json:
+    def _selector(self, spec: ListSpec, params: Json) -> Callable[[Json], Json]:
+        """What ``select`` keeps of a record, as a function of the record.
+
+        The stored records are rendered once per change and never mutated, so the selection
+        of one record under one ``select`` is made once and served from then on (until the
+        store changes): a full export asks for every record once per page it appears on.
+        """
         select = params.get("select")
         if isinstance(select, dict):
             select = list(select.values())
+        pick: Callable[[Json], Json]
         if spec.camel_case and select:
-            wanted = {camel(str(name)).lower() for name in select} | {"id"}
-            return {k: v for k, v in row.items() if k.lower() in wanted}
-        if spec.camel_case or spec.table in ("status", "user", "department", "call"):
-            return dict(row) if not select else select_fields(row, select, ())
-        return select_fields(row, select, MULTIFIELDS)
+            wanted = frozenset({camel(str(name)).lower() for name in select} | {"id"})
+            pick = lambda row: {k: v for k, v in row.items() if k.lower() in wanted}  # noqa: E731
+        elif spec.camel_case or spec.table in ("status", "user", "department", "call"):
+            pick = field_selector(select, ()) if select else dict
+        else:
+            pick = field_selector(select, MULTIFIELDS)
+        if spec.table not in TABLES:  # dictionaries: rendered afresh on every call
+            return pick
+        if self._selected_version != self.store.version:
+            self._selected.clear()
+            self._selected_version = self.store.version
+        key = (spec.table, spec.camel_case, tuple(str(name) for name in select or ()))
+        cache = self._selected.setdefault(key, {})
+
+        def selected(row: Json) -> Json:
+            hit = cache.get(id(row))
+            if hit is not None and hit[0] is row:  # the cache holds the row: ids stay unique
+                return hit[1]
+            out = pick(row)
+            cache[id(row)] = (row, out)
+            return out
+
+        return selected
 
     # ---- batch ------------------------------------------------------------------------------
 

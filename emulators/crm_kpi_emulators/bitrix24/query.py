@@ -183,17 +183,34 @@ def camel(name: str) -> str:
 
 def select_fields(record: Json, select: list[str] | None, multifields: tuple[str, ...]) -> Json:
     """Apply a ``select`` (``*`` standard fields, ``UF_*`` user fields, names; ID always)."""
-    if not select:
-        select = ["*", "UF_*"]
-    wanted = {name.upper() for name in select}
-    out = {}
-    for key, value in record.items():
+    return field_selector(select, multifields)(record)
+
+
+def field_selector(
+    select: list[str] | None, multifields: tuple[str, ...]
+) -> Callable[[Json], Json]:
+    """``select_fields`` for many records under one ``select``: whether a field is kept is
+    decided once per field name."""
+    wanted = {name.upper() for name in select or ["*", "UF_*"]}
+
+    def keeps(key: str) -> bool:
         upper = key.upper()
         if upper == "ID" or upper in wanted:
-            out[key] = value
-        elif upper.startswith("UF_"):
-            if "UF_*" in wanted:
+            return True
+        if upper.startswith("UF_"):
+            return "UF_*" in wanted
+        return "*" in wanted and upper not in multifields
+
+    decided: dict[str, bool] = {}
+
+    def pick(record: Json) -> Json:
+        out = {}
+        for key, value in record.items():
+            kept = decided.get(key)
+            if kept is None:
+                kept = decided[key] = keeps(key)
+            if kept:
                 out[key] = value
-        elif "*" in wanted and upper not in multifields:
-            out[key] = value
-    return out
+        return out
+
+    return pick

@@ -43,6 +43,7 @@ class PortalStore:
         self._visible: dict[str, tuple[list[Json], list[int]]] = {}
         self._comments_by_owner: dict[tuple[str, str], list[Json]] | None = None
         self._history_seq = {"deal_history": 0, "lead_history": 0}
+        self.version = 0  # moves on every change (what caches of rendered answers check)
 
     # ---- writing ----------------------------------------------------------------------------
 
@@ -53,6 +54,7 @@ class PortalStore:
             for day in days:
                 self._apply_day(day)
                 count += 1
+            self.version += 1
             self._visible.clear()
             self._comments_by_owner = None
         return count
@@ -161,6 +163,7 @@ class PortalStore:
         with self.lock:
             self.purged_deals.add(deal_id)
             self.deleted_deals.add(deal_id)
+            self.version += 1
             self._visible.clear()
             self._comments_by_owner = None
 
