@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from .. import fastjson
 from .options import EmulatorOptions
 from .query import BadRequest, Query
 from .responses import Response, hal, no_content
@@ -116,6 +116,6 @@ def run_list(
     rows = store.select(spec.table, "payload", selection, order_sql, page.limit + 1, page.offset)
     if not rows:
         return no_content()
-    items = [json.loads(payload) for (payload,) in rows[: page.limit]]
+    items = [fastjson.loads(payload) for (payload,) in rows[: page.limit]]
     decorate(items)
     return envelope(links, spec.key, items, page, has_next=len(rows) > page.limit)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from .. import fastjson
 
 HAL_JSON = "application/hal+json; charset=utf-8"
 PROBLEM_JSON = "application/problem+json; charset=utf-8"
@@ -101,4 +102,4 @@ def nginx_page(status: int) -> Response:
 
 
 def _encode(payload: Any) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return fastjson.dumps(payload)

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from crm_kpi_emulators.synthetic import Company, CompanyConfig
 
+from .. import fastjson
 from .api import MethodError, PortalApi
 from .limits import Clock, FaultInjector, LeakyBucket, OperatingBudget
 from .options import Bitrix24Options
@@ -345,7 +346,7 @@ def _subcall_methods(commands: Any) -> str:
 
 
 def _dump(payload: Any) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return fastjson.dumps(payload)
 
 
 class _Server(ThreadingHTTPServer):
