@@ -31,10 +31,10 @@ COMPANY = CompanyConfig(
 DICTIONARY_CALLS = {"amocrm": 14, "bitrix24": 10}
 # Bitrix24 reads timeline comments per changed deal and per changed contact (the method needs
 # one entity per call, 50 calls per batch): one ID scan of each parent list on top of its
-# listing, and one batch per parent type (two, however few comments are new).
+# listing; the comment calls of both parent types share their batches.
 FOLLOW_UPS = {
     "amocrm": {},
-    "bitrix24": {"crm.deal.list": 1, "crm.contact.list": 1, "crm.timeline.comment.list": 1},
+    "bitrix24": {"crm.deal.list": 1, "crm.contact.list": 1},
 }
 
 

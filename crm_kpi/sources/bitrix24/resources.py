@@ -224,6 +224,8 @@ def comments(portals: Sequence[Portal], arrow: bool = True) -> DltResource:
             cursors = AccountCursors(
                 CURSOR_OVERLAP_SECONDS, name="changed_since", legacy=_legacy_changed_since(portal)
             )
+            owners: list[Row] = []
+            newest: dict[str, int] = {}
             for table, entity_type in COMMENT_PARENTS.items():
                 spec, key = parents[table], f"{portal.settings.key}/{table}"
                 start = cursors.start(key)
@@ -232,19 +234,22 @@ def comments(portals: Sequence[Portal], arrow: bool = True) -> DltResource:
                 changed = [
                     row for page in portal.client.keyset_pages(scan, filters) for row in page
                 ]
-                owners = [{"ENTITY_TYPE": entity_type, "ENTITY_ID": row["ID"]} for row in changed]
-                for number, page in enumerate(
-                    portal.client.per_entity_pages(COMMENTS.method, owners), 1
-                ):
-                    for row in page:
-                        row["portal"] = portal.name
-                        row["_cursor_ts"] = _epoch(row.get(COMMENTS.cursor))
-                    where = f"{COMMENTS.method} [{portal.settings.key}] {table} batch {number}"
-                    yield from pages.add(page, where) if pages is not None else [page]
-                if pages is not None:
-                    yield from pages.flush()
-                newest = max((_epoch(row.get(spec.cursor)) for row in changed), default=0)
-                cursors.advance(key, newest)
+                owners += [{"ENTITY_TYPE": entity_type, "ENTITY_ID": row["ID"]} for row in changed]
+                newest[key] = max((_epoch(row.get(spec.cursor)) for row in changed), default=0)
+            # Deals' and contacts' comments share the batches: a run with few changes reads
+            # them in one request, not one per parent type.
+            for number, page in enumerate(
+                portal.client.per_entity_pages(COMMENTS.method, owners), 1
+            ):
+                for row in page:
+                    row["portal"] = portal.name
+                    row["_cursor_ts"] = _epoch(row.get(COMMENTS.cursor))
+                where = f"{COMMENTS.method} [{portal.settings.key}] batch {number}"
+                yield from pages.add(page, where) if pages is not None else [page]
+            if pages is not None:
+                yield from pages.flush()
+            for key, value in newest.items():
+                cursors.advance(key, value)
 
     return dlt.resource(
         rows,
