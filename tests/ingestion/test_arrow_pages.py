@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -102,3 +103,38 @@ def test_pages_are_batched_and_a_bad_batch_names_its_pages(
     with duckdb.connect(str(path), read_only=True) as connection:
         rows = connection.execute("select id, n from raw.things order by id").fetchall()
     assert rows == [(1, 1), (2, 2), (3, None), (4, None)]  # "three" kept in n__v_text
+
+
+def _without_links(value: object) -> None:
+    """Remove ``_links`` at any depth, in place (what the amoCRM source passes as ``clean``)."""
+    if isinstance(value, dict):
+        value.pop("_links", None)
+        for item in value.values():
+            _without_links(item)
+    elif isinstance(value, list):
+        for item in value:
+            _without_links(item)
+
+
+@pytest.mark.parametrize("bad", [False, True], ids=["arrow", "row by row"])
+def test_dropped_fields_and_cleaned_nested_values(tmp_path: Path, bad: bool) -> None:
+    link = {"self": {"href": "http://host/x"}}
+    page = [
+        {"id": 1, "n": 1, "_links": link, "nested": {"a": {"id": 5, "_links": link}}},
+        {"id": 2, "n": 2, "_links": link, "nested": None, "other": [{"b": 2}]},
+    ]
+    if bad:
+        page[1]["n"] = "two"  # text in a bigint column: the batch loads row by row
+    pages = ArrowPages(
+        "things",
+        {"nested": {"data_type": "json"}, "other": {"data_type": "json"}},
+        drop=("_links",),
+        clean=_without_links,
+        clean_marker='"_links"',
+    )
+    path = _load(tmp_path, [page], pages)
+    assert not any(name.startswith("_links") for name in _columns(path))
+    with duckdb.connect(str(path), read_only=True) as connection:
+        rows = connection.execute("select nested, other from raw.things order by 1").fetchall()
+    texts = [json.loads(nested) if nested else None for nested, _ in rows]
+    assert {"a": {"id": 5}} in texts  # the nested links are gone, the rest is kept

@@ -100,6 +100,7 @@ def cursor_resource(
             primary_key=endpoint.primary_key,
             drop=("_links",),
             clean=strip_links,
+            clean_marker='"_links"',
         )
         pages = pages if arrow else None
         tidy = with_account if arrow else clean_in_place

@@ -90,6 +90,8 @@ class ArrowPages:
         clean: called on every nested value before it is serialised, and on every row of a
             batch that loads row by row (amoCRM: remove nested ``_links`` in place), so that
             only the nested values are walked, never every scalar of every row.
+        clean_marker: when given, ``clean`` runs only on the nested values whose JSON text
+            holds it (``"_links"``: most nested values have no links and are never walked).
     """
 
     def __init__(
@@ -102,10 +104,12 @@ class ArrowPages:
         batch_rows: int = BATCH_ROWS,
         drop: Sequence[str] = (),
         clean: Callable[[Any], None] | None = None,
+        clean_marker: str | None = None,
     ) -> None:
         self.table = table
         self.drop = frozenset(drop)
         self.clean = clean
+        self.clean_marker = clean_marker
         self.batch_rows = batch_rows
         self._buffer: list[Row] = []
         self._pages: list[str] = []
@@ -254,15 +258,23 @@ class ArrowPages:
             arrays.append(array)
         return arrays
 
+    def _json_texts(self, values: list[Any]) -> list[str | None]:
+        """The JSON text of each nested value, cleaned first (``clean``, ``clean_marker``)."""
+        texts = [_json_text(value) for value in values]
+        if self.clean is None:
+            return texts
+        marker = self.clean_marker
+        for index, text in enumerate(texts):
+            if text is not None and (marker is None or marker in text):
+                self.clean(values[index])
+                texts[index] = _json_text(values[index])
+        return texts
+
     def _array(self, name: str, data_type: str, rows: Sequence[Row]) -> pa.Array:
         values = [row.get(name) for row in rows]
         try:
             if data_type == "json":
-                if self.clean is not None:
-                    for value in values:
-                        if value is not None:
-                            self.clean(value)
-                return pa.array([_json_text(value) for value in values], type=pa.string())
+                return pa.array(self._json_texts(values), type=pa.string())
             if data_type == "timestamp":
                 return pa.array(values, type=pa.string()).cast(ARROW_TYPES["timestamp"])
             return pa.array(values, type=ARROW_TYPES[data_type])
