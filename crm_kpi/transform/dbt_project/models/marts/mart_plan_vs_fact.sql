@@ -65,8 +65,7 @@ targets as (
     left join managers
         on
             plan.account_key = managers.account_key
-            and plan.manager_id is null
-            and plan.manager_email = lower(managers.email)
+            and case when plan.manager_id is null then plan.manager_email end = lower(managers.email)
     where plan.metric in ({{ quoted_list(metrics) }})
     group by
         plan.account_key,

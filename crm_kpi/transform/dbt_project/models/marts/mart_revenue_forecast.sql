@@ -192,7 +192,12 @@ grid as (
         months.month_start,
         months.horizon_month,
         months.first_month,
-        coalesce(won_by_month.revenue, 0) as won_to_date
+        {#- won in the month so far: nothing after the horizon month (a condition on `months`
+            alone in the join would make it a nested-loop join) #}
+        case
+            when months.month_start <= months.horizon_month then coalesce(won_by_month.revenue, 0)
+            else 0
+        end as won_to_date
     from months
     inner join scopes
         on months.account_key = scopes.account_key
@@ -200,13 +205,7 @@ grid as (
         on
             months.account_key = won_by_month.account_key
             and months.month_start = won_by_month.month_start
-            and (
-                months.month_start <= months.horizon_month
-                and (
-                    scopes.pipeline_id = won_by_month.pipeline_id
-                    or (scopes.pipeline_id is null and won_by_month.pipeline_id is null)
-                )
-            )
+            and {{ null_safe_key('scopes.pipeline_id') }} = {{ null_safe_key('won_by_month.pipeline_id') }}
 
 ),
 
@@ -226,10 +225,7 @@ backtest_months as (
         on
             grid.account_key = backtest_expected.account_key
             and grid.month_start = backtest_expected.month_start
-            and (
-                grid.pipeline_id = backtest_expected.pipeline_id
-                or (grid.pipeline_id is null and backtest_expected.pipeline_id is null)
-            )
+            and {{ null_safe_key('grid.pipeline_id') }} = {{ null_safe_key('backtest_expected.pipeline_id') }}
     where grid.month_start < grid.horizon_month
 
 ),
@@ -279,17 +275,11 @@ forecast as (
         on
             grid.account_key = horizon_expected.account_key
             and grid.month_start = horizon_expected.month_start
-            and (
-                grid.pipeline_id = horizon_expected.pipeline_id
-                or (grid.pipeline_id is null and horizon_expected.pipeline_id is null)
-            )
+            and {{ null_safe_key('grid.pipeline_id') }} = {{ null_safe_key('horizon_expected.pipeline_id') }}
     left join horizon_weighted
         on
             grid.account_key = horizon_weighted.account_key
-            and (
-                grid.pipeline_id = horizon_weighted.pipeline_id
-                or (grid.pipeline_id is null and horizon_weighted.pipeline_id is null)
-            )
+            and {{ null_safe_key('grid.pipeline_id') }} = {{ null_safe_key('horizon_weighted.pipeline_id') }}
 
 )
 
@@ -316,7 +306,4 @@ from forecast
 left join backtest
     on
         forecast.account_key = backtest.account_key
-        and (
-            forecast.pipeline_id = backtest.pipeline_id
-            or (forecast.pipeline_id is null and backtest.pipeline_id is null)
-        )
+        and {{ null_safe_key('forecast.pipeline_id') }} = {{ null_safe_key('backtest.pipeline_id') }}

@@ -201,16 +201,10 @@ left join won_cycles
         team_totals.account_key = won_cycles.account_key
         and team_totals.is_account_total = won_cycles.is_account_total
         and team_totals.month_start = won_cycles.month_start
-        and (
-            team_totals.team_id = won_cycles.team_id
-            or (team_totals.team_id is null and won_cycles.team_id is null)
-        )
+        and {{ null_safe_key('team_totals.team_id') }} = {{ null_safe_key('won_cycles.team_id') }}
 left join cohorts
     on
         team_totals.account_key = cohorts.account_key
         and team_totals.is_account_total = cohorts.is_account_total
         and team_totals.month_start = cohorts.month_start
-        and (
-            team_totals.team_id = cohorts.team_id
-            or (team_totals.team_id is null and cohorts.team_id is null)
-        )
+        and {{ null_safe_key('team_totals.team_id') }} = {{ null_safe_key('cohorts.team_id') }}
