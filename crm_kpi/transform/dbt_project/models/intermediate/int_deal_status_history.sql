@@ -4,9 +4,10 @@
     [valid_from, valid_to) in which the deal sat in one stage. The first interval starts at
     creation in the "from" stage of the first stage change (or the current stage when there is
     no change); a closed deal without stage-change history is open from creation until its
-    closed_at. Local dates use the account time zone: the deal is in the interval's status at
-    the end of local day D when valid_from_date <= D and (valid_to_date > D or valid_to_date is
-    NULL). `dlt_load_id`: the deal's change marker (`int_deals`).
+    closed_at, and a closed deal whose history ends outside its status (the closing change is
+    missing) leaves its last interval at its closed_at (`closing_after_history`). Local dates
+    use the account time zone: the deal is in the interval's status at the end of local day D
+    when valid_from_date <= D and (valid_to_date > D or valid_to_date is NULL). `dlt_load_id`: the deal's change marker (`int_deals`).
     Incremental (issue #11): an incremental build recomputes the intervals of the
     `deals_to_rebuild()` and replaces the deal's rows.
 #}
@@ -128,26 +129,83 @@ closing_without_history as (
 
 ),
 
-transition_intervals as (
+changes_of_deals as (
 
     select
-        transitions.account_key,
-        transitions.deal_id,
-        transitions.transition_seq as interval_seq,
-        transitions.to_pipeline_id as pipeline_id,
-        transitions.to_stage_id as stage_id,
-        coalesce(transitions.to_status, 'open') as status,
-        transitions.changed_at as valid_from,
+        transitions.*,
         lead(transitions.changed_at) over (
             partition by transitions.account_key, transitions.deal_id
             order by transitions.transition_seq
-        ) as valid_to,
+        ) as next_changed_at,
+        lead(transitions.transition_seq) over (
+            partition by transitions.account_key, transitions.deal_id
+            order by transitions.transition_seq
+        ) is null as is_last_change,
+        deals.pipeline_id as deal_pipeline_id,
+        deals.stage_id as deal_stage_id,
+        deals.status as deal_status,
+        deals.closed_at as deal_closed_at,
         deals.dlt_load_id
     from transitions
     inner join deals
         on
             transitions.account_key = deals.account_key
             and transitions.deal_id = deals.deal_id
+
+),
+
+{#
+    A deal closed now (won / lost, with closed_at) whose last recorded change did not lead into
+    that status (the closing change is missing from the history) is closed at its closed_at
+    when that is not before the last change: the last interval ends there and the closed
+    interval follows (catalogue: a deal is open at the end of P only when not closed by then).
+    A closed_at before the last change (an earlier entry into the status) is left as recorded.
+#}
+changes_with_closing as (
+
+    select
+        *,
+        coalesce(
+            is_last_change
+            and deal_status <> 'open'
+            and deal_closed_at >= changed_at
+            and coalesce(to_status, 'open') <> deal_status,
+            false
+        ) as is_closed_after
+    from changes_of_deals
+
+),
+
+transition_intervals as (
+
+    select
+        account_key,
+        deal_id,
+        transition_seq as interval_seq,
+        to_pipeline_id as pipeline_id,
+        to_stage_id as stage_id,
+        coalesce(to_status, 'open') as status,
+        changed_at as valid_from,
+        case when is_closed_after then deal_closed_at else next_changed_at end as valid_to,
+        dlt_load_id
+    from changes_with_closing
+
+),
+
+closing_after_history as (
+
+    select
+        account_key,
+        deal_id,
+        transition_seq + 1 as interval_seq,
+        deal_pipeline_id as pipeline_id,
+        deal_stage_id as stage_id,
+        deal_status as status,
+        deal_closed_at as valid_from,
+        cast(null as {{ dbt.type_timestamp() }}) as valid_to,
+        dlt_load_id
+    from changes_with_closing
+    where is_closed_after
 
 ),
 
@@ -158,6 +216,8 @@ intervals as (
     select * from closing_without_history
     union all
     select * from transition_intervals
+    union all
+    select * from closing_after_history
 
 ),
 
