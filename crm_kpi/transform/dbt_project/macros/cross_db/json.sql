@@ -19,6 +19,48 @@
 
 
 {#
+    Several paths of one JSON column with one parse per row (issue #11: each `json_text()` call
+    parses the document again). In one CTE select `json_parse_paths(column, paths)` as a
+    column; downstream, `json_parsed_text(that column, paths, path)` is the text at `path` (one
+    of `paths`), exactly as `json_text(column, path)` would be. DuckDB keeps the texts of all
+    the paths in one list (`json_extract_string` with a list of paths); PostgreSQL keeps the
+    parsed `jsonb`.
+#}
+{% macro json_parse_paths(json_column, paths) -%}
+    {{ adapter.dispatch('json_parse_paths', 'crm_kpi')(json_column, paths) }}
+{%- endmacro %}
+
+{% macro default__json_parse_paths(json_column, paths) -%}
+    cast({{ json_column }} as jsonb)
+{%- endmacro %}
+
+{% macro duckdb__json_parse_paths(json_column, paths) -%}
+    {%- set jsonpaths = [] -%}
+    {%- for path in paths -%}
+        {%- do jsonpaths.append("'" ~ jsonpath(path) ~ "'") -%}
+    {%- endfor -%}
+    json_extract_string({{ json_column }}, [{{ jsonpaths | join(', ') }}])
+{%- endmacro %}
+
+
+{% macro json_parsed_text(parsed_column, paths, path) -%}
+    {%- if path not in paths -%}
+        {{ exceptions.raise_compiler_error(
+            "json_parsed_text: path " ~ path ~ " is not one of the parsed paths " ~ paths) }}
+    {%- endif -%}
+    {{ adapter.dispatch('json_parsed_text', 'crm_kpi')(parsed_column, paths, path) }}
+{%- endmacro %}
+
+{% macro default__json_parsed_text(parsed_column, paths, path) -%}
+    ({{ parsed_column }} #>> '{{ postgres_json_path(path) }}')
+{%- endmacro %}
+
+{% macro duckdb__json_parsed_text(parsed_column, paths, path) -%}
+    {{ parsed_column }}[{{ paths.index(path) + 1 }}]
+{%- endmacro %}
+
+
+{#
     Search a JSON array of objects for the first element whose `match_key` equals
     `match_value` (a SQL literal, compared as text) and return the text at `value_path` inside
     that element. `array_path` locates the array ([] for a top-level array).

@@ -62,17 +62,19 @@
 {#
     UTC timestamp (without time zone) -> local timestamp (without time zone) in the IANA time
     zone `tz` (a column or a quoted literal). DuckDB uses its built-in ICU extension.
+    `utc_timestamp` is parenthesized: PostgreSQL's `at time zone` binds tighter than `+`, so
+    `t + interval '1 hour' at time zone 'UTC'` would be `timezone('UTC', interval)`.
 #}
 {% macro to_local_timestamp(utc_timestamp, tz) -%}
     {{ adapter.dispatch('to_local_timestamp', 'crm_kpi')(utc_timestamp, tz) }}
 {%- endmacro %}
 
 {% macro default__to_local_timestamp(utc_timestamp, tz) -%}
-    (({{ utc_timestamp }} at time zone 'UTC') at time zone {{ tz }})
+    ((({{ utc_timestamp }}) at time zone 'UTC') at time zone {{ tz }})
 {%- endmacro %}
 
 {% macro duckdb__to_local_timestamp(utc_timestamp, tz) -%}
-    timezone({{ tz }}, timezone('UTC', {{ utc_timestamp }}))
+    timezone({{ tz }}, timezone('UTC', ({{ utc_timestamp }})))
 {%- endmacro %}
 
 

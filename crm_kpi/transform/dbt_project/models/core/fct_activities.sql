@@ -88,6 +88,25 @@ activities_with_deals as (
             activities.account_key = deals.account_key
             and activities.deal_id = deals.deal_id
 
+),
+
+{# Local dates through one time-zone conversion per account and UTC hour (`local_hour_offsets()`). #}
+activity_hours as (
+
+    select account_key, {{ utc_hour('occurred_at') }} as utc_hour from activities
+    union all
+    select account_key, {{ utc_hour('created_at') }} as utc_hour from activities
+    union all
+    select account_key, {{ utc_hour('due_at') }} as utc_hour from activities
+    union all
+    select account_key, {{ utc_hour('completed_at') }} as utc_hour from activities
+
+),
+
+hour_offsets as (
+
+    {{ local_hour_offsets('activity_hours', 'accounts') }}
+
 )
 
 select
@@ -97,9 +116,9 @@ select
     activities.direction,
     activities.manager_id,
     activities.occurred_at,
-    {{ to_local_date('activities.occurred_at', 'accounts.timezone') }} as occurred_date,
+    {{ local_date_by_hour('occurred_hours', 'activities.occurred_at', 'accounts.timezone') }} as occurred_date,
     activities.created_at,
-    {{ to_local_date('activities.created_at', 'accounts.timezone') }} as created_date,
+    {{ local_date_by_hour('created_hours', 'activities.created_at', 'accounts.timezone') }} as created_date,
     activities.deal_id,
     activities.deal_status,
     activities.is_deal_deleted,
@@ -112,9 +131,9 @@ select
     activities.is_task,
     activities.is_completed,
     activities.due_at,
-    {{ to_local_date('activities.due_at', 'accounts.timezone') }} as due_date,
+    {{ local_date_by_hour('due_hours', 'activities.due_at', 'accounts.timezone') }} as due_date,
     activities.completed_at,
-    {{ to_local_date('activities.completed_at', 'accounts.timezone') }} as completed_date,
+    {{ local_date_by_hour('completed_hours', 'activities.completed_at', 'accounts.timezone') }} as completed_date,
     case
         when activities.is_task
             then
@@ -148,3 +167,9 @@ select
 from activities_with_deals as activities
 left join accounts
     on activities.account_key = accounts.account_key
+{%- for name in ['occurred', 'created', 'due', 'completed'] %}
+left join hour_offsets as {{ name }}_hours
+    on
+        activities.account_key = {{ name }}_hours.account_key
+        and {{ utc_hour('activities.' ~ name ~ '_at') }} = {{ name }}_hours.utc_hour
+{%- endfor %}

@@ -78,6 +78,22 @@ managers_at_change as (
         (history.valid_from is null or transitions.changed_at >= history.valid_from)
         and (history.valid_to is null or transitions.changed_at < history.valid_to)
 
+),
+
+{# Local dates through one time-zone conversion per account and UTC hour (`local_hour_offsets()`). #}
+transition_hours as (
+
+    select
+        account_key,
+        {{ utc_hour('changed_at') }} as utc_hour
+    from transitions
+
+),
+
+hour_offsets as (
+
+    {{ local_hour_offsets('transition_hours', 'accounts') }}
+
 )
 
 select
@@ -92,7 +108,7 @@ select
     transitions.to_stage_id,
     transitions.to_status,
     transitions.changed_at,
-    {{ to_local_date('transitions.changed_at', 'accounts.timezone') }} as changed_date,
+    {{ local_date_by_hour('changed_hours', 'transitions.changed_at', 'accounts.timezone') }} as changed_date,
     coalesce(responsible_history.manager_id, deals.manager_id) as manager_id,
     transitions.changed_by_user_id,
     transitions.from_stage_entered_at,
@@ -111,3 +127,7 @@ left join managers_at_change as responsible_history
         transitions.account_key = responsible_history.account_key
         and transitions.deal_id = responsible_history.deal_id
         and transitions.transition_seq = responsible_history.transition_seq
+left join hour_offsets as changed_hours
+    on
+        transitions.account_key = changed_hours.account_key
+        and {{ utc_hour('transitions.changed_at') }} = changed_hours.utc_hour

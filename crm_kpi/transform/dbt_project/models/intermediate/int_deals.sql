@@ -105,20 +105,6 @@ amocrm_bin as (
 
 ),
 
-amocrm_lead_events as (
-
-    select
-        events.account_key,
-        events.entity_id as deal_id,
-        min(events.created_at) as first_event_at
-    from {{ ref('stg_amocrm__events') }} as events
-    where
-        events.entity_type = 'lead'
-        {{- and_deal_to_rebuild('events', 'entity_id') }}
-    group by events.account_key, events.entity_id
-
-),
-
 amocrm_deleted_ids as (
 
     select
@@ -151,19 +137,43 @@ amocrm_leads_known_only_as_deleted as (
 
 ),
 
+{#
+    The earliest event and the last stage change of a lead known only as deleted: computed for
+    those few leads only, not for every lead (issue #11).
+#}
+amocrm_lead_events as (
+
+    select
+        events.account_key,
+        events.entity_id as deal_id,
+        min(events.created_at) as first_event_at
+    from {{ ref('stg_amocrm__events') }} as events
+    inner join amocrm_leads_known_only_as_deleted as deleted_only
+        on
+            events.account_key = deleted_only.account_key
+            and events.entity_id = deleted_only.deal_id
+    where events.entity_type = 'lead'
+    group by events.account_key, events.entity_id
+
+),
+
 last_transitions as (
 
     select
-        account_key,
-        deal_id,
-        to_pipeline_id,
-        to_stage_id,
-        to_status,
+        transitions.account_key,
+        transitions.deal_id,
+        transitions.to_pipeline_id,
+        transitions.to_stage_id,
+        transitions.to_status,
         row_number() over (
-            partition by account_key, deal_id
-            order by changed_at desc, transition_seq desc
+            partition by transitions.account_key, transitions.deal_id
+            order by transitions.changed_at desc, transitions.transition_seq desc
         ) as recency
     from transitions
+    inner join amocrm_leads_known_only_as_deleted as deleted_only
+        on
+            transitions.account_key = deleted_only.account_key
+            and transitions.deal_id = deleted_only.deal_id
 
 ),
 

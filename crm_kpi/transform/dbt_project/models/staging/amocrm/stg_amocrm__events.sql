@@ -12,6 +12,35 @@ with source as (
 
 ),
 
+{#
+    Each JSON payload is parsed once per row (issue #11): `parsed` keeps the texts of the paths
+    the model reads, `renamed` picks them.
+#}
+{%- set pipeline_path = [0, 'lead_status', 'pipeline_id'] %}
+{%- set status_path = [0, 'lead_status', 'id'] %}
+{%- set responsible_path = [0, 'responsible_user', 'id'] %}
+{%- set note_path = [0, 'note', 'id'] %}
+{%- set message_path = [0, 'message', 'id'] %}
+{%- set before_paths = [pipeline_path, status_path, responsible_path] %}
+{%- set after_paths = [pipeline_path, status_path, responsible_path, note_path, message_path] %}
+
+parsed as (
+
+    select
+        account_id,
+        id,
+        type,
+        entity_id,
+        entity_type,
+        created_by,
+        created_at,
+        {{ json_parse_paths('value_before', before_paths) }} as before_texts,
+        {{ json_parse_paths('value_after', after_paths) }} as after_texts,
+        _dlt_load_id
+    from source{{ where_newer_load() }}
+
+),
+
 renamed as (
 
     select
@@ -24,18 +53,18 @@ renamed as (
         {{ amocrm_user_id('created_by') }} as created_by_user_id,
         coalesce(created_by = 0, false) as is_robot,
         {{ epoch_to_timestamp('created_at') }} as created_at,
-        {{ json_text('value_before', [0, 'lead_status', 'pipeline_id']) }} as pipeline_before_id,
-        {{ json_text('value_before', [0, 'lead_status', 'id']) }} as status_before_id,
-        {{ amocrm_status_type(json_text('value_before', [0, 'lead_status', 'id'])) }} as status_before_type,
-        {{ json_text('value_after', [0, 'lead_status', 'pipeline_id']) }} as pipeline_after_id,
-        {{ json_text('value_after', [0, 'lead_status', 'id']) }} as status_after_id,
-        {{ amocrm_status_type(json_text('value_after', [0, 'lead_status', 'id'])) }} as status_after_type,
-        {{ amocrm_user_id(json_text('value_before', [0, 'responsible_user', 'id'])) }} as responsible_before_id,
-        {{ amocrm_user_id(json_text('value_after', [0, 'responsible_user', 'id'])) }} as responsible_after_id,
-        {{ json_text('value_after', [0, 'note', 'id']) }} as note_id,
-        {{ json_text('value_after', [0, 'message', 'id']) }} as message_id,
+        {{ json_parsed_text('before_texts', before_paths, pipeline_path) }} as pipeline_before_id,
+        {{ json_parsed_text('before_texts', before_paths, status_path) }} as status_before_id,
+        {{ amocrm_status_type(json_parsed_text('before_texts', before_paths, status_path)) }} as status_before_type,
+        {{ json_parsed_text('after_texts', after_paths, pipeline_path) }} as pipeline_after_id,
+        {{ json_parsed_text('after_texts', after_paths, status_path) }} as status_after_id,
+        {{ amocrm_status_type(json_parsed_text('after_texts', after_paths, status_path)) }} as status_after_type,
+        {{ amocrm_user_id(json_parsed_text('before_texts', before_paths, responsible_path)) }} as responsible_before_id,
+        {{ amocrm_user_id(json_parsed_text('after_texts', after_paths, responsible_path)) }} as responsible_after_id,
+        {{ json_parsed_text('after_texts', after_paths, note_path) }} as note_id,
+        {{ json_parsed_text('after_texts', after_paths, message_path) }} as message_id,
         _dlt_load_id as dlt_load_id
-    from source{{ where_newer_load() }}
+    from parsed
 
 )
 
