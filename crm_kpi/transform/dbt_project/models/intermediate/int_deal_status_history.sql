@@ -5,7 +5,8 @@
     creation in the "from" stage of the first stage change (or the current stage when there is
     no change); a closed deal without stage-change history is open from creation until its
     closed_at, and a closed deal whose history ends outside its status (the closing change is
-    missing) leaves its last interval at its closed_at (`closing_after_history`). Local dates
+    missing) leaves its last interval at its closed_at (`closing_after_history`); stage changes
+    recorded after a closed deal's closed_at are left out (`transitions`). Local dates
     use the account time zone: the deal is in the interval's status at the end of local day D
     when valid_from_date <= D and (valid_to_date > D or valid_to_date is NULL). `dlt_load_id`: the deal's change marker (`int_deals`).
     Incremental (issue #11): an incremental build recomputes the intervals of the
@@ -43,7 +44,7 @@ deals as (
 
 ),
 
-transitions as (
+recorded_transitions as (
 
     select
         transition_rows.account_key,
@@ -58,6 +59,27 @@ transitions as (
         transition_rows.to_status
     from {{ ref('int_stage_transitions') }} as transition_rows
     {{- and_deal_to_rebuild('transition_rows', keyword='where') }}
+
+),
+
+{#
+    The history agrees with the deal's current status: a deal closed now entered that status
+    last at its closed_at (catalogue), so a stage change after closed_at that the deal row does
+    not show (e.g. an event loaded ahead of its deal) is left out, and the interval in force at
+    closed_at runs on.
+#}
+transitions as (
+
+    select recorded_transitions.*
+    from recorded_transitions
+    inner join deals
+        on
+            recorded_transitions.account_key = deals.account_key
+            and recorded_transitions.deal_id = deals.deal_id
+    where
+        deals.status = 'open'
+        or deals.closed_at is null
+        or recorded_transitions.changed_at <= deals.closed_at
 
 ),
 
@@ -159,7 +181,7 @@ changes_of_deals as (
     that status (the closing change is missing from the history) is closed at its closed_at
     when that is not before the last change: the last interval ends there and the closed
     interval follows (catalogue: a deal is open at the end of P only when not closed by then).
-    A closed_at before the last change (an earlier entry into the status) is left as recorded.
+    Changes after closed_at are left out (`transitions`), so the last change is never later.
 #}
 changes_with_closing as (
 
