@@ -25,7 +25,12 @@ from crm_kpi.quality.sql import (
     select_columns,
 )
 from crm_kpi.quality.suite import Suite, columns_used
-from crm_kpi.quality.validation import FailedExpectation, SqlValidator, ValidationOutcome
+from crm_kpi.quality.validation import (
+    FailedExpectation,
+    SqlValidator,
+    ValidationOutcome,
+    shared_validator,
+)
 from crm_kpi.warehouse import Warehouse
 
 # Derived frames are narrow: their sample rows show every column, up to this many.
@@ -217,9 +222,13 @@ def check_suite(
     warehouse (``quality.row_count_history``); a passing check records its counts.
     """
     history = RowCountHistory(warehouse)
-    previous = history.previous(suite.table) if suite.row_count_band is not None else {}
-    previous_total = sum(previous.values()) if previous else None
+    # One read-only connection for everything before the validations (each DuckDB connect
+    # opens the file: tens of milliseconds).
     with warehouse.sql(read_only=True) as connection:
+        previous = (
+            history.previous(suite.table, connection) if suite.row_count_band is not None else {}
+        )
+        previous_total = sum(previous.values()) if previous else None
         columns = columns_of(connection, suite.table)
         if not columns:
             missing = [_missing_table(suite.table, warehouse.redacted_url)]
@@ -227,7 +236,7 @@ def check_suite(
         counts = rows_by_account(connection, suite.table, columns)
         planned = _queries(suite, connection, columns)
     site = DocsSite(data_dir)
-    validator = SqlValidator(warehouse)
+    validator = shared_validator(warehouse)
     try:
         checked: list[tuple[ValidationOutcome, _Query | None]] = []
         for item in planned:

@@ -34,18 +34,18 @@ class RowCountHistory:
     def __init__(self, warehouse: Warehouse) -> None:
         self.warehouse = warehouse
 
-    def previous(self, table: str) -> dict[str, int]:
-        """``{account_key: rows}`` of ``table`` at its last passing check (empty: none yet)."""
+    def previous(self, table: str, connection: sa.Connection | None = None) -> dict[str, int]:
+        """``{account_key: rows}`` of ``table`` at its last passing check (empty: none yet).
+
+        ``connection``: an open connection to this warehouse to read it with (else one is
+        opened read-only for the call).
+        """
+        if connection is not None:
+            return _previous(connection, table)
         if not self.warehouse.exists:
             return {}
-        with self.warehouse.sql(read_only=True) as connection:
-            if not table_exists(connection, TABLE):
-                return {}  # no passing check recorded in this warehouse yet
-            found = connection.execute(
-                sa.text(f"select account_key, row_count from {TABLE} where table_name = :table"),
-                {"table": table},
-            ).fetchall()
-        return {str(account): int(rows) for account, rows in found}
+        with self.warehouse.sql(read_only=True) as opened:
+            return _previous(opened, table)
 
     def record(self, table: str, counts: dict[str, int]) -> None:
         """Remember ``counts`` (per account) for ``table``; accounts not in ``counts`` stay."""
@@ -68,6 +68,16 @@ class RowCountHistory:
             connection.execute(
                 sa.text(f"insert into {TABLE} values (:table, :account, :rows, :now)"), rows
             )
+
+
+def _previous(connection: sa.Connection, table: str) -> dict[str, int]:
+    if not table_exists(connection, TABLE):
+        return {}  # no passing check recorded in this warehouse yet
+    found = connection.execute(
+        sa.text(f"select account_key, row_count from {TABLE} where table_name = :table"),
+        {"table": table},
+    ).fetchall()
+    return {str(account): int(rows) for account, rows in found}
 
 
 # Small tables move by a few rows for real; never narrow the band below this many rows.

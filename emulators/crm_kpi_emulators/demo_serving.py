@@ -56,9 +56,16 @@ def _ask_requests(connection: Connection) -> Callable[[], int]:
 
 @contextlib.contextmanager
 def served_accounts(
-    crm_names: list[str], config: CompanyConfig, token: str
+    crm_names: list[str],
+    config: CompanyConfig,
+    token: str,
+    while_starting: Callable[[], object] | None = None,
 ) -> Iterator[list[ServedAccount]]:
-    """One emulated account per CRM in ``crm_names``, each served by its own process."""
+    """One emulated account per CRM in ``crm_names``, each served by its own process.
+
+    ``while_starting`` runs here while the emulators build their companies (the demo loads
+    its Dagster definitions then), so that this process's own start-up overlaps theirs.
+    """
     context = multiprocessing.get_context("fork")  # the child needs nothing re-imported
     children: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []
     sys.stdout.flush()
@@ -71,6 +78,8 @@ def served_accounts(
             process.daemon = True
             process.start()
             children.append((process, ours))
+        if while_starting is not None:
+            while_starting()
         accounts = []
         for (_, connection), name in zip(children, crm_names, strict=True):
             status, value = connection.recv()
