@@ -9,9 +9,7 @@ import datetime as dt
 def register_demo(commands: argparse._SubParsersAction) -> None:
     """Add ``crm-kpi demo``: the whole pipeline on an emulated account of every CRM."""
     demo = commands.add_parser("demo", help="run the whole pipeline on emulated CRM accounts")
-    # 60 days: two full months for the KPI table and the period comparison, half the API
-    # pages of 120 (the demo's ingestion time; keep in step with demo.DEMO_DAYS).
-    demo.add_argument("--days", type=int, default=60, help="days of history (default 60)")
+    demo.add_argument("--days", type=int, default=120, help="days of history (default 120)")
     demo.add_argument("--seed", type=int, default=42, help="seed of the synthetic company")
     demo.set_defaults(handler=_cmd_demo)
 

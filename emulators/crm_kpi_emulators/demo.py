@@ -16,7 +16,7 @@ from crm_kpi.runner import format_summary, run_nightly
 from crm_kpi.serving.console_table import format_table, last_full_month, monthly_kpis
 
 DEMO_TOKEN = "demo-long-lived-token"
-DEMO_DAYS = 60
+DEMO_DAYS = 120
 
 
 @contextlib.contextmanager
