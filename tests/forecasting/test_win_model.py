@@ -7,7 +7,8 @@ import pandas as pd
 
 from benchmarks.win_model_speed import synthetic_features
 from crm_kpi.transform.forecasting.factors import describe, describe_stage_only
-from crm_kpi.transform.forecasting.model import cutoff_date, evaluate
+from crm_kpi.transform.forecasting.features import prepare
+from crm_kpi.transform.forecasting.model import closed_rows, cutoff_date, evaluate
 from crm_kpi.transform.forecasting.scoring import score_account
 
 
@@ -58,7 +59,8 @@ def test_out_of_time_split_trains_only_on_earlier_closings() -> None:
     assert cutoff is not None and cutoff.day == 1
     later = (pd.to_datetime(closed.drop_duplicates("deal_id")["closed_date"]) >= cutoff).mean()
     assert 0.15 < later < 0.35
-    (account, *pipelines) = evaluate(frame, cutoff)
+    ordered = closed_rows(frame)
+    (account, *pipelines) = evaluate(ordered, prepare(ordered), cutoff)
     assert account.pipeline_id is None and account.n_test > 0
     assert account.n_train + account.n_test == len(closed)
     assert [p.pipeline_id for p in pipelines] == ["1"]

@@ -135,12 +135,14 @@ def describe_frame(
     frame: pd.DataFrame, effects: pd.DataFrame | None
 ) -> tuple[list[str], list[str]]:
     """``describe`` (with effects) or ``describe_stage_only`` for every row of ``frame``."""
-    english, russian = [], []
-    for index, row in zip(frame.index, frame.to_dict("records"), strict=True):
-        if effects is None:
-            en, ru = describe_stage_only(row)
-        else:
-            en, ru = describe(row, effects.loc[index].to_dict())
-        english.append(en)
-        russian.append(ru)
-    return english, russian
+    rows = frame.to_dict("records")
+    if effects is None:
+        pairs = [describe_stage_only(row) for row in rows]
+    else:
+        # One dict per row from the effect matrix (a row lookup by index costs more than its words).
+        names = effects.columns.tolist()
+        pairs = [
+            describe(row, dict(zip(names, values, strict=True)))
+            for row, values in zip(rows, effects.to_numpy().tolist(), strict=True)
+        ]
+    return [en for en, _ in pairs], [ru for _, ru in pairs]

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
@@ -33,7 +34,7 @@ from crm_kpi.transform.forecasting.features import (
     CATEGORICAL_FEATURES,
     group_of,
     numeric_columns,
-    prepare,
+    text_categories,
 )
 
 MIN_CLOSED_DEALS = 200
@@ -63,7 +64,9 @@ class Evaluation:
 
 
 class Categories(TransformerMixin, BaseEstimator):
-    """One-hot columns for the categories seen at least ``min_count`` times (fast on text)."""
+    """Sparse one-hot columns for the categories seen at least ``min_count`` times (at most
+    ``max_categories`` per column: the most frequent, ties by name). Reads a column's codes,
+    not its text, when it is categorical (``features.prepare`` makes it so)."""
 
     def __init__(self, min_count: int = 10, max_categories: int = 60) -> None:
         self.min_count = min_count
@@ -73,21 +76,31 @@ class Categories(TransformerMixin, BaseEstimator):
         self.columns_ = list(frame.columns)
         self.categories_ = {}
         for column in self.columns_:
-            counts = frame[column].astype(str).value_counts()
-            kept = counts[counts >= self.min_count].head(self.max_categories)
-            self.categories_[column] = sorted(kept.index)
+            values = text_categories(frame[column])
+            counts = pd.Series(
+                np.bincount(values.codes[values.codes >= 0], minlength=len(values.categories)),
+                index=values.categories,
+            )
+            kept = counts[counts >= self.min_count].sort_values(ascending=False, kind="stable")
+            self.categories_[column] = sorted(kept.head(self.max_categories).index)
         return self
 
-    def transform(self, frame: pd.DataFrame) -> np.ndarray:
-        blocks = []
-        for column in self.columns_:
-            categories = self.categories_[column]
-            codes = pd.Categorical(frame[column].astype(str), categories=categories).codes
-            block = np.zeros((len(frame), len(categories)))
-            known = codes >= 0
-            block[np.flatnonzero(known), codes[known]] = 1.0
-            blocks.append(block)
-        return np.hstack(blocks) if blocks else np.zeros((len(frame), 0))
+    def transform(self, frame: pd.DataFrame) -> sparse.csr_matrix:
+        # One stored 1.0 per row and known category: a row's columns in block order.
+        columns = np.full((len(frame), len(self.columns_)), -1, dtype=np.int64)
+        offset = 0
+        for position, column in enumerate(self.columns_):
+            values = text_categories(frame[column])
+            kept = self.categories_[column]
+            lookup = pd.Index(kept).get_indexer(values.categories)
+            codes = np.append(lookup, -1)[values.codes]
+            columns[:, position] = np.where(codes >= 0, codes + offset, -1)
+            offset += len(kept)
+        known = columns >= 0
+        indptr = np.concatenate([[0], np.cumsum(known.sum(axis=1))])
+        return sparse.csr_matrix(
+            (np.ones(int(indptr[-1])), columns[known], indptr), shape=(len(frame), offset)
+        )
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         return np.array(
@@ -110,7 +123,11 @@ def build_regression() -> Pipeline:
         [
             (
                 "num",
-                make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
+                # In place: each works on the array the column selection made (a copy of the
+                # frame's columns, and sklearn copies a read-only view), not on the frame.
+                make_pipeline(
+                    SimpleImputer(strategy="median", copy=False), StandardScaler(copy=False)
+                ),
                 numeric_columns(),
             ),
             ("cat", Categories(), list(CATEGORICAL_FEATURES)),
@@ -126,16 +143,18 @@ def labels(frame: pd.DataFrame) -> np.ndarray:
     return frame["is_won"].astype(bool).to_numpy().astype(int)
 
 
-def fit(frame: pd.DataFrame) -> TrainedModel:
-    """The model trained on ``frame`` (closed deals' snapshots)."""
-    regression = build_regression().fit(prepare(frame), labels(frame))
-    centre = regression.named_steps["prepare"].transform(prepare(frame)).mean(axis=0)
-    return TrainedModel(regression, centre)
+def fit(inputs: pd.DataFrame, y: np.ndarray) -> TrainedModel:
+    """The model trained on ``inputs`` (``prepare`` of closed deals' snapshots) and labels."""
+    regression = build_regression()
+    design = regression.named_steps["prepare"].fit_transform(inputs, y)
+    regression.named_steps["logistic"].fit(design, y)
+    # The steps were fitted one by one: the training rows are transformed once, for the centre too.
+    return TrainedModel(regression, np.asarray(design.mean(axis=0)).ravel())
 
 
-def predict(model: TrainedModel, frame: pd.DataFrame) -> np.ndarray:
-    """Win probabilities of the rows of ``frame``."""
-    return model.regression.predict_proba(prepare(frame))[:, 1]
+def predict(model: TrainedModel, inputs: pd.DataFrame) -> np.ndarray:
+    """Win probabilities of the rows of ``inputs`` (``prepare`` of features rows)."""
+    return model.regression.predict_proba(inputs)[:, 1]
 
 
 def closed_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -160,18 +179,24 @@ def _metrics(y: np.ndarray, p: np.ndarray) -> tuple[float | None, float | None]:
     return auc, float(brier_score_loss(y, p))
 
 
-def evaluate(frame: pd.DataFrame, cutoff: pd.Timestamp | None) -> list[Evaluation]:
-    """Out-of-time figures for the account (``pipeline_id`` None) and each pipeline."""
-    closed = closed_rows(frame)
+def evaluate(
+    closed: pd.DataFrame, inputs: pd.DataFrame, cutoff: pd.Timestamp | None
+) -> list[Evaluation]:
+    """Out-of-time figures for the account (``pipeline_id`` None) and each pipeline.
+
+    ``closed`` is ``closed_rows`` (ordered by closing date), ``inputs`` its ``prepare``: the
+    training rows are the ones before the cut-off, a prefix, so neither is copied.
+    """
     if cutoff is None:
         return [Evaluation(None, 0, 0, None, None, None, None)]
-    closed_at = pd.to_datetime(closed["closed_date"])
-    train, test = closed[closed_at < cutoff], closed[closed_at >= cutoff]
+    closed_at = pd.to_datetime(closed["closed_date"]).to_numpy()
+    split = int(np.searchsorted(closed_at, cutoff.to_datetime64()))
+    train, test = closed.iloc[:split], closed.iloc[split:]
     trainable = train["is_won"].astype(bool).nunique() == 2 and len(train) >= MIN_TEST_ROWS
     testable = len(test) >= MIN_TEST_ROWS
     if not (trainable and testable):
         return [Evaluation(None, len(train), len(test), None, None, None, None)]
-    model_p = predict(fit(train), test)
+    model_p = predict(fit(inputs.iloc[:split], labels(train)), inputs.iloc[split:])
     base_rate = float(labels(train).mean())
     baseline_p = pd.to_numeric(test["stage_win_probability"]).fillna(base_rate).to_numpy()
     y = labels(test)
@@ -200,16 +225,19 @@ def evaluate(frame: pd.DataFrame, cutoff: pd.Timestamp | None) -> list[Evaluatio
     return results
 
 
-def contributions(model: TrainedModel, frame: pd.DataFrame) -> pd.DataFrame:
-    """Per row and factor group: how much the feature moves the logit away from the average
-    training row (coefficient x difference, one-hot columns summed into their feature)."""
+def contributions(model: TrainedModel, inputs: pd.DataFrame) -> pd.DataFrame:
+    """Per row of ``inputs`` (``prepare`` of the scored rows) and factor group: how much the
+    feature moves the logit away from the average training row (coefficient x difference,
+    one-hot columns summed into their feature)."""
     preprocess: ColumnTransformer = model.regression.named_steps["prepare"]
     coef = model.regression.named_steps["logistic"].coef_[0]
-    names = preprocess.get_feature_names_out()
-    effect = (preprocess.transform(prepare(frame)) - model.centre) * coef
-    groups = [_group(name) for name in names]
-    table = pd.DataFrame(effect, columns=names, index=frame.index)
-    return table.T.groupby(groups, sort=False).sum().T
+    design = preprocess.transform(inputs)
+    design = design.toarray() if sparse.issparse(design) else design
+    groups = pd.Index([_group(name) for name in preprocess.get_feature_names_out()])
+    names = groups.unique()  # in the order of their first column
+    member = (groups.to_numpy()[:, None] == names.to_numpy()[None, :]).astype(float)
+    effect = ((design - model.centre) * coef) @ member
+    return pd.DataFrame(effect, columns=names, index=inputs.index)
 
 
 def _group(name: str) -> str:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from crm_kpi.transform.forecasting import model
 from crm_kpi.transform.forecasting.factors import describe_frame
-from crm_kpi.transform.forecasting.features import load_features
+from crm_kpi.transform.forecasting.features import load_closed, load_open, prepare
 from crm_kpi.warehouse import Warehouse
 from crm_kpi.warehouse.frames import NewTable, replace_tables
 
@@ -69,32 +69,43 @@ def _decide(closed_deals: int, account_eval: model.Evaluation) -> tuple[str, str
 
 def score_account(frame: pd.DataFrame, account_key: str, trained_at: object) -> AccountScores:
     """Evaluate, train and score one account's features (``fct_deal_score_features`` rows)."""
-    closed = model.closed_rows(frame)
+    open_now = frame[frame["is_horizon"].astype(bool)]
+    return _score(model.closed_rows(frame), open_now, account_key, trained_at)
+
+
+def _score(
+    closed: pd.DataFrame, open_now: pd.DataFrame, account_key: str, trained_at: object
+) -> AccountScores:
+    """``score_account`` of ``closed`` (``model.closed_rows``) and the deals open now."""
     closed_deals = int(closed["deal_id"].nunique())
     cutoff = model.cutoff_date(closed)
-    evaluations = model.evaluate(frame, cutoff)
+    inputs = prepare(closed)  # once: the out-of-time test and the final fit both read it
+    evaluations = model.evaluate(closed, inputs, cutoff)
     source, reason = _decide(closed_deals, evaluations[0])
     # A pipeline whose own test rows say the model loses to its stage baseline keeps the stage.
     pipeline_source = {
         e.pipeline_id: "stage" if e.model_auc is not None and not e.model_beats_baseline else source
         for e in evaluations[1:]
     }
-    open_now = frame[frame["is_horizon"].astype(bool)].copy()
-    stage_probability = pd.to_numeric(open_now["stage_win_probability"])
+    open_now = open_now.copy()
     open_now["win_probability_source"] = [
         pipeline_source.get(str(pipeline_id), source) for pipeline_id in open_now["pipeline_id"]
     ]
     by_model = (open_now["win_probability_source"] == "model").to_numpy()
-    open_now["win_probability"] = stage_probability
-    stage_en, stage_ru = describe_frame(open_now, None)
-    open_now["top_factors"], open_now["top_factors_ru"] = stage_en, stage_ru
+    open_now["win_probability"] = pd.to_numeric(open_now["stage_win_probability"])
+    open_now["top_factors"], open_now["top_factors_ru"] = "", ""
+    stage_en, stage_ru = describe_frame(open_now[~by_model], None)
+    open_now.loc[~by_model, "top_factors"] = stage_en
+    open_now.loc[~by_model, "top_factors_ru"] = stage_ru
     if by_model.any():
-        trained = model.fit(closed)
+        trained = model.fit(inputs, model.labels(closed))
         scored = open_now[by_model]
-        open_now.loc[by_model, "win_probability"] = model.predict(trained, scored)
-        model_en, model_ru = describe_frame(scored, model.contributions(trained, scored))
+        scored_inputs = prepare(scored)
+        open_now.loc[by_model, "win_probability"] = model.predict(trained, scored_inputs)
+        model_en, model_ru = describe_frame(scored, model.contributions(trained, scored_inputs))
         open_now.loc[by_model, "top_factors"] = model_en
         open_now.loc[by_model, "top_factors_ru"] = model_ru
+    del inputs
     open_now["expected_value"] = pd.to_numeric(open_now["amount"]) * open_now["win_probability"]
     open_now = open_now.rename(columns={"days_in_stage": "days_in_current_stage"})
     quality = pd.DataFrame(
@@ -136,13 +147,29 @@ def _horizons(warehouse: Warehouse) -> dict[str, object]:
     return dict(rows)
 
 
+def _accounts(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each account's rows of a frame ordered by account: slices, not copies."""
+    codes, keys = pd.factorize(frame["account_key"])
+    starts = [0, *(np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist()]
+    stops = [*starts[1:], len(codes)]
+    return {
+        str(keys[codes[a]]): frame.iloc[a:b] for a, b in zip(starts, stops, strict=True) if b > a
+    }
+
+
 def score_all(warehouse: Warehouse) -> list[AccountScores]:
     """Every account of the features table, scored (read-only)."""
-    features = load_features(warehouse)
+    closed, open_now = load_closed(warehouse), load_open(warehouse)
     horizons = _horizons(warehouse)
+    closed_by_account, open_by_account = _accounts(closed), _accounts(open_now)
     return [
-        score_account(frame, str(account_key), horizons.get(account_key))
-        for account_key, frame in features.groupby("account_key", sort=True)
+        _score(
+            closed_by_account.get(account_key, closed.iloc[:0]),
+            open_by_account.get(account_key, open_now.iloc[:0]),
+            account_key,
+            horizons.get(account_key),
+        )
+        for account_key in sorted({*closed_by_account, *open_by_account})
     ]
 
 
