@@ -20,6 +20,8 @@ from benchmarks.scale import ENTITY_ID_COLUMNS, _shift
 CURSOR_COLUMNS = ("updated_at", "date_modify", "last_updated", "changed_date", "_cursor_ts")
 # Tables read by creation time only (events, calls): new rows, never updates.
 CREATED_COLUMNS = ("created_at", "created_time", "call_start_date")
+# New rows' ids are the copied row's id plus a multiple of this above every id already there,
+# so each further night on one warehouse adds ids no earlier night used.
 NEW_ID_OFFSET = 900_000_000_000
 
 
@@ -39,13 +41,14 @@ def one_more_day(warehouse: Path, share: float = 0.003, scenarios: bool = False)
     load_id = f"{time.time():.6f}"
     touched = 0
     with duckdb.connect(str(warehouse)) as connection:
-        if scenarios:
-            touched += deal_scenarios(connection, load_id)
         tables = connection.execute(
             "select schema_name, table_name from duckdb_tables() "
             "where schema_name in ('raw_amocrm', 'raw_bitrix24') "
             "and not starts_with(table_name, '_dlt')"
         ).fetchall()
+        offset = _id_offset(connection, tables)
+        if scenarios:
+            touched += deal_scenarios(connection, load_id, offset)
         for schema, table in tables:
             relation = f'"{schema}"."{table}"'
             columns = dict(
@@ -65,13 +68,13 @@ def one_more_day(warehouse: Path, share: float = 0.003, scenarios: bool = False)
             expressions = []
             for name, data_type in columns.items():
                 if name in ENTITY_ID_COLUMNS and name in ("id",):
-                    expressions.append(_shift(name, data_type, str(NEW_ID_OFFSET)))
+                    expressions.append(_shift(name, data_type, str(offset)))
                 elif name == cursor:
                     expressions.append(f"{newest} + {step}")
                 elif name == "_dlt_load_id":
                     expressions.append(f"'{load_id}'")
                 elif name == "_dlt_id":
-                    expressions.append("\"_dlt_id\" || '-new'")
+                    expressions.append(f"\"_dlt_id\" || '-{load_id}'")
                 else:
                     expressions.append(f'"{name}"')
             expressions = [
@@ -112,6 +115,23 @@ def one_more_day(warehouse: Path, share: float = 0.003, scenarios: bool = False)
     return touched
 
 
+def _id_offset(connection: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]]) -> int:
+    """The least multiple of ``NEW_ID_OFFSET`` above every numeric ``id`` of ``tables``."""
+    largest = 0
+    for schema, table in tables:
+        has_id = connection.execute(
+            "select count(*) from information_schema.columns "
+            "where table_schema = ? and table_name = ? and column_name = 'id'",
+            [schema, table],
+        ).fetchone()[0]
+        if has_id:
+            found = connection.execute(
+                f'select max(try_cast("id" as hugeint)) from "{schema}"."{table}"'
+            ).fetchone()[0]
+            largest = max(largest, found or 0)
+    return (largest // NEW_ID_OFFSET + 1) * NEW_ID_OFFSET
+
+
 def _exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(
         connection.execute(
@@ -134,8 +154,12 @@ def _status_event(event_id: int, lead_id: int, before: tuple, after: tuple) -> s
     )
 
 
-def deal_scenarios(connection: duckdb.DuckDBPyConnection, load_id: str) -> int:
+def deal_scenarios(
+    connection: duckdb.DuckDBPyConnection, load_id: str, offset: int = NEW_ID_OFFSET
+) -> int:
     """Write the deal changes an incremental build must follow; return the rows touched.
+
+    New rows take ids from ``offset`` + 1 on (``one_more_day`` passes one no earlier night used).
 
     amoCRM, on the lowest-id leads of one account (deterministic): lead 1 (open) is edited
     (price, name); lead 2 (won) is reopened into an open stage with its stage-change event;
@@ -180,25 +204,23 @@ def deal_scenarios(connection: duckdb.DuckDBPyConnection, load_id: str) -> int:
         f"update raw_amocrm.leads set status_id = {moved_status}, {stamp} where id = {moved[0]}"
     )
     events = [
-        _status_event(
-            NEW_ID_OFFSET + 1, reopened[0], (142, reopened[2]), (reopened_status, reopened[2])
-        ),
-        _status_event(NEW_ID_OFFSET + 2, moved[0], (moved[1], moved[2]), (moved_status, moved[2])),
-        f"select '{NEW_ID_OFFSET + 3}' as id, null::json as value_before, "
+        _status_event(offset + 1, reopened[0], (142, reopened[2]), (reopened_status, reopened[2])),
+        _status_event(offset + 2, moved[0], (moved[1], moved[2]), (moved_status, moved[2])),
+        f"select '{offset + 3}' as id, null::json as value_before, "
         f"null::json as value_after, 'lead_deleted' as type, {deleted[0]} as entity_id",
     ]
     for number, event in enumerate(events):
         connection.execute(
             f"insert into raw_amocrm.events by name select new_event.*, {event_at} as created_at, "
             f"'lead' as entity_type, {reopened[3]} as account_id, "
-            f"'{load_id}' as _dlt_load_id, 'scenario-{number}' as _dlt_id "
+            f"'{load_id}' as _dlt_load_id, 'scenario-{load_id}-{number}' as _dlt_id "
             f"from ({event}) as new_event"
         )
     # A call logged late: dated before the lookback window, loaded now.
     connection.execute(
         f"insert into raw_amocrm.lead_notes by name select * replace ("
-        f"{NEW_ID_OFFSET + 4} as id, {noted[0]} as entity_id, "
-        f"'{load_id}' as _dlt_load_id, 'scenario-note' as _dlt_id) "
+        f"{offset + 4} as id, {noted[0]} as entity_id, "
+        f"'{load_id}' as _dlt_load_id, 'scenario-{load_id}-note' as _dlt_id) "
         f"from raw_amocrm.lead_notes where account_id = {noted[3]} "
         f"and note_type in ('call_out', 'call_in') order by created_at limit 1"
     )
