@@ -14,10 +14,12 @@ from crm_kpi_emulators.synthetic.config import CompanyConfig
 from crm_kpi_emulators.synthetic.inputs import write_input_files
 from crm_kpi_emulators.synthetic.static import build_static
 
-from crm_kpi.sources.inputs import inputs_source
+from crm_kpi.sources.inputs import _report, inputs_source
 from crm_kpi.sources.inputs.managers import KnownManagers, managers_from_warehouse
 from crm_kpi.sources.inputs.validation import (
     InputFileError,
+    ParsedInput,
+    Rejection,
     parse_marketing_spend,
     parse_sales_plan,
 )
@@ -287,3 +289,20 @@ def test_an_input_never_loaded_and_absent_is_not_a_warning(tmp_path: Path, caplo
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         tables = {row[0] for row in connection.execute("show all tables").fetchall()}
     assert "input_rejections" not in tables or _count(warehouse, "input_rejections") == 0
+
+
+def test_many_rejections_log_one_line_per_reason_and_count_the_rest(caplog) -> None:
+    rejections = [Rejection("plan.csv", line, "unknown account 'b:1'") for line in range(2, 122)]
+    rejections += [Rejection("plan.csv", 200 + n, f"bad month '{n}'") for n in range(25)]
+    with caplog.at_level("WARNING", logger="crm_kpi.ingestion.inputs"):
+        _report("sales_plan", Path("plan.csv"), ParsedInput(rows=[], rejections=rejections))
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 21
+    assert warnings[0] == (
+        "sales_plan rejected 120 lines of plan.csv (lines 2, 3, 4, 5, 6, ...): "
+        "unknown account 'b:1'"
+    )
+    assert warnings[1] == "sales_plan rejected: plan.csv, line 200: bad month '0'"
+    assert warnings[-1] == (
+        "sales_plan rejected 6 more lines for 6 other reasons: see raw_inputs.input_rejections"
+    )

@@ -59,9 +59,41 @@ REJECTION_COLUMNS = {
 }
 
 
+# Lines listed by number in one log line for a reason that rejected many.
+MAX_LINES_LISTED = 5
+# Distinct reasons logged; the rest are counted (every rejection is in input_rejections).
+MAX_REASONS_LOGGED = 20
+
+
 def _report(table: str, path: Path, parsed: ParsedInput) -> None:
+    """Log the rejections one line per reason (a file of 10k bad rows is not 10k log lines)."""
+    by_reason: dict[str, list[Rejection]] = {}
     for rejection in parsed.rejections:
-        logger.warning("%s rejected: %s", table, rejection)
+        by_reason.setdefault(rejection.reason, []).append(rejection)
+    for reason, rejections in list(by_reason.items())[:MAX_REASONS_LOGGED]:
+        if len(rejections) == 1:
+            logger.warning("%s rejected: %s", table, rejections[0])
+            continue
+        lines = ", ".join(str(r.line) for r in rejections[:MAX_LINES_LISTED])
+        more = ", ..." if len(rejections) > MAX_LINES_LISTED else ""
+        logger.warning(
+            "%s rejected %d lines of %s (lines %s%s): %s",
+            table,
+            len(rejections),
+            rejections[0].file,
+            lines,
+            more,
+            reason,
+        )
+    if len(by_reason) > MAX_REASONS_LOGGED:
+        hidden = sum(len(r) for r in list(by_reason.values())[MAX_REASONS_LOGGED:])
+        logger.warning(
+            "%s rejected %d more lines for %d other reasons: see raw_inputs.%s",
+            table,
+            hidden,
+            len(by_reason) - MAX_REASONS_LOGGED,
+            REJECTIONS_TABLE,
+        )
     logger.info(
         "%s: %d row(s) loaded, %d rejected from %s",
         table,
