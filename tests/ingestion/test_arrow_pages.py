@@ -138,3 +138,27 @@ def test_dropped_fields_and_cleaned_nested_values(tmp_path: Path, bad: bool) -> 
         rows = connection.execute("select nested, other from raw.things order by 1").fetchall()
     texts = [json.loads(nested) if nested else None for nested, _ in rows]
     assert {"a": {"id": 5}} in texts  # the nested links are gone, the rest is kept
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_json_columns_sent_as_arrow_strings_raise_no_hint_warning(tmp_path: Path) -> None:
+    from dlt.common import logger as dlt_logger
+
+    pages = [[{"id": 1, "nested": {"x": 1}}], [{"id": 2, "nested": [1]}]]
+    _load(tmp_path / "first", pages, ArrowPages("things"))  # dlt's logger now exists
+    records = _Records()
+    dlt_logger.LOGGER.addHandler(records)
+    try:
+        path = _load(tmp_path / "second", pages, ArrowPages("things"))
+    finally:
+        dlt_logger.LOGGER.removeHandler(records)
+    assert not [m for m in records.messages if "column hints were different" in m]
+    assert _columns(path)["nested"] == "JSON"

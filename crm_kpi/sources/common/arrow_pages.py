@@ -14,6 +14,11 @@ row path gave them:
   hints do not declare is declared with ``dlt.mark.with_hints`` on the page that brings it);
 - ``_dlt_load_id`` and ``_dlt_id`` are added as dlt's normalizer adds them to a row.
 
+Arrow has no JSON type, so a ``json`` column travels as a string, and dlt warns on every batch
+that the resource's hint (``json``) differs from the Arrow type (``text``), keeps the hint and
+lets the destination cast, which is what we want: that one warning is dropped for the tables
+built here (``_KeptJsonHints``); dlt's INFO lines still name each column.
+
 Pages are gathered into batches of ``batch_rows`` rows (``add`` / ``flush``): dlt's cost per
 Arrow item (schema merge, parquet row group) is paid per batch, not per page of 50-250 rows.
 
@@ -51,6 +56,35 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 }
 BATCH_ROWS = 10_000
 _CONVERSION_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError)
+
+
+# The start of dlt's warning (dlt/extract/extractors.py, ArrowExtractor) when a resource's
+# column hints differ from its Arrow schema; the resource's name follows "In resource: ".
+_HINTS_DIFFER = "several column hints were different"
+_ARROW_TABLES: set[str] = set()
+
+
+class _KeptJsonHints(logging.Filter):
+    """Drops dlt's per-batch "column hints were different" warning for the tables built here:
+    by construction the only difference is ``json`` columns sent as Arrow strings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if _HINTS_DIFFER not in message:
+            return True
+        resource = message.removeprefix("In resource: ").split(",", 1)[0]
+        return resource not in _ARROW_TABLES
+
+
+_KEPT_JSON_HINTS = _KeptJsonHints()
+
+
+def _quiet_json_hint_warnings(table: str) -> None:
+    from dlt.common import logger as dlt_logger
+
+    _ARROW_TABLES.add(table)
+    if dlt_logger.LOGGER is not None and _KEPT_JSON_HINTS not in dlt_logger.LOGGER.filters:
+        dlt_logger.LOGGER.addFilter(_KEPT_JSON_HINTS)
 
 
 class PageDoesNotFit(ValueError):
@@ -107,6 +141,7 @@ class ArrowPages:
         clean_marker: str | None = None,
     ) -> None:
         self.table = table
+        _quiet_json_hint_warnings(table)
         self.drop = frozenset(drop)
         self.clean = clean
         self.clean_marker = clean_marker
