@@ -142,8 +142,8 @@ def test_runs_are_tagged_per_account_and_ingestion_retries() -> None:
     assert ingestion.partitions_def.name == "amocrm_accounts"
     # the raw tables' checks run after the accounts' merge, in the nightly job
     nightly = defs.resolve_job_def(NIGHTLY_JOB_NAME)
-    assert "raw_amocrm__leads_gx_leads" in nightly.graph.node_names()
-    assert "raw_amocrm__leads_gx_leads" not in ingestion.graph.node_names()
+    assert "quality_raw" in nightly.graph.node_names()
+    assert "quality_raw" not in ingestion.graph.node_names()
     assert ingestion.tags["crm_kpi/ingestion"] == "amocrm"
     dbt_node = defs.resolve_job_def(NIGHTLY_JOB_NAME).graph.node_named("crm_kpi_dbt")
     assert dbt_node.definition.retry_policy.max_retries == 0

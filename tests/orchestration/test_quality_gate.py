@@ -156,3 +156,41 @@ def test_corrupted_mart_blocks_serving_and_alerts(warehouse: Path, alerts) -> No
     [hook] = posted
     assert hook["run_id"] == result.run_id
     assert any("gx_mart_manager_monthly" in line for line in hook["details"])
+
+
+def test_a_check_that_raises_fails_and_blocks_and_the_others_in_its_step_still_report() -> None:
+    from dagster import AssetCheckResult, AssetCheckSpec, materialize
+
+    from crm_kpi.orchestration.defs.quality.checks import _Check, checks_step
+
+    @asset(key=["marts", "first"])
+    def first() -> None: ...
+
+    @asset(key=["marts", "second"])
+    def second() -> None: ...
+
+    def raises(*_args: object) -> AssetCheckResult:
+        raise RuntimeError("the warehouse went away")
+
+    def passes(*_args: object) -> AssetCheckResult:
+        return AssetCheckResult(asset_key=second.key, check_name="gx_second", passed=True)
+
+    step = checks_step(
+        "quality",
+        [
+            _Check(AssetCheckSpec("gx_first", asset=first.key, blocking=True), raises),
+            _Check(AssetCheckSpec("gx_second", asset=second.key, blocking=True), passes),
+        ],
+    )
+    result = materialize(
+        [first, second, step],
+        resources={"warehouse": Warehouse(url="duckdb:///:memory:"), "settings": Settings()},
+        raise_on_error=False,
+    )
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not evaluations["gx_first"].passed
+    assert (
+        "RuntimeError: the warehouse went away" in evaluations["gx_first"].metadata["error"].value
+    )
+    assert evaluations["gx_second"].passed  # evaluated after the one that raised
+    assert not result.success  # a blocking check that raised fails its step

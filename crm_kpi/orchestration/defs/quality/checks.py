@@ -10,6 +10,10 @@ and the run fails, which triggers the run-failure alert (``crm_kpi.orchestration
 Checks on raw and core tables, and the column contracts of the marts, report WARN and block
 nothing.
 
+The checks run in one step per group of assets (``build_checks``: the raw tables, the dbt
+models, the win model's marts), each evaluating its checks in turn; a check that raises is
+reported failed and the others in its step still run.
+
 Checks run their expectations in the warehouse (GX's SQL datasource, read-only) and share the
 ``warehouse`` pool with the writers (dlt, dbt), so they never meet a writer holding the DuckDB
 file. Each check renders its Data Docs pages; the index is built once per run
@@ -17,16 +21,18 @@ file. Each check renders its Data Docs pages; the index is built once per run
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetChecksDefinition,
     AssetCheckSeverity,
+    AssetCheckSpec,
     AssetKey,
     MetadataValue,
-    asset_check,
+    multi_asset_check,
 )
 
 from crm_kpi.config import Settings
@@ -99,25 +105,32 @@ def outcome_metadata(outcome: ValidationOutcome) -> dict[str, MetadataValue]:
     }
 
 
-def gx_check(suite: Suite, asset_key: AssetKey | None = None) -> AssetChecksDefinition:
-    """The asset check running ``suite``: blocking with ERROR on marts, WARN elsewhere."""
-    severity = AssetCheckSeverity.ERROR if suite.blocking else AssetCheckSeverity.WARN
+@dataclass(frozen=True)
+class _Check:
+    """One check of a checks step: its spec and what evaluates it."""
 
-    @asset_check(
-        asset=asset_key or asset_key_of(suite),
+    spec: AssetCheckSpec
+    evaluate: Callable[[AssetCheckExecutionContext, Warehouse, Settings], AssetCheckResult]
+
+
+def _gx(suite: Suite, key: AssetKey) -> _Check:
+    """The check running ``suite``: blocking with ERROR on marts, WARN elsewhere."""
+    severity = AssetCheckSeverity.ERROR if suite.blocking else AssetCheckSeverity.WARN
+    spec = AssetCheckSpec(
         name=f"gx_{suite.name}",
+        asset=key,
         description=f"Great Expectations suite on {suite.table}: {suite.description}"
         + (" (blocking)" if suite.blocking else " (warning)"),
         blocking=suite.blocking,
-        pool=WAREHOUSE_POOL,
-        additional_deps=raw_check_deps(asset_key or asset_key_of(suite)),
+        additional_deps=raw_check_deps(key),
     )
-    def _check(
+
+    def evaluate(
         context: AssetCheckExecutionContext, warehouse: Warehouse, settings: Settings
     ) -> AssetCheckResult:
         outcome = check_suite(suite, warehouse, settings.data_path, run_name=context.run.run_id)
         if suite.blocking and _only_some_accounts_failed(outcome):
-            return _withhold(context, suite, outcome, warehouse)
+            return _withhold(context, spec, suite, outcome, warehouse)
         logger.info(
             "GX %s: %d rows, %d expectations, %s",
             suite.table,
@@ -126,10 +139,14 @@ def gx_check(suite: Suite, asset_key: AssetKey | None = None) -> AssetChecksDefi
             "passed" if outcome.success else f"{len(outcome.failures)} FAILED",
         )
         return AssetCheckResult(
-            passed=outcome.success, severity=severity, metadata=suite_metadata(outcome)
+            asset_key=key,
+            check_name=spec.name,
+            passed=outcome.success,
+            severity=severity,
+            metadata=suite_metadata(outcome),
         )
 
-    return _check
+    return _Check(spec, evaluate)
 
 
 def _only_some_accounts_failed(outcome: SuiteOutcome) -> bool:
@@ -141,7 +158,11 @@ def _only_some_accounts_failed(outcome: SuiteOutcome) -> bool:
 
 
 def _withhold(
-    context: AssetCheckExecutionContext, suite: Suite, outcome: SuiteOutcome, warehouse: Warehouse
+    context: AssetCheckExecutionContext,
+    spec: AssetCheckSpec,
+    suite: Suite,
+    outcome: SuiteOutcome,
+    warehouse: Warehouse,
 ) -> AssetCheckResult:
     """Keep the broken accounts out of the publish, let the healthy ones through (issue 10).
 
@@ -155,57 +176,123 @@ def _withhold(
                      reason)  # fmt: skip
     metadata = suite_metadata(outcome)
     metadata["withheld_accounts"] = MetadataValue.json(failed)
-    return AssetCheckResult(passed=False, severity=AssetCheckSeverity.WARN, metadata=metadata)
-
-
-def contract_check(suite: Suite, asset_key: AssetKey | None = None) -> AssetChecksDefinition:
-    """A WARN check that the mart has every column the KPI catalogue lists."""
-
-    @asset_check(
-        asset=asset_key or asset_key_of(suite),
-        name=f"columns_{suite.name}",
-        description=f"{suite.table} has every column of the KPI catalogue (warning)",
-        pool=WAREHOUSE_POOL,
+    return AssetCheckResult(
+        asset_key=spec.asset_key,
+        check_name=spec.name,
+        passed=False,
+        severity=AssetCheckSeverity.WARN,
+        metadata=metadata,
     )
-    def _check(warehouse: Warehouse) -> AssetCheckResult:
+
+
+def _contract(suite: Suite, key: AssetKey) -> _Check:
+    """A WARN check that the table has every column the KPI catalogue lists."""
+    spec = AssetCheckSpec(
+        name=f"columns_{suite.name}",
+        asset=key,
+        description=f"{suite.table} has every column of the KPI catalogue (warning)",
+    )
+
+    def evaluate(
+        context: AssetCheckExecutionContext, warehouse: Warehouse, settings: Settings
+    ) -> AssetCheckResult:
         outcome = check_contract(suite, warehouse)
         return AssetCheckResult(
+            asset_key=key,
+            check_name=spec.name,
             passed=outcome.success,
             severity=AssetCheckSeverity.WARN,
             metadata=outcome_metadata(outcome),
         )
 
-    return _check
+    return _Check(spec, evaluate)
 
 
-def default_asset_keys() -> set[AssetKey]:
-    """The assets of this code location that suites may check: raw tables, dbt models and the
-    marts the win model writes."""
+def _crashed(check: _Check, error: Exception) -> AssetCheckResult:
+    """A check that raised: failed (ERROR when it blocks), the others in its step go on."""
+    logger.exception("check %s on %s raised", check.spec.name, check.spec.asset_key)
+    blocking = check.spec.blocking
+    return AssetCheckResult(
+        asset_key=check.spec.asset_key,
+        check_name=check.spec.name,
+        passed=False,
+        severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,
+        metadata={"error": MetadataValue.text(f"{type(error).__name__}: {error}")},
+    )
+
+
+def checks_step(name: str, checks: Sequence[_Check]) -> AssetChecksDefinition:
+    """One step evaluating ``checks`` in turn (those selected for the run).
+
+    A step per check cost each check Dagster's per-step overhead (events, and with a
+    persistent instance the capture of its output), ~60 of them a run (issue #11). A blocking
+    check that fails still fails the step after every check reported, which keeps the
+    assets downstream of its table from starting.
+    """
+
+    @multi_asset_check(
+        name=name,
+        specs=[check.spec for check in checks],
+        can_subset=True,
+        pool=WAREHOUSE_POOL,
+        description=f"Data quality checks ({len(checks)}), run one after another.",
+    )
+    def _checks(
+        context: AssetCheckExecutionContext, warehouse: Warehouse, settings: Settings
+    ) -> Iterator[AssetCheckResult]:
+        selected = context.selected_asset_check_keys
+        for check in checks:
+            if check.spec.key not in selected:
+                continue
+            try:
+                yield check.evaluate(context, warehouse, settings)
+            except Exception as error:  # one broken check never hides the others' results
+                yield _crashed(check, error)
+
+    return _checks
+
+
+def default_asset_groups() -> dict[AssetKey, str]:
+    """The assets of this code location that suites may check, each with its checks step:
+    the raw tables (after the accounts' merge), the dbt models, the marts the win model
+    writes."""
     from crm_kpi.orchestration.defs.dlt.inputs_ingestion import inputs_raw
     from crm_kpi.orchestration.defs.forecasting.win_model import win_model
 
     return {
-        *(key for raw in build_crm_raw_assets() for key in raw.keys),
-        *inputs_raw.keys,
-        *crm_kpi_dbt.keys,
-        *win_model.keys,
+        **{key: "quality_raw" for raw in build_crm_raw_assets() for key in raw.keys},
+        **dict.fromkeys(inputs_raw.keys, "quality_raw"),
+        **dict.fromkeys(crm_kpi_dbt.keys, "quality_models"),
+        **dict.fromkeys(win_model.keys, "quality_win_model"),
     }
 
 
-def build_checks(asset_keys: Iterable[AssetKey] | None = None) -> list[AssetChecksDefinition]:
-    """A check per suite whose asset exists; suites of assets not built yet are skipped."""
-    existing = set(asset_keys) if asset_keys is not None else default_asset_keys()
-    checks: list[AssetChecksDefinition] = []
+def build_checks(
+    asset_keys: Iterable[AssetKey] | Mapping[AssetKey, str] | None = None,
+) -> list[AssetChecksDefinition]:
+    """A check per suite whose asset exists, gathered into one step per group of assets.
+
+    ``asset_keys``: the assets that exist, with the name of their checks step (all in one
+    step, ``quality``, when given as a plain list); suites of assets not built yet are skipped.
+    """
+    if asset_keys is None:
+        groups = default_asset_groups()
+    elif isinstance(asset_keys, Mapping):
+        groups = dict(asset_keys)
+    else:
+        groups = dict.fromkeys(asset_keys, "quality")
+    steps: dict[str, list[_Check]] = {}
     skipped = []
     # Mart KPI rules from meta.kpi in the manifest the dbt assets are built from.
     for suite in all_suites(dbt_project().manifest_path):
         key = asset_key_of(suite)
-        if key not in existing:
+        if key not in groups:
             skipped.append(suite.table)
             continue
-        checks.append(gx_check(suite, key))
+        step = steps.setdefault(groups[key], [])
+        step.append(_gx(suite, key))
         if suite.contract_columns:
-            checks.append(contract_check(suite, key))
+            step.append(_contract(suite, key))
     if skipped:
         logger.debug("no asset yet for the suites of %s: not checked", ", ".join(skipped))
-    return checks
+    return [checks_step(name, checks) for name, checks in steps.items()]
