@@ -94,3 +94,32 @@ def test_raw_bitrix24_cursor_from_the_future_and_duplicate_ids(warehouse: Path) 
     failed = _failed(_check(warehouse, "raw_bitrix24.deals"))
     assert ("expect_compound_columns_to_be_unique", "portal,id") in failed
     assert ("expect_column_values_to_be_between", "date_modify_epoch") in failed
+
+
+def test_core_deals_need_a_creation_time_and_a_stage_unless_deleted(warehouse: Path) -> None:
+    # deal 3 is known only from the bin, with no event: no creation time, pipeline or stage
+    deals = pd.DataFrame(
+        {
+            "account_key": ["amocrm:1"] * 3,
+            "deal_id": ["1", "2", "3"],
+            "created_at": pd.to_datetime(["2026-01-01", None, None]),
+            "created_date": pd.to_datetime(["2026-01-01", None, None]).date,
+            "pipeline_id": ["10", "10", None],
+            "stage_id": ["a", "a", None],
+            "is_deleted": [False, False, True],
+            "status": ["open"] * 3,
+            "amount": [100.0, 5.0, None],
+            "closed_at": pd.to_datetime([None] * 3),
+            "closed_date": [None] * 3,
+            "days_to_close": [None] * 3,
+            "manager_id": ["7", "7", None],
+        }
+    )
+    managers = pd.DataFrame({"account_key": ["amocrm:1"], "manager_id": ["7"]})
+    write_tables(warehouse, {"core.fct_deals": deals, "core.dim_managers": managers})
+    outcome = _check(warehouse, "core.fct_deals")
+    assert _failed(outcome) == {
+        ("expect_column_values_to_not_be_null", "created_at"),
+        ("expect_column_values_to_not_be_null", "created_date"),
+    }
+    assert all(f.failed_rows == 1 for f in outcome.failures)  # deal 2, not the deleted deal 3

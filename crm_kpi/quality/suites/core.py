@@ -74,11 +74,12 @@ def _dim_dates() -> list[Expectation]:
 
 
 def _fct_deals() -> list[Expectation]:
+    live = Column("is_deleted") == False  # noqa: E712
     return [
-        *required(["created_at", "created_date"]),
         # A deal known only from the CRM's bin (amoCRM keeps its id, not its stage) is a row
-        # with is_deleted and no pipeline or stage; every live deal has both.
-        *required_when(["pipeline_id", "stage_id"], Column("is_deleted") == False),  # noqa: E712
+        # with is_deleted and no pipeline or stage, and no creation time when it left no event
+        # (deleted before the events the API still returns); every live deal has all four.
+        *required_when(["created_at", "created_date", "pipeline_id", "stage_id"], live),
         *present(["amount", "closed_at", "closed_date", "days_to_close", "manager_id"]),
         *non_negative(["amount"]),
         null_when("closed_at", Column("status") == "open"),
