@@ -19,6 +19,7 @@ $(STAMP): requirements-dev.lock pyproject.toml emulators/pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements-dev.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e . -e ./emulators
+	$(BIN)/crm-kpi prepare   # dbt's manifest now, not in the first run (as the Docker image does)
 	@touch $@
 
 demo: $(STAMP)

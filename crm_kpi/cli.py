@@ -64,6 +64,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if summary.success else 1
 
 
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Parse the dbt project now, so that the first run starts from its manifest.
+
+    dagster-dbt's "prepare" step of a deployment (the Docker image does it at build time,
+    ``make`` at install): the run's definitions are built from the manifest, which would
+    otherwise be parsed when they first load. The parse is skipped when the manifest is current.
+    """
+    export_warehouse_env()
+    from crm_kpi.orchestration.defs.dbt.dbt_models import dbt_project
+
+    print(f"[crm-kpi] dbt manifest ready: {dbt_project().manifest_path}")
+    return 0
+
+
 COMMAND_GROUP = "crm_kpi.commands"
 
 
@@ -100,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--select", nargs="+", metavar="STAGE", help="run only these stages")
     run.add_argument("--skip", nargs="+", metavar="STAGE", help="run every stage but these")
     run.set_defaults(handler=cmd_run)
+
+    prepare = commands.add_parser(
+        "prepare",
+        help="parse the dbt project ahead of the first run (make does it at install)",
+        description=cmd_prepare.__doc__,
+    )
+    prepare.set_defaults(handler=cmd_prepare)
 
     _add_plugin_commands(commands)
     return parser

@@ -186,3 +186,15 @@ def test_stages_select_and_skip() -> None:
     assert chosen_stages(["report", "publish"], None) == ["publish", "report"]
     with pytest.raises(UnknownStage):
         chosen_stages(["dbt"], None)
+
+
+def test_prepare_parses_the_dbt_project_once(tmp_path: Path, monkeypatch) -> None:
+    from crm_kpi.cli import main
+
+    monkeypatch.setenv("CRM_KPI_DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("CRM_KPI_WAREHOUSE", str(tmp_path / "warehouse" / "crm_kpi.duckdb"))
+    assert main(["prepare"]) == 0
+    manifest = tmp_path / "target" / "manifest.json"
+    parsed_at = manifest.stat().st_mtime
+    assert main(["prepare"]) == 0  # current: not parsed again
+    assert manifest.stat().st_mtime == parsed_at
