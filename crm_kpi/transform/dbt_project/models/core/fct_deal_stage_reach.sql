@@ -1,19 +1,46 @@
+-- sqlfluff:indentation:template_blocks_indent:False
 {#
     Funnel reach: one row per (deal, open stage of a pipeline) that the deal reached. A deal
     reached open stage S of pipeline P when the highest stage_sort it ever entered among P's
     open stages is at least S's, or when it is won now in P (a deal won now counts as past
     every open stage). A deal won once and then reopened or lost counts by the open stages it
     entered; lost stages do not count; a skipped stage counts as reached.
-#}
-with deals as (
 
-    select * from {{ ref('fct_deals') }}
+    Incremental (issue #11): an incremental build recomputes the `deals_to_rebuild()` (their
+    marker `dlt_load_id` from `fct_deals` moves with the deal and its stage history) and
+    replaces their rows. A change of a pipeline's stages (a stage added or re-sorted) needs a
+    full refresh, as for every model built from the stage dimension.
+#}
+{{ config(
+    materialized='incremental',
+    unique_key=['account_key', 'deal_id'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
+-- depends_on: {{ ref('int_accounts') }}, {{ ref('int_deals') }}
+with
+{%- if is_incremental() %}
+deals_to_rebuild as (
+
+    {{ deals_to_rebuild(ref('fct_deals'), 'is_deleted', ref('int_deals')) }}
+
+),
+{%- endif %}
+
+deals as (
+
+    select deal_rows.*
+    from {{ ref('fct_deals') }} as deal_rows
+    {{- and_deal_to_rebuild('deal_rows', keyword='where') }}
 
 ),
 
 status_history as (
 
-    select * from {{ ref('int_deal_status_history') }}
+    select history_rows.*
+    from {{ ref('int_deal_status_history') }} as history_rows
+    {{- and_deal_to_rebuild('history_rows', keyword='where') }}
 
 ),
 
@@ -107,7 +134,8 @@ select
     reached.is_won_in_pipeline,
     not reached.is_won_in_pipeline
     and reached.stage_sort = reached.highest_open_stage_sort as is_furthest_stage,
-    deals.is_deleted
+    deals.is_deleted,
+    deals.dlt_load_id
 from reached
 inner join deals
     on
