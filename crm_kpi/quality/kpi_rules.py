@@ -18,14 +18,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
-
-import great_expectations.expectations as gxe
-from great_expectations.expectations.expectation import Expectation
+from typing import TYPE_CHECKING, Any
 
 from crm_kpi.config import DBT_PROJECT_DIR
+from crm_kpi.quality.gx import expectations as gxe
 from crm_kpi.quality.suite import Frame, always_true
 from crm_kpi.transform.kpi_meta import MARTS_SCHEMA, KpiMeta, kpi_meta, read_manifest
+
+if TYPE_CHECKING:
+    from great_expectations.expectations.expectation import Expectation
 
 DEFAULT_MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 # numeric(18, 2) averages are rounded to the cent; everything else is a double.

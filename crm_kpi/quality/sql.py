@@ -4,32 +4,31 @@ DuckDB goes through the ``duckdb-engine`` SQLAlchemy dialect, PostgreSQL through
 one. GX 1.24 does not know DuckDB: it fetches a query's rows after handing its connection back
 to the pool, and DuckDB drops the pending result on that rollback (every metric comes back
 empty). GX keeps one connection open for the dialects it lists as needing it (SQLite, ...);
-DuckDB joins that list here, which is all it takes (``tests/data_quality`` pin it).
+``keep_duckdb_connections`` adds DuckDB to that list, which is all it takes
+(``tests/data_quality`` pin it); ``validation`` calls it when it imports GX. The helpers here
+import no GX (the Dagster definitions read table columns with them).
 """
 
 from __future__ import annotations
 
 import enum
-import os
 
 import sqlalchemy as sa
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
-from great_expectations.execution_engine import (  # noqa: E402
-    sqlalchemy_execution_engine as _gx_engine,
-)
 
 
 class _DuckDBDialect(enum.StrEnum):
     DUCKDB = "duckdb"
 
 
-if _DuckDBDialect.DUCKDB not in _gx_engine._PERSISTED_CONNECTION_DIALECTS:
-    _gx_engine._PERSISTED_CONNECTION_DIALECTS = (
-        *_gx_engine._PERSISTED_CONNECTION_DIALECTS,
-        _DuckDBDialect.DUCKDB,
-    )
+def keep_duckdb_connections() -> None:
+    """Make GX's SQL engine keep its DuckDB connection open, as it does for SQLite."""
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as engine
+
+    if _DuckDBDialect.DUCKDB not in engine._PERSISTED_CONNECTION_DIALECTS:
+        engine._PERSISTED_CONNECTION_DIALECTS = (
+            *engine._PERSISTED_CONNECTION_DIALECTS,
+            _DuckDBDialect.DUCKDB,
+        )
 
 
 def columns_of(connection: sa.Connection, table: str) -> list[str]:

@@ -13,18 +13,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import great_expectations.expectations as gxe
-from great_expectations.expectations.expectation import Expectation
-from great_expectations.expectations.row_conditions import (
-    AndCondition,
-    Column,
-    Condition,
-    OrCondition,
-)
+from crm_kpi.quality.gx import expectations as gxe
+from crm_kpi.quality.gx import row_conditions
+
+if TYPE_CHECKING:
+    from great_expectations.expectations.expectation import Expectation
+    from great_expectations.expectations.row_conditions import Condition
 
 EARLIEST = 946_684_800  # 2000-01-01T00:00:00Z, the earliest sane CRM timestamp
-ExpectationFactory = Callable[[], list[Expectation]]
+ExpectationFactory = Callable[[], "list[Expectation]"]
 # Given a function returning the columns of a table ("schema.table"), the SQL of a frame.
 SqlFactory = Callable[[Callable[[str], list[str]]], str]
 
@@ -73,10 +72,10 @@ class Suite:
 
 
 def _condition_columns(condition: object) -> set[str]:
-    if isinstance(condition, (AndCondition, OrCondition)):
+    if isinstance(condition, (row_conditions.AndCondition, row_conditions.OrCondition)):
         return set().union(*(_condition_columns(c) for c in condition.conditions))
     column = getattr(condition, "column", None)
-    return {column.name} if isinstance(column, Column) else set()
+    return {column.name} if isinstance(column, row_conditions.Column) else set()
 
 
 def columns_used(expectation: Expectation) -> set[str]:

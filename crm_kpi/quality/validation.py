@@ -31,7 +31,10 @@ from great_expectations.data_context.types.resource_identifiers import (
 from great_expectations.expectations.expectation import Expectation
 from great_expectations.util import convert_to_json_serializable
 
+from crm_kpi.quality.sql import keep_duckdb_connections
 from crm_kpi.warehouse import Warehouse
+
+keep_duckdb_connections()
 
 SAMPLE_SIZE = 5
 DATASOURCE = "warehouse"

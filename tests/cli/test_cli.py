@@ -190,11 +190,15 @@ def test_stages_select_and_skip() -> None:
 
 def test_prepare_parses_the_dbt_project_once(tmp_path: Path, monkeypatch) -> None:
     from crm_kpi.cli import main
+    from crm_kpi.orchestration.defs.dbt.dbt_models import dbt_project
 
+    dbt_project.cache_clear()  # once per process; this test's target is its own
     monkeypatch.setenv("CRM_KPI_DBT_TARGET_PATH", str(tmp_path / "target"))
     monkeypatch.setenv("CRM_KPI_WAREHOUSE", str(tmp_path / "warehouse" / "crm_kpi.duckdb"))
     assert main(["prepare"]) == 0
     manifest = tmp_path / "target" / "manifest.json"
     parsed_at = manifest.stat().st_mtime
+    dbt_project.cache_clear()
     assert main(["prepare"]) == 0  # current: not parsed again
     assert manifest.stat().st_mtime == parsed_at
+    dbt_project.cache_clear()  # the other tests' project is the default one

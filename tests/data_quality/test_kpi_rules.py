@@ -81,7 +81,7 @@ def test_nothing_is_checked_twice_once_the_manifest_has_meta_kpi(tmp_path: Path)
     expectations = suite.expectations()
     ranged = {e.column for e in expectations if e.expectation_type.endswith("_to_be_between")}
     assert ranged == {"revenue", "win_rate", "avg_deal_value", "call_to_meeting_rate"}
-    # the hand-written NULL-on-zero rules (MONTHLY_RATIOS) give way to the ratio frame
+    # the hand-written NULL-on-zero rules (monthly_ratios) give way to the ratio frame
     assert not any(e.expectation_type == "expect_column_values_to_be_null" for e in expectations)
     assert [f.name for f in suite.frames] == [
         "daily totals reconcile",

@@ -8,10 +8,9 @@ marts built on it, whose checks block publishing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from great_expectations.expectations.expectation import Expectation
-from great_expectations.expectations.row_conditions import Column
-
+from crm_kpi.quality.gx import Column
 from crm_kpi.quality.suite import (
     Frame,
     Suite,
@@ -22,6 +21,9 @@ from crm_kpi.quality.suite import (
     required,
     required_when,
 )
+
+if TYPE_CHECKING:
+    from great_expectations.expectations.expectation import Expectation
 
 
 def _known(name: str, child: str, parent: str, columns: tuple[str, ...]) -> Frame:

@@ -9,13 +9,14 @@ marts dbt does not test (those the win model writes).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from great_expectations.expectations.expectation import Expectation
-from great_expectations.expectations.row_conditions import Column as C
-from great_expectations.expectations.row_conditions import Condition
-
+from crm_kpi.quality.gx import Column as C
 from crm_kpi.quality.suite import grain, non_negative, null_when, one_of, rates
+
+if TYPE_CHECKING:
+    from great_expectations.expectations.expectation import Expectation
+    from great_expectations.expectations.row_conditions import Condition
 
 DAILY_ADDITIVE = (
     "deals_created",
@@ -51,17 +52,20 @@ MONTHLY_NON_NEGATIVE = (
     "avg_first_response_minutes",
 )
 MONTHLY_RATES = ("win_rate", "win_rate_amount", "task_on_time_rate")
-# Ratio column -> where its denominator is 0 (counts are non-negative, so a sum is 0 when
-# each term is).
-MONTHLY_RATIOS = {
-    "avg_deal_value": C("deals_won") == 0,
-    "win_rate": (C("deals_won") == 0) & (C("deals_lost") == 0),
-    "avg_days_to_close": C("deals_won") == 0,
-    "median_days_to_close": C("deals_won") == 0,
-    "call_to_meeting_rate": C("calls_total") == 0,
-    "avg_call_seconds": C("calls_answered") == 0,
-    "task_on_time_rate": C("tasks_completed") == 0,
-}
+
+
+def monthly_ratios() -> dict[str, Condition]:
+    """Ratio column -> where its denominator is 0 (counts are non-negative, so a sum is 0 when
+    each term is); built when a suite's expectations are, as GX is imported only then."""
+    return {
+        "avg_deal_value": C("deals_won") == 0,
+        "win_rate": (C("deals_won") == 0) & (C("deals_lost") == 0),
+        "avg_days_to_close": C("deals_won") == 0,
+        "median_days_to_close": C("deals_won") == 0,
+        "call_to_meeting_rate": C("calls_total") == 0,
+        "avg_call_seconds": C("calls_answered") == 0,
+        "task_on_time_rate": C("tasks_completed") == 0,
+    }
 
 
 class Contract(NamedTuple):
@@ -78,7 +82,7 @@ def mart_contract(
     columns: tuple[str, ...] = (),
     counts: tuple[str, ...] = (),
     shares: tuple[str, ...] = (),
-    ratios: dict[str, Condition] | None = None,
+    ratios: Callable[[], dict[str, Condition]] | None = None,
     enums: dict[str, tuple[str, ...]] | None = None,
     nullable_grain: tuple[str, ...] = (),
     extra: Callable[[], list[Expectation]] = list,
@@ -97,7 +101,7 @@ def mart_contract(
         return [
             *non_negative(counts),
             *rates(shares),
-            *(null_when(c, condition) for c, condition in (ratios or {}).items()),
+            *(null_when(c, condition) for c, condition in (ratios() if ratios else {}).items()),
             *extra(),
         ]
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import partial
+from typing import TYPE_CHECKING
 
-import great_expectations.expectations as gxe
-from great_expectations.expectations.expectation import Expectation
-from great_expectations.expectations.row_conditions import Column as C
-
+from crm_kpi.quality.gx import Column as C
+from crm_kpi.quality.gx import expectations as gxe
 from crm_kpi.quality.kpi_rules import KpiRule, range_expectations, ratio_frame
 from crm_kpi.quality.suite import Frame, Suite, present, within
 from crm_kpi.quality.suites.mart_values import (
@@ -23,11 +22,14 @@ from crm_kpi.quality.suites.mart_values import (
     MONTHLY_COLUMNS,
     MONTHLY_NON_NEGATIVE,
     MONTHLY_RATES,
-    MONTHLY_RATIOS,
     WEEKLY_RATIOS,
     Contract,
     mart_contract,
+    monthly_ratios,
 )
+
+if TYPE_CHECKING:
+    from great_expectations.expectations.expectation import Expectation
 
 ROW_COUNT_BAND = 0.5
 # DECIMAL(18,2) sums read as floats: allow rounding noise, not a cent more.
@@ -123,7 +125,7 @@ def suites(rules: Mapping[str, dict[str, KpiRule]] | None = None) -> list[Suite]
                 columns=MONTHLY_COLUMNS,
                 counts=MONTHLY_NON_NEGATIVE,
                 shares=MONTHLY_RATES,
-                ratios=MONTHLY_RATIOS,
+                ratios=monthly_ratios,
             ),
             frames=(Frame("daily totals reconcile", _reconcile_daily_monthly, _reconciled),),
             description="grain, rates in [0, 1], ratios NULL on 0, totals equal mart_manager_daily",
@@ -136,7 +138,7 @@ def suites(rules: Mapping[str, dict[str, KpiRule]] | None = None) -> list[Suite]
                 columns=("manager_name", "team_id", *DAILY_ADDITIVE, *WEEKLY_RATIOS),
                 counts=(*DAILY_ADDITIVE, "avg_deal_value", "avg_call_seconds"),
                 shares=MONTHLY_RATES,
-                ratios={c: MONTHLY_RATIOS[c] for c in WEEKLY_RATIOS},
+                ratios=lambda: {c: monthly_ratios()[c] for c in WEEKLY_RATIOS},
             ),
             description="grain, additive counts non-negative, rates in [0, 1], ratios NULL on 0",
         ),
@@ -147,7 +149,7 @@ def suites(rules: Mapping[str, dict[str, KpiRule]] | None = None) -> list[Suite]
                 columns=(*MONTHLY_NON_NEGATIVE, *MONTHLY_RATES, "call_to_meeting_rate"),
                 counts=MONTHLY_NON_NEGATIVE,
                 shares=MONTHLY_RATES,
-                ratios=MONTHLY_RATIOS,
+                ratios=monthly_ratios,
                 nullable_grain=("team_id",),  # NULL team: the whole account
             ),
             description="grain (NULL team = account), rates in [0, 1], ratios NULL on 0",
@@ -175,7 +177,7 @@ def suites(rules: Mapping[str, dict[str, KpiRule]] | None = None) -> list[Suite]
                     "median_hours_in_stage",
                 ),
                 shares=("conversion_to_next", "drop_off_rate"),
-                ratios={
+                ratios=lambda: {
                     "conversion_to_next": C("deals_reached") == 0,
                     "drop_off_rate": C("deals_reached") == 0,
                 },
@@ -197,7 +199,7 @@ def suites(rules: Mapping[str, dict[str, KpiRule]] | None = None) -> list[Suite]
                 ),
                 counts=("deals_created", "deals_won", "revenue", "marketing_spend", "cac"),
                 shares=("cohort_conversion_rate",),
-                ratios={
+                ratios=lambda: {
                     "cohort_conversion_rate": C("deals_created") == 0,
                     "cac": C("deals_won") == 0,
                     "romi": C("marketing_spend") == 0,
@@ -219,7 +221,7 @@ def suites(rules: Mapping[str, dict[str, KpiRule]] | None = None) -> list[Suite]
                     "status",
                 ),
                 counts=("target", "actual", "attainment", "expected_to_date", "run_rate_forecast"),
-                ratios={"attainment": C("target") == 0},
+                ratios=lambda: {"attainment": C("target") == 0},
             ),
             description="grain, non-negative plan and fact, attainment NULL without a target",
         ),
@@ -343,7 +345,7 @@ def suites(rules: Mapping[str, dict[str, KpiRule]] | None = None) -> list[Suite]
                 columns=("n_observations", "pearson_r", "p_value"),
                 counts=("n_observations",),
                 shares=("p_value",),
-                ratios={"pearson_r": C("n_observations") < 8},
+                ratios=lambda: {"pearson_r": C("n_observations") < 8},
                 extra=lambda: [
                     gxe.ExpectColumnValuesToBeBetween(column="pearson_r", min_value=-1, max_value=1)
                 ],
@@ -355,7 +357,7 @@ def suites(rules: Mapping[str, dict[str, KpiRule]] | None = None) -> list[Suite]
             mart_contract(
                 ("manager_id", "kpi", "period_grain", "period_start"),
                 columns=("value", "previous_value", "abs_change", "pct_change", "year_ago_value"),
-                ratios={"pct_change": C("previous_value") == 0},
+                ratios=lambda: {"pct_change": C("previous_value") == 0},
                 nullable_grain=("manager_id",),  # NULL manager: the whole account
             ),
             description="grain (NULL manager = account), change NULL against a zero base",
@@ -393,7 +395,7 @@ def suites(rules: Mapping[str, dict[str, KpiRule]] | None = None) -> list[Suite]
                     "predicted_cltv",
                 ),
                 counts=("deals_won", "revenue_total", "avg_deal_value", "predicted_cltv"),
-                ratios={"avg_deal_value": C("deals_won") == 0},
+                ratios=lambda: {"avg_deal_value": C("deals_won") == 0},
             ),
             description="one row per customer, non-negative value",
         ),

@@ -6,7 +6,7 @@ warn if anything slipped through: required fields, known plan metrics, no negati
 
 from __future__ import annotations
 
-from great_expectations.expectations.expectation import Expectation
+from typing import TYPE_CHECKING
 
 from crm_kpi.quality.suite import Suite, non_negative, one_of, required
 from crm_kpi.sources.inputs.settings import (
@@ -16,6 +16,9 @@ from crm_kpi.sources.inputs.settings import (
     SALES_PLAN_REQUIRED,
     SALES_PLAN_TABLE,
 )
+
+if TYPE_CHECKING:
+    from great_expectations.expectations.expectation import Expectation
 
 SCHEMA = "raw_inputs"
 

@@ -8,9 +8,12 @@ Timestamps are Unix seconds; "sane" means after 2000-01-01 and no later than tom
 
 from __future__ import annotations
 
-from great_expectations.expectations.expectation import Expectation
+from typing import TYPE_CHECKING
 
 from crm_kpi.quality.suite import Suite, grain, one_of, required, sane_timestamps
+
+if TYPE_CHECKING:
+    from great_expectations.expectations.expectation import Expectation
 
 SCHEMA = "raw_amocrm"
 KEY = ("account_id", "id")

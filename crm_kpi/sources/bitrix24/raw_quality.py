@@ -9,11 +9,15 @@ modification cursor present (the incremental load depends on it).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dlt.common.normalizers.naming.snake_case import NamingConvention
-from great_expectations.expectations.expectation import Expectation
 
 from crm_kpi.quality.suite import Frame, Suite, grain, required, sane_timestamps
 from crm_kpi.sources.bitrix24.settings import COMMENTS, KEYSET_METHODS, PORTAL_SETTINGS_TABLE
+
+if TYPE_CHECKING:
+    from great_expectations.expectations.expectation import Expectation
 
 SCHEMA = "raw_bitrix24"
 _naming = NamingConvention()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crm_kpi.transform.forecasting import model
+from crm_kpi.transform.forecasting import QUALITY_TABLE, SCORES_TABLE, model
 from crm_kpi.transform.forecasting.factors import describe_frame
 from crm_kpi.transform.forecasting.features import load_closed, load_open, prepare
 from crm_kpi.warehouse import Warehouse
@@ -21,8 +21,6 @@ from crm_kpi.warehouse.frames import NewTable, replace_tables
 
 logger = logging.getLogger("crm_kpi.transform.forecasting")
 
-SCORES_TABLE = "marts.mart_deal_scores"
-QUALITY_TABLE = "marts.mart_win_model_quality"
 SCORE_COLUMNS = (
     "account_key",
     "deal_id",

@@ -21,7 +21,7 @@ from dagster import (
 )
 
 from crm_kpi.orchestration.defs.dlt.crm_ingestion import WAREHOUSE_POOL
-from crm_kpi.transform.forecasting.scoring import QUALITY_TABLE, SCORES_TABLE, score_warehouse
+from crm_kpi.transform.forecasting import QUALITY_TABLE, SCORES_TABLE
 from crm_kpi.warehouse import Warehouse
 
 logger = logging.getLogger("crm_kpi.orchestration")
@@ -56,6 +56,8 @@ QUALITY_KEY = AssetKey(QUALITY_TABLE.split("."))
 )
 def win_model(context: AssetExecutionContext, warehouse: Warehouse) -> Iterator[MaterializeResult]:
     """Train per account, evaluate out of time against the stage baseline, score, write."""
+    from crm_kpi.transform.forecasting.scoring import score_warehouse  # scikit-learn: now
+
     logger.info("training and scoring the deal win-probability model ...")
     results = score_warehouse(warehouse)
     decisions = {r.account_key: f"{r.source}: {r.reason}" for r in results}

@@ -23,6 +23,7 @@ file. Each check renders its Data Docs pages; the index is built once per run
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dagster import (
     AssetCheckExecutionContext,
@@ -42,12 +43,14 @@ from crm_kpi.orchestration.defs.dlt.crm_ingestion import (
     build_crm_raw_assets,
     raw_check_deps,
 )
-from crm_kpi.quality.checking import SuiteOutcome, check_contract, check_suite
 from crm_kpi.quality.suite import Suite
 from crm_kpi.quality.suites import all_suites
-from crm_kpi.quality.validation import FailedExpectation, ValidationOutcome
 from crm_kpi.quality.withheld import withhold
 from crm_kpi.warehouse import Warehouse
+
+if TYPE_CHECKING:  # imported when a check runs: GX comes with them (crm_kpi.quality.gx)
+    from crm_kpi.quality.checking import SuiteOutcome
+    from crm_kpi.quality.validation import FailedExpectation, ValidationOutcome
 
 logger = logging.getLogger("crm_kpi.orchestration")
 MAX_LISTED_FAILURES = 20
@@ -58,7 +61,7 @@ def asset_key_of(suite: Suite) -> AssetKey:
     return AssetKey(suite.table.split(".", 1))
 
 
-def _failure_line(failure: FailedExpectation) -> str:
+def _failure_line(failure: "FailedExpectation") -> str:
     where = f" on `{failure.column}`" if failure.column else ""
     line = f"- `{failure.expectation}`{where}: {failure.failed_rows} rows"
     if failure.observed:
@@ -70,14 +73,14 @@ def _failure_line(failure: FailedExpectation) -> str:
     return line
 
 
-def _failures_markdown(failures: list[FailedExpectation]) -> str:
+def _failures_markdown(failures: "list[FailedExpectation]") -> str:
     lines = [_failure_line(f) for f in failures[:MAX_LISTED_FAILURES]]
     if len(failures) > MAX_LISTED_FAILURES:
         lines.append(f"- ... and {len(failures) - MAX_LISTED_FAILURES} more")
     return "\n".join(lines) if lines else "none"
 
 
-def suite_metadata(outcome: SuiteOutcome) -> dict[str, MetadataValue]:
+def suite_metadata(outcome: "SuiteOutcome") -> dict[str, MetadataValue]:
     """What the UI shows for a check: counts, failures with sample rows, Data Docs links."""
     metadata: dict[str, MetadataValue] = {
         "rows": MetadataValue.int(outcome.rows),
@@ -95,7 +98,7 @@ def suite_metadata(outcome: SuiteOutcome) -> dict[str, MetadataValue]:
     return metadata
 
 
-def outcome_metadata(outcome: ValidationOutcome) -> dict[str, MetadataValue]:
+def outcome_metadata(outcome: "ValidationOutcome") -> dict[str, MetadataValue]:
     """Metadata of a single validation (the column contract)."""
     return {
         "expectations": MetadataValue.int(outcome.evaluated),
@@ -128,6 +131,8 @@ def _gx(suite: Suite, key: AssetKey) -> _Check:
     def evaluate(
         context: AssetCheckExecutionContext, warehouse: Warehouse, settings: Settings
     ) -> AssetCheckResult:
+        from crm_kpi.quality.checking import check_suite
+
         outcome = check_suite(suite, warehouse, settings.data_path, run_name=context.run.run_id)
         if suite.blocking and _only_some_accounts_failed(outcome):
             return _withhold(context, spec, suite, outcome, warehouse)
@@ -149,7 +154,7 @@ def _gx(suite: Suite, key: AssetKey) -> _Check:
     return _Check(spec, evaluate)
 
 
-def _only_some_accounts_failed(outcome: SuiteOutcome) -> bool:
+def _only_some_accounts_failed(outcome: "SuiteOutcome") -> bool:
     """The failures sit on some accounts' rows, and at least one other account passes."""
     failed = outcome.failed_accounts
     if outcome.success or not failed:
@@ -161,7 +166,7 @@ def _withhold(
     context: AssetCheckExecutionContext,
     spec: AssetCheckSpec,
     suite: Suite,
-    outcome: SuiteOutcome,
+    outcome: "SuiteOutcome",
     warehouse: Warehouse,
 ) -> AssetCheckResult:
     """Keep the broken accounts out of the publish, let the healthy ones through (issue 10).
@@ -196,6 +201,8 @@ def _contract(suite: Suite, key: AssetKey) -> _Check:
     def evaluate(
         context: AssetCheckExecutionContext, warehouse: Warehouse, settings: Settings
     ) -> AssetCheckResult:
+        from crm_kpi.quality.checking import check_contract
+
         outcome = check_contract(suite, warehouse)
         return AssetCheckResult(
             asset_key=key,
