@@ -221,3 +221,18 @@ def test_the_dbt_version_is_known_without_a_dbt_subprocess(monkeypatch) -> None:
     dbt = build_resources()["dbt"]
     assert dbt.project_dir == str(project.project_dir)
     assert dbt._cli_version.major == 1
+
+
+def test_the_definitions_load_without_the_libraries_only_runs_need() -> None:
+    """GX and scikit-learn cost every process that loads the definitions ~5 s and ~150 MB."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, crm_kpi.orchestration.definitions; "
+        "print(sorted(m for m in ('great_expectations', 'sklearn') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=os.environ
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stderr[-2000:]
