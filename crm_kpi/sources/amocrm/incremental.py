@@ -132,4 +132,5 @@ def cursor_resource(
         primary_key=list(endpoint.primary_key),
         write_disposition="merge",
         columns=columns,
+        parallelized=True,
     )

@@ -156,6 +156,7 @@ def keyset_resource(portals: Sequence[Portal], spec: Method, arrow: bool = True)
         primary_key=list(spec.primary_key),
         write_disposition="merge",
         columns=columns,
+        parallelized=True,
     )
 
 
