@@ -248,8 +248,6 @@ def print_profile(profile: cProfile.Profile, top: int) -> None:
     """The client's ``top`` functions by own time, then by cumulative time."""
     for order in ("tottime", "cumulative"):
         print(f"  client profile, top {top} by {order}:")
-        if os.environ.get("CRM_KPI_PROFILE_DUMP"):
-            profile.dump_stats(os.environ["CRM_KPI_PROFILE_DUMP"])
         stats = pstats.Stats(profile, stream=sys.stdout)
         stats.strip_dirs().sort_stats(order).print_stats(top)
 
