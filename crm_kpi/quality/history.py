@@ -12,6 +12,7 @@ only with itself. dbt never touches the ``quality`` schema.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import sqlalchemy as sa
 
@@ -49,13 +50,18 @@ class RowCountHistory:
 
     def record(self, table: str, counts: dict[str, int]) -> None:
         """Remember ``counts`` (per account) for ``table``; accounts not in ``counts`` stay."""
-        if not counts:
-            return  # an empty table: nothing to compare with next time
+        self.record_many({table: counts})
+
+    def record_many(self, counts_by_table: Mapping[str, dict[str, int]]) -> None:
+        """``record`` for several tables, in one transaction (one connection)."""
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         rows = [
             {"table": table, "account": account, "rows": rows, "now": now}
+            for table, counts in sorted(counts_by_table.items())
             for account, rows in sorted(counts.items())
         ]
+        if not rows:
+            return  # empty tables: nothing to compare with next time
         with self.warehouse.sql() as connection:
             create_if_missing(connection, TABLE, COLUMNS)
             # An upsert both engines understand: delete, then insert, in one transaction.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import unquote, urlsplit
@@ -181,11 +181,13 @@ class Warehouse(ConfigurableResource):
         read-only session. PostgreSQL connections commit on a clean exit, roll back on error.
         """
         if self.kind == "duckdb":
-            connection = _open_duckdb(self.duckdb_path, read_only, self.duckdb_config)
-            try:
-                yield connection
-            finally:
-                connection.close()
+            # duckdb-engine opens the file with another configuration (its user agent).
+            with _released(self.duckdb_path):
+                connection = _open_duckdb(self.duckdb_path, read_only, self.duckdb_config)
+                try:
+                    yield connection
+                finally:
+                    connection.close()
             return
         import psycopg
 
@@ -216,12 +218,51 @@ class Warehouse(ConfigurableResource):
         engine = sa.create_engine(
             self.sqlalchemy_url, poolclass=sa.pool.NullPool, **self.engine_kwargs(read_only)
         )
+        kept = self.kind == "duckdb" and not read_only
         try:
-            with _retried(engine.connect, sa.exc.DBAPIError) as connection:
+            with (
+                _released(self.duckdb_path) if kept else nullcontext(),
+                _retried(engine.connect, sa.exc.DBAPIError) as connection,
+            ):
                 yield connection
                 connection.commit()
         finally:
             engine.dispose()
+
+    @contextmanager
+    def kept_open(self) -> Iterator[None]:
+        """Keep the DuckDB file open, read-only, while the block runs.
+
+        DuckDB shares one open database between the connections of a process that open the
+        same file with the same settings; when the last one closes, the next connect opens
+        the file again (~30 ms on the demo's warehouse, more on a large one). A step that opens
+        read-only connections many times (the quality checks: two or three per suite) keeps
+        one here. A read-write connection opened inside the block (``sql()``), or a DB-API
+        one (``connect()``, other settings), closes it first and it is opened again after.
+        Nothing is kept on PostgreSQL, nor when the file does not exist or cannot be opened
+        (the connections inside then report it as they would without the block).
+        """
+        key = str(self.duckdb_path) if self.kind == "duckdb" else ""
+        if not key or key in _KEPT or not self.duckdb_path.exists():
+            yield
+            return
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(
+            self.sqlalchemy_url, poolclass=sa.pool.NullPool, **self.engine_kwargs(True)
+        )
+        kept = _Kept(engine)
+        try:
+            kept.open()
+        except WarehouseUnavailable:
+            engine.dispose()
+            yield
+            return
+        _KEPT[key] = kept
+        try:
+            yield
+        finally:
+            _KEPT.pop(key).close()
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -250,6 +291,44 @@ def _retried(open_: Callable[[], T], errors: type[Exception] | tuple[type[Except
                 raise WarehouseUnavailable(f"cannot open the warehouse: {error}") from error
             time.sleep(LOCK_WAIT_SECONDS * attempt)
     raise AssertionError("unreachable")
+
+
+class _Kept:
+    """The read-only connection ``Warehouse.kept_open`` holds on one DuckDB file."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.connection: Any = None
+
+    def open(self) -> None:
+        import sqlalchemy as sa
+
+        if self.connection is None:
+            self.connection = _retried(self.engine.connect, sa.exc.DBAPIError)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+        self.engine.dispose()
+
+
+# DuckDB file -> the connection kept open on it (``Warehouse.kept_open``), in this process.
+_KEPT: dict[str, _Kept] = {}
+
+
+@contextmanager
+def _released(path: Path) -> Iterator[None]:
+    """Close the kept connection on ``path`` (if any) for the block, open it again after."""
+    kept = _KEPT.get(str(path))
+    if kept is None or kept.connection is None:
+        yield
+        return
+    kept.close()
+    try:
+        yield
+    finally:
+        kept.open()
 
 
 def _open_duckdb(path: Path, read_only: bool, config: dict[str, Any]) -> Any:

@@ -174,3 +174,22 @@ def test_an_empty_mart_records_no_history(warehouse: Path) -> None:
         MONTHLY.table, {}
     )  # no error, nothing kept
     assert RowCountHistory(on_duckdb(warehouse)).previous(MONTHLY.table) == {}
+
+
+def test_a_check_session_keeps_the_warehouse_open_and_records_the_counts_at_its_end(
+    warehouse: Path,
+) -> None:
+    from crm_kpi.quality.checking import check_session
+    from crm_kpi.warehouse.resource import _KEPT
+
+    write_marts(warehouse)
+    history = RowCountHistory(on_duckdb(warehouse))
+    with check_session(on_duckdb(warehouse), warehouse.parent.parent / "data") as session:
+        for suite in (MONTHLY, DAILY, MONTHLY):
+            assert session.check_suite(suite, run_name="test").success
+        assert session.check_contract(MONTHLY).success
+        assert str(warehouse) in _KEPT  # one read-only connection held for every check
+        assert history.previous(MONTHLY.table) == {}  # not written while the file is kept
+    assert not _KEPT
+    assert sum(history.previous(MONTHLY.table).values()) == 4
+    assert history.previous(DAILY.table)

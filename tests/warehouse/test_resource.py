@@ -107,3 +107,25 @@ def test_sqlalchemy_urls_connect(tmp_path: Path, postgres_warehouse_url: str) ->
         with engine.connect() as connection:
             assert connection.execute(sqlalchemy.text("select 41 + 1")).scalar() == 42
         engine.dispose()
+
+
+def test_kept_open_lets_a_writer_in_and_keeps_nothing_without_a_file(tmp_path) -> None:
+    from crm_kpi.warehouse.resource import _KEPT
+
+    path = tmp_path / "w.duckdb"
+    warehouse = Warehouse(url=f"duckdb:///{path}")
+    with warehouse.kept_open():  # no file yet: nothing kept, nothing raised
+        assert not _KEPT
+    with warehouse.sql() as connection:
+        connection.execute(sqlalchemy.text("create table t as select 1 as x"))
+    with warehouse.kept_open():
+        assert str(path) in _KEPT
+        with warehouse.sql(read_only=True) as connection:
+            assert connection.execute(sqlalchemy.text("select count(*) from t")).scalar_one() == 1
+        # a read-write connection (another DuckDB configuration) closes the kept one first
+        with warehouse.sql() as connection:
+            connection.execute(sqlalchemy.text("insert into t values (2)"))
+        with warehouse.connect(read_only=True) as raw:  # DB-API: other settings, too
+            assert raw.execute("select count(*) from t").fetchone()[0] == 2
+        assert _KEPT[str(path)].connection is not None  # open again after the writer
+    assert not _KEPT

@@ -49,7 +49,7 @@ from crm_kpi.quality.withheld import withhold
 from crm_kpi.warehouse import Warehouse
 
 if TYPE_CHECKING:  # imported when a check runs: GX comes with them (crm_kpi.quality.gx)
-    from crm_kpi.quality.checking import SuiteOutcome
+    from crm_kpi.quality.checking import CheckSession, SuiteOutcome
     from crm_kpi.quality.validation import FailedExpectation, ValidationOutcome
 
 logger = logging.getLogger("crm_kpi.orchestration")
@@ -113,7 +113,7 @@ class _Check:
     """One check of a checks step: its spec and what evaluates it."""
 
     spec: AssetCheckSpec
-    evaluate: Callable[[AssetCheckExecutionContext, Warehouse, Settings], AssetCheckResult]
+    evaluate: Callable[[AssetCheckExecutionContext, "CheckSession"], AssetCheckResult]
 
 
 def _gx(suite: Suite, key: AssetKey) -> _Check:
@@ -128,14 +128,10 @@ def _gx(suite: Suite, key: AssetKey) -> _Check:
         additional_deps=raw_check_deps(key),
     )
 
-    def evaluate(
-        context: AssetCheckExecutionContext, warehouse: Warehouse, settings: Settings
-    ) -> AssetCheckResult:
-        from crm_kpi.quality.checking import check_suite
-
-        outcome = check_suite(suite, warehouse, settings.data_path, run_name=context.run.run_id)
+    def evaluate(context: AssetCheckExecutionContext, session: "CheckSession") -> AssetCheckResult:
+        outcome = session.check_suite(suite, run_name=context.run.run_id)
         if suite.blocking and _only_some_accounts_failed(outcome):
-            return _withhold(context, spec, suite, outcome, warehouse)
+            return _withhold(context, spec, suite, outcome, session.warehouse)
         logger.info(
             "GX %s: %d rows, %d expectations, %s",
             suite.table,
@@ -198,12 +194,8 @@ def _contract(suite: Suite, key: AssetKey) -> _Check:
         description=f"{suite.table} has every column of the KPI catalogue (warning)",
     )
 
-    def evaluate(
-        context: AssetCheckExecutionContext, warehouse: Warehouse, settings: Settings
-    ) -> AssetCheckResult:
-        from crm_kpi.quality.checking import check_contract
-
-        outcome = check_contract(suite, warehouse)
+    def evaluate(context: AssetCheckExecutionContext, session: "CheckSession") -> AssetCheckResult:
+        outcome = session.check_contract(suite)
         return AssetCheckResult(
             asset_key=key,
             check_name=spec.name,
@@ -232,9 +224,10 @@ def checks_step(name: str, checks: Sequence[_Check]) -> AssetChecksDefinition:
     """One step evaluating ``checks`` in turn (those selected for the run).
 
     A step per check cost each check Dagster's per-step overhead (events, and with a
-    persistent instance the capture of its output), ~60 of them a run (issue #11). A blocking
-    check that fails still fails the step after every check reported, which keeps the
-    assets downstream of its table from starting.
+    persistent instance the capture of its output), ~60 of them a run (issue #11). The
+    checks share one ``CheckSession`` (the warehouse kept open, row counts recorded at the
+    end). A blocking check that fails still fails the step after every check reported, which
+    keeps the assets downstream of its table from starting.
     """
 
     @multi_asset_check(
@@ -247,14 +240,17 @@ def checks_step(name: str, checks: Sequence[_Check]) -> AssetChecksDefinition:
     def _checks(
         context: AssetCheckExecutionContext, warehouse: Warehouse, settings: Settings
     ) -> Iterator[AssetCheckResult]:
+        from crm_kpi.quality.checking import check_session
+
         selected = context.selected_asset_check_keys
-        for check in checks:
-            if check.spec.key not in selected:
-                continue
-            try:
-                yield check.evaluate(context, warehouse, settings)
-            except Exception as error:  # one broken check never hides the others' results
-                yield _crashed(check, error)
+        with check_session(warehouse, settings.data_path) as session:
+            for check in checks:
+                if check.spec.key not in selected:
+                    continue
+                try:
+                    yield check.evaluate(context, session)
+                except Exception as error:  # one broken check never hides the others' results
+                    yield _crashed(check, error)
 
     return _checks
 
