@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+import duckdb
 import pandas  # noqa: F401  (see ``bench``)
 from crm_kpi_emulators.registry import emulator_of
 from crm_kpi_emulators.synthetic import CompanyConfig
@@ -266,12 +267,17 @@ def bench(
     print(
         f"\n== {plugin.title}: {config.deals_per_day:.1f} deals per weekday for {config.days} days"
     )
-    with EmulatorProcess(plugin, config) as emulator:
+    # The file stays open for the whole load, as the Dagster asset keeps an account's file
+    # (``crm_kpi.sources.pipelines.opened_account_file``).
+    with (
+        EmulatorProcess(plugin, config) as emulator,
+        duckdb.connect(str(folder / "raw.duckdb")) as connection,
+    ):
         print(f"  emulator built in {emulator.build_seconds:.1f} s: {emulator.counts}")
         os.environ.update(emulator.settings)
         pipeline = dlt.pipeline(
             pipeline_name=f"bench_{plugin.name}",
-            destination=dlt.destinations.duckdb(str(folder / "raw.duckdb")),
+            destination=dlt.destinations.duckdb(connection),
             dataset_name=plugin.raw_schema,
             pipelines_dir=str(folder / "dlt"),
         )

@@ -11,7 +11,10 @@ so parallel merges of two accounts never share a staging table.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import dlt
 
@@ -32,17 +35,45 @@ def account_file(accounts_dir: Path, account: CrmAccount) -> Path:
     return accounts_dir / f"{safe_name(account.partition_key)}.duckdb"
 
 
+@contextmanager
+def opened_account_file(
+    warehouse: Warehouse, accounts_dir: Path, account: CrmAccount
+) -> Iterator[Any]:
+    """The account's staging DuckDB file, open for the block (``None`` on PostgreSQL).
+
+    dlt opens its DuckDB destination per load job and closes it when no job holds it, so a
+    load opened the file dozens of times (~30 ms each, more as the file grows: 1.6 -> 0.6 s
+    of a Bitrix24 load's 25 tables). Given an open connection, dlt borrows cursors of it and
+    leaves it open (dlt's documented way to pass a DuckDB connection); it is closed here.
+    """
+    if warehouse.kind != "duckdb":
+        yield None
+        return
+    import duckdb
+
+    path = account_file(accounts_dir, account)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect(str(path))
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
 def account_pipeline(
     plugin: CrmPlugin,
     account: CrmAccount | None,
     warehouse: Warehouse,
     accounts_dir: Path,
     pipelines_dir: Path,
+    connection: Any = None,
 ) -> dlt.Pipeline:
     """The dlt pipeline that loads ``account`` of ``plugin`` into its raw schema.
 
     ``account=None`` gives the pipeline the Dagster asset definitions are described with
-    (nothing is loaded through it).
+    (nothing is loaded through it). ``connection``: an open DuckDB connection to the account's
+    file (``opened_account_file``), which dlt then borrows instead of opening the file anew
+    for every load job.
     """
     key = account.partition_key if account is not None else plugin.name
     if warehouse.kind == "duckdb":
@@ -53,7 +84,7 @@ def account_pipeline(
         )
         if account is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        destination = dlt.destinations.duckdb(str(path))
+        destination = dlt.destinations.duckdb(connection or str(path))
     else:
         destination = dlt.destinations.postgres(
             warehouse.url,

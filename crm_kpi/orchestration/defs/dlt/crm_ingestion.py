@@ -28,7 +28,12 @@ from dagster_dlt.translator import DltResourceTranslatorData
 from crm_kpi.config import Settings
 from crm_kpi.orchestration.defs.dlt.account_merge import merge_account_files
 from crm_kpi.orchestration.defs.dlt.source_guard import guarded_load
-from crm_kpi.sources.pipelines import LOADER_FILE_FORMAT, account_file, account_pipeline
+from crm_kpi.sources.pipelines import (
+    LOADER_FILE_FORMAT,
+    account_file,
+    account_pipeline,
+    opened_account_file,
+)
 from crm_kpi.sources.registry import CrmAccount, CrmPlugin, registered_crms
 from crm_kpi.warehouse import Warehouse
 
@@ -102,20 +107,26 @@ def crm_raw_assets(plugin: CrmPlugin) -> AssetsDefinition:
         warehouse: Warehouse,
     ) -> Iterator[Any]:
         account = account_for(plugin, context.partition_key)
-        pipeline = account_pipeline(
-            plugin, account, warehouse, settings.accounts_dir, settings.dlt_pipelines_dir
-        )
         logger.info("loading %s account %s (dlt) ...", plugin.title, account.label)
         try:
-            yield from guarded_load(
-                context,
-                lambda: dlt.run(
-                    context=context,
-                    dlt_source=plugin.source(account),
-                    dlt_pipeline=pipeline,
-                    loader_file_format=LOADER_FILE_FORMAT,
-                ),
-            )
+            with opened_account_file(warehouse, settings.accounts_dir, account) as connection:
+                pipeline = account_pipeline(
+                    plugin,
+                    account,
+                    warehouse,
+                    settings.accounts_dir,
+                    settings.dlt_pipelines_dir,
+                    connection,
+                )
+                yield from guarded_load(
+                    context,
+                    lambda: dlt.run(
+                        context=context,
+                        dlt_source=plugin.source(account),
+                        dlt_pipeline=pipeline,
+                        loader_file_format=LOADER_FILE_FORMAT,
+                    ),
+                )
         except Failure as failure:
             raise Failure(
                 description=f"account {account.partition_key}: {failure.description}",
