@@ -202,3 +202,17 @@ def test_prepare_parses_the_dbt_project_once(tmp_path: Path, monkeypatch) -> Non
     assert main(["prepare"]) == 0  # current: not parsed again
     assert manifest.stat().st_mtime == parsed_at
     dbt_project.cache_clear()  # the other tests' project is the default one
+
+
+def test_the_console_script_exits_with_mains_code_and_its_output_flushed(tmp_path: Path) -> None:
+    """``console_main`` skips the interpreter's teardown (``os._exit``): the exit code and
+    everything printed to a pipe must still come through."""
+    code = (
+        "import sys; sys.argv[1:] = ['run', '--select', 'bogus']; "
+        "from crm_kpi.cli import console_main; console_main()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert done.returncode == 2
+    assert "unknown stage 'bogus'" in done.stdout
