@@ -104,6 +104,24 @@ PHRASES: dict[str, Phrase] = {
         f"{_int(row, 'meetings_30d')} встреч за 30 дней",
     ),
 }
+# The columns the phrases read: ``describe_frame`` turns only these into per-row dicts.
+PHRASE_COLUMNS = (
+    "stage_name",
+    "stage_id",
+    "lead_source",
+    "amount",
+    "days_open",
+    "days_in_stage",
+    "first_response_hours",
+    "days_since_last_activity",
+    "manager_win_rate_90d",
+    "stage_win_probability",
+    "activities_14d",
+    "activities_30d",
+    "outbound_calls_30d",
+    "inbound_30d",
+    "meetings_30d",
+)
 DIRECTION = {True: ("raises the chance", "повышает шансы"), False: ("lowers it", "снижает шансы")}
 
 
@@ -135,7 +153,8 @@ def describe_frame(
     frame: pd.DataFrame, effects: pd.DataFrame | None
 ) -> tuple[list[str], list[str]]:
     """``describe`` (with effects) or ``describe_stage_only`` for every row of ``frame``."""
-    rows = frame.to_dict("records")
+    # Only the columns the phrases read: a features row has ~40, and to_dict costs per cell.
+    rows = frame[[column for column in PHRASE_COLUMNS if column in frame]].to_dict("records")
     if effects is None:
         pairs = [describe_stage_only(row) for row in rows]
     else:
