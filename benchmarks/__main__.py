@@ -203,7 +203,8 @@ def grown_raw(seed: Path, work: Path, shape: Shape, regrow: bool) -> tuple[Path,
 
 
 def nightly(work: Path, label: str, url: str | None, memory_limit: str | None) -> PartResult:
-    """``crm-kpi run --skip ingestion`` on ``work/crm_kpi.duckdb`` (or ``url``), per stage.
+    """``crm-kpi run --skip ingestion`` on ``work/crm_kpi.duckdb`` (or ``url``), per stage,
+    after an untimed ``crm-kpi prepare`` (the dbt manifest for this warehouse).
 
     Skipping ingestion also skips ``raw/accounts_merged`` (part of that stage), which would
     rebuild the raw schemas from the accounts' staging files and so drop the grown rows.
@@ -211,6 +212,13 @@ def nightly(work: Path, label: str, url: str | None, memory_limit: str | None) -
     warehouse = work / "crm_kpi.duckdb"
     crms = placeholder_crms(None if url else warehouse)
     env = {**_environment(work, warehouse, url, memory_limit), **crms}
+    # Untimed: the dbt manifest, as `crm-kpi prepare` makes it at install; a production
+    # warehouse keeps it from night to night, so a nightly run does not parse the project.
+    prepared = subprocess.run(
+        [str(BIN / "crm-kpi"), "prepare"], env=env, capture_output=True, text=True
+    )
+    if prepared.returncode != 0:
+        sys.exit(f"crm-kpi prepare failed:\n{prepared.stdout}{prepared.stderr}")
     command = [str(BIN / "crm-kpi"), "run", "--skip", "ingestion"]
     measured = run_measured(command, env, work / f"{label}.log")
     if measured.returncode != 0:
