@@ -6,7 +6,13 @@ construction, and its coefficients explain each score. Platt scaling on top, on 
 training rows or on cross-validated predictions, made the out-of-time Brier score worse on the
 12-month synthetic company (0.191 and 0.178 against 0.177 without it): those rows are the most
 censored (only deals that closed quickly), so it is not used. Deterministic: no random state
-is involved (lbfgs), rows are ordered by closing date and deal id.
+is involved (Newton-Cholesky), rows are ordered by closing date and deal id.
+
+Solver: ``newton-cholesky`` (scikit-learn's choice for many more rows than features, as here:
+~30 design columns). Measured on the 1M-deal benchmark warehouse (665k closed snapshots),
+one fit 5.1 s and 44 iterations with ``lbfgs``, 1.4 s and 4 with Newton-Cholesky, which also
+reaches a lower log loss (lbfgs stopped at its tolerance: 0.47222 against 0.47210); the
+out-of-time AUC and Brier score agree to the fourth decimal there and on the demo company.
 
 Out-of-time evaluation: the cut-off is the first day of the month holding the 75th
 percentile of the closing dates; the model is trained on the snapshots of deals closed before
@@ -133,9 +139,8 @@ def build_regression() -> Pipeline:
             ("cat", Categories(), list(CATEGORICAL_FEATURES)),
         ]
     )
-    return Pipeline(
-        [("prepare", preprocess), ("logistic", LogisticRegression(C=0.5, max_iter=1000))]
-    )
+    logistic = LogisticRegression(C=0.5, max_iter=1000, solver="newton-cholesky")
+    return Pipeline([("prepare", preprocess), ("logistic", logistic)])
 
 
 def labels(frame: pd.DataFrame) -> np.ndarray:
