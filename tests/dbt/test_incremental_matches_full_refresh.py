@@ -33,6 +33,9 @@ from crm_kpi.sources.bitrix24 import bitrix24_source
 # Three builds of the whole project: 30 minutes on a loaded 2-core machine.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
+BUILD_COLUMNS = ["dbt_invocation_id"]
+# The incremental build's compiled generic tests, by the YAML file of the model they test.
+compiled_tests: dict[str, list[str]] = {}
 COMPANY = CompanyConfig(seed=23, start_date=dt.date(2026, 3, 2), days=45, managers=3, teams=1)
 
 
@@ -46,13 +49,14 @@ def _load(warehouse: Path, work: Path, crm: str, source: object) -> None:
     pipeline.run(source, loader_file_format="parquet")
 
 
-def _dbt_build(warehouse: Path, work: Path, *extra: str) -> None:
+def _dbt_build(warehouse: Path, work: Path, *extra: str, data_tests: bool = False) -> None:
     dbt = Path(sys.executable).with_name("dbt")
+    excluded = ["unit_test"] if data_tests else ["test", "unit_test"]
     env = {**os.environ, "CRM_KPI_WAREHOUSE": str(warehouse), "DO_NOT_TRACK": "1"}
     command = [
         str(dbt), "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
         str(DBT_PROJECT_DIR), "--target-path", str(work / "target"), "--log-path",
-        str(work / "logs"), "--exclude-resource-type", "test", "unit_test", "-q", *extra,
+        str(work / "logs"), "--exclude-resource-type", *excluded, "-q", *extra,
     ]  # fmt: skip
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -82,6 +86,10 @@ def _tables(warehouse: Path, work: Path) -> dict[str, pd.DataFrame]:
             name: connection.execute('select * from "{}"."{}"'.format(*name.split(".", 1))).df()
             for name in names
         }
+    # `dbt_invocation_id` records which build wrote a row, not what the row says.
+    frames = {
+        name: frame.drop(columns=BUILD_COLUMNS, errors="ignore") for name, frame in frames.items()
+    }
     return {
         name: frame.sort_values(list(frame.columns)).reset_index(drop=True)
         for name, frame in frames.items()
@@ -90,7 +98,11 @@ def _tables(warehouse: Path, work: Path) -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
-    """(tables after the incremental build, after a full refresh) of the same raw data."""
+    """(tables after the incremental build, after a full refresh) of the same raw data.
+
+    The incremental build runs the data tests too (on the rows it wrote: `get_where_subquery`);
+    its compiled tests are kept in ``compiled_tests``.
+    """
     work = tmp_path_factory.mktemp("incremental")
     warehouse = work / "wh.duckdb"
     with AmoCrmEmulator(COMPANY, token="t") as amo, Bitrix24Emulator(COMPANY) as bitrix:
@@ -103,10 +115,25 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
         ))  # fmt: skip
     _dbt_build(warehouse, work)
     assert one_more_day(warehouse, share=0.05, scenarios=True) > 0
-    _dbt_build(warehouse, work)
+    _dbt_build(warehouse, work, data_tests=True)
     incremental = _tables(warehouse, work)
+    # A generic test compiles to target/compiled/.../<the yml file of its model>/<test>.sql.
+    for path in (work / "target" / "compiled").rglob("*.yml/*.sql"):
+        compiled_tests.setdefault(path.parent.name, []).append(path.read_text(encoding="utf-8"))
     _dbt_build(warehouse, work, "--full-refresh")
     return incremental, _tables(warehouse, work)
+
+
+def test_incremental_data_tests_read_only_the_rows_of_their_build(
+    builds: tuple[dict, dict],
+) -> None:
+    """Generic tests of incremental models read their build's rows; of tables, every row."""
+    of_this_build = "dbt_invocation_id = '"
+    fct_activities = compiled_tests.get("fct_activities.yml", [])
+    dim_managers = compiled_tests.get("dim_managers.yml", [])
+    assert fct_activities and dim_managers, sorted(compiled_tests)
+    assert all(of_this_build in sql for sql in fct_activities)
+    assert not any(of_this_build in sql for sql in dim_managers)
 
 
 def test_the_same_tables_are_built(builds: tuple[dict, dict]) -> None:

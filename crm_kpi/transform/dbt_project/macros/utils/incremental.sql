@@ -120,3 +120,12 @@
         )
     {%- endif %}
 {%- endmacro %}
+
+
+{#
+    The `dbt_invocation_id` column of an incremental model: the dbt invocation that wrote the
+    row. Data tests of an incremental build read only those rows (`get_where_subquery`).
+#}
+{% macro this_invocation() -%}
+    cast('{{ invocation_id }}' as {{ dbt.type_string() }})
+{%- endmacro %}

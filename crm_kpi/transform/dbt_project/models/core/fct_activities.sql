@@ -163,7 +163,8 @@ select
     end as is_overdue,
     activities.source_record_type,
     activities.source_record_id,
-    activities.dlt_load_id
+    activities.dlt_load_id,
+    {{ this_invocation() }} as dbt_invocation_id
 from activities_with_deals as activities
 left join accounts
     on activities.account_key = accounts.account_key

@@ -135,7 +135,8 @@ select
     not reached.is_won_in_pipeline
     and reached.stage_sort = reached.highest_open_stage_sort as is_furthest_stage,
     deals.is_deleted,
-    deals.dlt_load_id
+    deals.dlt_load_id,
+    {{ this_invocation() }} as dbt_invocation_id
 from reached
 inner join deals
     on

@@ -114,7 +114,8 @@ select
     transitions.from_stage_entered_at,
     {{ hours_between('transitions.from_stage_entered_at', 'transitions.changed_at') }} as hours_in_from_stage,
     coalesce(deals.is_deleted, false) as is_deal_deleted,
-    transitions.dlt_load_id
+    transitions.dlt_load_id,
+    {{ this_invocation() }} as dbt_invocation_id
 from transitions
 left join accounts
     on transitions.account_key = accounts.account_key

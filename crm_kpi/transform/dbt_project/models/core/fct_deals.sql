@@ -127,7 +127,8 @@ select
     deals.is_deleted,
     first_touches.first_response_at,
     {{ minutes_between('deals.created_at', 'first_touches.first_response_at') }} as first_response_minutes,
-    deals.dlt_load_id
+    deals.dlt_load_id,
+    {{ this_invocation() }} as dbt_invocation_id
 from deals
 left join accounts
     on deals.account_key = accounts.account_key

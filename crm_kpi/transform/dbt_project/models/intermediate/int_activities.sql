@@ -80,7 +80,8 @@ select
     activities.is_task,
     activities.source_record_type,
     activities.source_record_id,
-    activities.dlt_load_id
+    activities.dlt_load_id,
+    {{ this_invocation() }} as dbt_invocation_id
 from activities
 left join account_users as acting_users
     on

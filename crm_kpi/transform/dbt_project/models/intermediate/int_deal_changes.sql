@@ -157,7 +157,8 @@ changes as (
 select
     account_key,
     deal_id,
-    max(dlt_load_id) as dlt_load_id
+    max(dlt_load_id) as dlt_load_id,
+    {{ this_invocation() }} as dbt_invocation_id
 from changes
 where deal_id is not null
 group by account_key, deal_id

@@ -146,7 +146,8 @@ select
     {{ to_local_date('intervals.valid_from', 'accounts.timezone') }} as valid_from_date,
     {{ to_local_date('intervals.valid_to', 'accounts.timezone') }} as valid_to_date,
     intervals.valid_to is null as is_current,
-    changes.dlt_load_id
+    changes.dlt_load_id,
+    {{ this_invocation() }} as dbt_invocation_id
 from intervals
 left join accounts
     on intervals.account_key = accounts.account_key

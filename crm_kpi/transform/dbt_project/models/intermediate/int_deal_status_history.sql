@@ -278,7 +278,8 @@ select
     intervals.valid_to,
     {{ local_date_by_hour('from_hours', 'intervals.valid_from', 'accounts.timezone') }} as valid_from_date,
     {{ local_date_by_hour('to_hours', 'intervals.valid_to', 'accounts.timezone') }} as valid_to_date,
-    intervals.dlt_load_id
+    intervals.dlt_load_id,
+    {{ this_invocation() }} as dbt_invocation_id
 from intervals
 left join accounts
     on intervals.account_key = accounts.account_key

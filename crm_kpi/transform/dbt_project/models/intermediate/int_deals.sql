@@ -493,4 +493,7 @@ with_managers as (
 
 )
 
-select * from with_managers
+select
+    *,
+    {{ this_invocation() }} as dbt_invocation_id
+from with_managers

@@ -156,4 +156,7 @@ sequenced as (
 
 )
 
-select * from sequenced
+select
+    *,
+    {{ this_invocation() }} as dbt_invocation_id
+from sequenced

@@ -37,4 +37,7 @@ renamed as (
 
 )
 
-select * from renamed
+select
+    *,
+    {{ this_invocation() }} as dbt_invocation_id
+from renamed

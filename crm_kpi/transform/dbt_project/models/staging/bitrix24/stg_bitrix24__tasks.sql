@@ -46,5 +46,6 @@ select
     updated_at,
     closed_at,
     deadline_at,
-    dlt_load_id
+    dlt_load_id,
+    {{ this_invocation() }} as dbt_invocation_id
 from renamed
