@@ -17,8 +17,10 @@ $(STAMP): requirements-dev.lock pyproject.toml emulators/pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "crm-kpi needs Python 3.11, found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements-dev.lock
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e . -e ./emulators
+	# Bytecode now: where PYTHONDONTWRITEBYTECODE is set, every process (each dbt run among
+	# them) would otherwise compile Dagster, dbt and pandas again, ~4 s per start-up (issue #11).
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode --require-hashes -r requirements-dev.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode --no-deps -e . -e ./emulators
 	$(BIN)/crm-kpi prepare   # dbt's manifest now, not in the first run (as the Docker image does)
 	@touch $@
 
