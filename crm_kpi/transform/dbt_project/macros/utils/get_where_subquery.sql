@@ -5,7 +5,8 @@
     the rows this invocation wrote (`dbt_invocation_id`, `this_invocation()`): the rows kept
     from earlier builds passed these tests when they were written, and delete+insert rewrites
     every row of a key it touches, so grain tests still see whole deals and activities.
-    `dbt test` alone, or the var `data_tests_on_whole_tables: true`, tests whole tables.
+    `dbt test` alone, a build that does not build the model, or the var
+    `data_tests_on_whole_tables: true` test whole tables.
 #}
 {% macro get_where_subquery(relation) -%}
     {%- set conditions = [] -%}
@@ -33,9 +34,11 @@
         {%- do return(false) -%}
     {%- endif -%}
     {%- set tested = graph.nodes.get(model.attached_node) if model.attached_node else none -%}
+    {#- the model must be built by this invocation too (`dbt build -s test_type:generic` is not) -#}
     {%- do return(
         tested is not none
         and tested.resource_type == 'model'
         and tested.config.materialized == 'incremental'
+        and tested.unique_id in selected_resources
     ) -%}
 {%- endmacro %}
