@@ -124,9 +124,11 @@ sequenced as (
         status_events.account_key,
         status_events.deal_id,
         status_events.transition_id,
+        {#- Ties in time go by id, numerically for numeric ids (Bitrix24: '942' before
+            '900000000942', as bitrix24_history orders them); by text for text ids of one length. #}
         row_number() over (
             partition by status_events.account_key, status_events.deal_id
-            order by status_events.changed_at, status_events.transition_id
+            order by status_events.changed_at, length(status_events.transition_id), status_events.transition_id
         ) as transition_seq,
         status_events.changed_at,
         status_events.changed_by_user_id,
@@ -139,7 +141,7 @@ sequenced as (
         coalesce(
             lag(status_events.changed_at) over (
                 partition by status_events.account_key, status_events.deal_id
-                order by status_events.changed_at, status_events.transition_id
+                order by status_events.changed_at, length(status_events.transition_id), status_events.transition_id
             ),
             deal_creations.deal_created_at
         ) as from_stage_entered_at,
