@@ -2,7 +2,8 @@
 
 A share of the rows of every table that has a modification cursor is updated in place (its
 cursor moved past the newest one, its ``_dlt_load_id`` the new load's) and as many new rows
-are added (copies of existing rows under new ids); a row in ``_dlt_loads`` records the load.
+are added (copies of existing rows under new ids, in tables with an ``id``); a row in
+``_dlt_loads`` records the load.
 On top, ``deal_scenarios`` writes the cases an incremental build must get right (amoCRM): an
 updated deal, a reopened deal, a stage change, a deleted deal and a late-arriving activity.
 """
@@ -82,10 +83,14 @@ def one_more_day(warehouse: Path, share: float = 0.003, scenarios: bool = False)
                 for expression, name in zip(expressions, columns, strict=True)
             ]
             sample = f"hash(\"_dlt_id\", 'new') % 1000000 < {threshold}"
-            connection.execute(
-                f"insert into {relation} select {', '.join(expressions)} "
-                f"from {relation} where {sample}"
-            )
+            # A copy needs a new key: tables keyed by their entity (custom field values:
+            # entity, field, index) get updates only, as a second row under one key is what
+            # dlt's merge never leaves (and a second night duplicated their grain).
+            if "id" in columns:
+                connection.execute(
+                    f"insert into {relation} select {', '.join(expressions)} "
+                    f"from {relation} where {sample}"
+                )
             updated = (
                 0
                 if not updatable

@@ -37,3 +37,24 @@ def test_each_night_adds_rows_under_ids_and_dlt_ids_no_earlier_night_used(tmp_pa
     assert rows > 20_000
     assert ids == rows and dlt_ids == rows
     assert loads == 4
+
+
+def test_tables_without_an_id_get_updates_only_and_keep_their_grain(tmp_path: Path) -> None:
+    """Custom field values are keyed by (entity, field, index): a copy would reuse a key."""
+    warehouse = _warehouse(tmp_path / "raw.duckdb")
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute(
+            "create table raw_amocrm.lead_custom_field_values as select range as entity_id, "
+            "7 as field_id, 0 as value_index, 1700000000 + range as updated_at, "
+            "'load-0' as _dlt_load_id, 'value-' || range as _dlt_id from range(1, 20001)"
+        )
+    for _night in range(3):
+        one_more_day(warehouse, share=0.02)
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        rows, keys, updated = connection.execute(
+            "select count(*), count(distinct (entity_id, field_id, value_index)), "
+            "count(*) filter (where _dlt_load_id <> 'load-0') "
+            "from raw_amocrm.lead_custom_field_values"
+        ).fetchone()
+    assert rows == keys == 20_000
+    assert updated > 0
