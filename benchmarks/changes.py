@@ -169,7 +169,9 @@ def deal_scenarios(
     amoCRM, on the lowest-id leads of one account (deterministic): lead 1 (open) is edited
     (price, name); lead 2 (won) is reopened into an open stage with its stage-change event;
     lead 3 (open) moves to another open stage; lead 4 (open) gets a ``lead_deleted`` event;
-    and a call note dated before the lookback window arrives on lead 5, in this load.
+    a call note dated before the lookback window arrives on lead 5, in this load; and the
+    lowest other open lead without stage-change events is lost without one (it then reaches
+    no open stage: its funnel rows must go).
     """
     tables = ("leads", "events", "lead_notes")
     if not all(_exists(connection, "raw_amocrm", name) for name in tables):
@@ -221,6 +223,21 @@ def deal_scenarios(
             f"'{load_id}' as _dlt_load_id, 'scenario-{load_id}-{number}' as _dlt_id "
             f"from ({event}) as new_event"
         )
+    # An open lead without stage-change events (older than the events the API keeps) is
+    # closed as lost, and its event is not there either: it now reaches no open stage.
+    silent = connection.execute(
+        "select id from raw_amocrm.leads as leads "
+        f"where account_id = {reopened[3]} and status_id not in (142, 143) "
+        f"and id not in ({edited[0]}, {moved[0]}, {deleted[0]}, {noted[0]}) "
+        "and not exists (select 1 from raw_amocrm.events as events "
+        "where events.entity_id = leads.id and events.type = 'lead_status_changed') "
+        "order by id limit 1"
+    ).fetchone()
+    if silent:
+        connection.execute(
+            f"update raw_amocrm.leads set status_id = 143, closed_at = {newest}, {stamp} "
+            f"where id = {silent[0]}"
+        )
     # A call logged late: dated before the lookback window, loaded now.
     connection.execute(
         f"insert into raw_amocrm.lead_notes by name select * replace ("
@@ -229,4 +246,4 @@ def deal_scenarios(
         f"from raw_amocrm.lead_notes where account_id = {noted[3]} "
         f"and note_type in ('call_out', 'call_in') order by created_at limit 1"
     )
-    return 3 + len(events) + 1
+    return 3 + len(events) + 1 + (1 if silent else 0)

@@ -8,14 +8,17 @@
 
     Incremental (issue #11): an incremental build recomputes the `deals_to_rebuild()` (their
     marker `dlt_load_id` from `fct_deals` moves with the deal and its stage history) and
-    replaces their rows. A change of a pipeline's stages (a stage added or re-sorted) needs a
-    full refresh, as for every model built from the stage dimension.
+    replaces their rows. A rebuilt deal that now reaches no stage has no row to replace its old
+    ones: it gets a placeholder row (stage_id NULL), so that delete+insert removes them, and the
+    post-hook deletes the placeholder. A change of a pipeline's stages (a stage added or
+    re-sorted) needs a full refresh, as for every model built from the stage dimension.
 #}
 {{ config(
     materialized='incremental',
     unique_key=['account_key', 'deal_id'],
     incremental_strategy='delete+insert',
     on_schema_change='fail',
+    post_hook="delete from {{ this }} where stage_id is null",
 ) }}
 
 -- depends_on: {{ ref('int_accounts') }}, {{ ref('int_deals') }}
@@ -117,28 +120,65 @@ reached as (
                 or progress.highest_open_stage_sort >= stages.stage_sort
             )
 
+),
+
+reach_rows as (
+
+    select
+        reached.account_key,
+        reached.deal_id,
+        reached.pipeline_id,
+        reached.stage_id,
+        reached.stage_sort,
+        deals.created_date,
+        {{ period_start('month', 'deals.created_date') }} as cohort_month,
+        deals.status,
+        deals.closed_at,
+        deals.closed_date,
+        case when deals.pipeline_id = reached.pipeline_id then deals.status else 'moved' end as outcome_in_pipeline,
+        reached.is_won_in_pipeline,
+        not reached.is_won_in_pipeline
+        and reached.stage_sort = reached.highest_open_stage_sort as is_furthest_stage,
+        deals.is_deleted,
+        deals.dlt_load_id,
+        {{ this_invocation() }} as dbt_invocation_id
+    from reached
+    inner join deals
+        on
+            reached.account_key = deals.account_key
+            and reached.deal_id = deals.deal_id
+
 )
 
+select * from reach_rows
+{%- if is_incremental() %}
+
+union all
+
+{# A rebuilt deal without any reached stage: its placeholder (see above). #}
 select
-    reached.account_key,
-    reached.deal_id,
-    reached.pipeline_id,
-    reached.stage_id,
-    reached.stage_sort,
-    deals.created_date,
-    {{ period_start('month', 'deals.created_date') }} as cohort_month,
-    deals.status,
-    deals.closed_at,
-    deals.closed_date,
-    case when deals.pipeline_id = reached.pipeline_id then deals.status else 'moved' end as outcome_in_pipeline,
-    reached.is_won_in_pipeline,
-    not reached.is_won_in_pipeline
-    and reached.stage_sort = reached.highest_open_stage_sort as is_furthest_stage,
-    deals.is_deleted,
-    deals.dlt_load_id,
+    deals_to_rebuild.account_key,
+    deals_to_rebuild.deal_id,
+    null as pipeline_id,
+    null as stage_id,
+    null as stage_sort,
+    null as created_date,
+    null as cohort_month,
+    null as status,
+    null as closed_at,
+    null as closed_date,
+    null as outcome_in_pipeline,
+    null as is_won_in_pipeline,
+    null as is_furthest_stage,
+    null as is_deleted,
+    null as dlt_load_id,
     {{ this_invocation() }} as dbt_invocation_id
-from reached
-inner join deals
-    on
-        reached.account_key = deals.account_key
-        and reached.deal_id = deals.deal_id
+from deals_to_rebuild
+where not exists (
+        select 1
+        from reach_rows
+        where
+            reach_rows.account_key = deals_to_rebuild.account_key
+            and reach_rows.deal_id = deals_to_rebuild.deal_id
+    )
+{%- endif %}
