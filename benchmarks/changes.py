@@ -169,9 +169,10 @@ def deal_scenarios(
     amoCRM, on the lowest-id leads of one account (deterministic): lead 1 (open) is edited
     (price, name); lead 2 (won) is reopened into an open stage with its stage-change event;
     lead 3 (open) moves to another open stage; lead 4 (open) gets a ``lead_deleted`` event;
-    a call note dated before the lookback window arrives on lead 5, in this load; and the
+    a call note dated before the lookback window arrives on lead 5, in this load; the
     lowest other open lead without stage-change events is lost without one (it then reaches
-    no open stage: its funnel rows must go).
+    no open stage: its funnel rows must go); and the lowest lead in the bin whose row was
+    loaded (``put_lead_in_bin`` makes one) leaves the bin.
     """
     tables = ("leads", "events", "lead_notes")
     if not all(_exists(connection, "raw_amocrm", name) for name in tables):
@@ -238,6 +239,23 @@ def deal_scenarios(
             f"update raw_amocrm.leads set status_id = 143, closed_at = {newest}, {stamp} "
             f"where id = {silent[0]}"
         )
+    # A lead whose row was loaded before it went into the bin leaves the bin: the bin is a
+    # snapshot, so nothing newer marks the lead (`deals_to_rebuild()` finds it).
+    left_bin = (
+        connection.execute(
+            "select bin.id from raw_amocrm.deleted_entities as bin "
+            "inner join raw_amocrm.leads as leads on bin.id = leads.id "
+            "and bin.account_id = leads.account_id "
+            "where bin.entity_type = 'leads' order by bin.id limit 1"
+        ).fetchone()
+        if _exists(connection, "raw_amocrm", "deleted_entities")
+        else None
+    )
+    if left_bin:
+        connection.execute(
+            "delete from raw_amocrm.deleted_entities "
+            f"where entity_type = 'leads' and id = {left_bin[0]}"
+        )
     # A call logged late: dated before the lookback window, loaded now.
     connection.execute(
         f"insert into raw_amocrm.lead_notes by name select * replace ("
@@ -246,4 +264,29 @@ def deal_scenarios(
         f"from raw_amocrm.lead_notes where account_id = {noted[3]} "
         f"and note_type in ('call_out', 'call_in') order by created_at limit 1"
     )
-    return 3 + len(events) + 1 + (1 if silent else 0)
+    return 3 + len(events) + 1 + (1 if silent else 0) + (1 if left_bin else 0)
+
+
+def put_lead_in_bin(warehouse: Path) -> int | None:
+    """Put the highest-id open amoCRM lead into the bin snapshot, as an earlier load would.
+
+    Its row stays loaded (deleted after that load), so ``deal_scenarios`` can take it out of
+    the bin again. Returns the lead's id (None without the amoCRM raw tables).
+    """
+    with duckdb.connect(str(warehouse)) as connection:
+        if not all(_exists(connection, "raw_amocrm", t) for t in ("leads", "deleted_entities")):
+            return None
+        lead = connection.execute(
+            "select id, account_id, updated_at, _dlt_load_id from raw_amocrm.leads "
+            "where status_id not in (142, 143) and not coalesce(is_deleted, false) "
+            "order by id desc limit 1"
+        ).fetchone()
+        if lead is None:
+            return None
+        connection.execute(
+            "insert into raw_amocrm.deleted_entities by name select ? as account_id, "
+            "'leads' as entity_type, ? as id, ? as updated_at, true as is_deleted, "
+            "? as _dlt_load_id, 'bin-' || ? as _dlt_id",
+            [lead[1], lead[0], lead[2], lead[3], lead[0]],
+        )
+        return lead[0]

@@ -1,11 +1,11 @@
 """An incremental build after one more day of CRM changes gives the tables of a full refresh.
 
-A small company is loaded from both emulators (dlt), the project is built, one more day of
-changes is written into the raw schemas the way a dlt merge leaves them
-(``benchmarks/changes.py``, with its deal scenarios: an updated, a reopened and a deleted deal,
-a stage change and a late-arriving activity), the project is built again incrementally, and
-every mart and every incremental model must equal its table after ``dbt build --full-refresh``
-on the same raw data.
+A small company is loaded from both emulators (dlt), one loaded lead is put into the amoCRM bin,
+the project is built, one more day of changes is written into the raw schemas the way a dlt
+merge leaves them (``benchmarks/changes.py``, with its deal scenarios: an updated, a reopened
+and a deleted deal, a stage change, a late-arriving activity and a lead taken out of the bin),
+the project is built again incrementally, and every mart and every incremental model must
+equal its table after ``dbt build --full-refresh`` on the same raw data.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from crm_kpi_emulators.amocrm import AmoCrmEmulator
 from crm_kpi_emulators.bitrix24 import Bitrix24Emulator
 from crm_kpi_emulators.synthetic import CompanyConfig
 
-from benchmarks.changes import one_more_day
+from benchmarks.changes import one_more_day, put_lead_in_bin
 from crm_kpi.config import DBT_PROJECT_DIR
 from crm_kpi.sources.amocrm import amocrm_source
 from crm_kpi.sources.bitrix24 import bitrix24_source
@@ -113,6 +113,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
         _load(warehouse, work, "bitrix24", bitrix24_source(
             portal=bitrix.portal, webhook_url=bitrix.webhook_url, requests_per_second=200,
         ))  # fmt: skip
+    assert put_lead_in_bin(warehouse) is not None
     _dbt_build(warehouse, work)
     assert one_more_day(warehouse, share=0.05, scenarios=True) > 0
     _dbt_build(warehouse, work, data_tests=True)

@@ -29,17 +29,18 @@
 {#
     The deals an incremental deal model recomputes, as a `select account_key, deal_id`: those
     whose change marker in `changes` (`int_deal_changes`, or `int_deals` downstream of it) is
-    newer than the newest marker the model holds; those the model holds as deleted
-    (`deleted_column`; a lead taken out of the amoCRM bin leaves no newer row to mark); and
-    those the CRM updated within the var `incremental_lookback_days` of the account's `as_of`
-    (late edits, reopened deals), from `updated_deals` (account_key, deal_id, updated_at;
-    default: the raw deal rows). The model must ref `int_accounts` and what it passes.
+    newer than the newest marker the model holds, and, with `deleted_column`, those the model
+    holds as deleted that are not among `deleted_now` (a `select account_key, deal_id` of the
+    deals deleted now; default: `int_deals`' deleted deals): a lead taken out of the amoCRM bin
+    leaves no newer row to mark. Late CRM edits and reopened deals need no window in time: the
+    source fetches an edited deal again whatever its `updated_at`, and dlt stamps the row with
+    the new load. The model must ref what it passes (and `int_deals` for the default).
 #}
-{% macro deals_to_rebuild(changes, deleted_column=none, updated_deals=none) -%}
-    {%- if updated_deals is none -%}
-        {%- set updates = raw_deal_updates() -%}
-    {%- else -%}
-        {%- set updates = 'select account_key, deal_id, updated_at from ' ~ updated_deals -%}
+{% macro deals_to_rebuild(changes, deleted_column=none, deleted_now=none) -%}
+    {%- if deleted_column and deleted_now is none -%}
+        {%- set deleted_now -%}
+            select account_key, deal_id from {{ ref('int_deals') }} where is_deleted
+        {%- endset -%}
     {%- endif %}
     select
         changes.account_key,
@@ -54,36 +55,66 @@
         held.account_key,
         held.deal_id
     from {{ this }} as held
-    where held.{{ deleted_column }}
+    where
+        held.{{ deleted_column }}
+        and not exists (
+            select 1
+            from ({{ deleted_now }}) as deleted_now
+            where
+                deleted_now.account_key = held.account_key
+                and deleted_now.deal_id = held.deal_id
+        )
     {%- endif %}
-
-    union
-
-    select
-        updated_deals.account_key,
-        updated_deals.deal_id
-    from ({{ updates }}) as updated_deals
-    inner join {{ ref('int_accounts') }} as accounts
-        on updated_deals.account_key = accounts.account_key
-    where updated_deals.updated_at >= {{ lookback_start('accounts.as_of') }}
 {%- endmacro %}
 
 
-{# account_key, deal_id, updated_at of every raw deal row (amoCRM leads, Bitrix24 deals). #}
-{% macro raw_deal_updates() -%}
+{#
+    The deals a record the CRMs hold now marks as deleted (the evidence of `int_deals.is_deleted`),
+    as a `select account_key, deal_id`: in the amoCRM bin, flagged, or last deleted by an event
+    (not restored since); Bitrix24 deals in the deletion scan. A held deletion with none of these left can have been undone with no
+    newer row to mark it (a lead taken out of the bin), so `deals_to_rebuild()` rebuilds it.
+#}
+{% macro deals_deleted_now() -%}
     select
         account_key,
-        lead_id as deal_id,
-        updated_at
-    from {{ ref('stg_amocrm__leads') }}
+        entity_id as deal_id
+    from {{ ref('stg_amocrm__deleted_entities') }}
+    where entity_type = 'leads' and is_deleted
 
     union all
 
     select
         account_key,
-        deal_id,
-        updated_at
-    from {{ ref('stg_bitrix24__deals') }}
+        lead_id as deal_id
+    from {{ ref('stg_amocrm__leads') }}
+    where is_deleted
+
+    union all
+
+    select
+        account_key,
+        deal_id
+    from (
+        select
+            account_key,
+            entity_id as deal_id,
+            event_type,
+            row_number() over (
+                partition by account_key, entity_id
+                order by created_at desc, event_id desc
+            ) as recency
+        from {{ ref('stg_amocrm__events') }}
+        where entity_type = 'lead' and event_type in ('lead_deleted', 'lead_restored')
+    ) as deletion_events
+    where recency = 1 and event_type = 'lead_deleted'
+
+    union all
+
+    select
+        account_key,
+        entity_id as deal_id
+    from {{ ref('stg_bitrix24__deletions') }}
+    where entity_type = 'deal' and is_deleted
 {%- endmacro %}
 
 

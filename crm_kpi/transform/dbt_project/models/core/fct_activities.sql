@@ -5,7 +5,8 @@
     rows dated within the var `incremental_lookback_days` of the account's `as_of` (late CRM
     edits), tasks due since the start of that window (`is_overdue` moves with `as_of`), and
     the activities of deals changed since (their marker `int_deals.dlt_load_id` is newer) or
-    held as deleted (restored deals). Every condition is a cheap filter on one row and its
+    held as linked to a deleted deal that `int_deals` no longer holds as deleted (a lead taken
+    out of the amoCRM bin). Every condition is a cheap filter on one row and its
     deal; none reads the whole table back. A change of the account's time zone, of its users
     or an older edit needs `dbt build --full-refresh`.
 #}
@@ -37,7 +38,11 @@ deals_to_rebuild as (
         held.account_key,
         held.deal_id
     from {{ this }} as held
-    where held.is_deal_deleted
+    inner join {{ ref('int_deals') }} as deals
+        on
+            held.account_key = deals.account_key
+            and held.deal_id = deals.deal_id
+    where held.is_deal_deleted and not deals.is_deleted
 
 ),
 

@@ -21,12 +21,12 @@
     post_hook="delete from {{ this }} where stage_id is null",
 ) }}
 
--- depends_on: {{ ref('int_accounts') }}, {{ ref('int_deals') }}
+-- depends_on: {{ ref('int_deals') }}
 with
 {%- if is_incremental() %}
 deals_to_rebuild as (
 
-    {{ deals_to_rebuild(ref('fct_deals'), 'is_deleted', ref('int_deals')) }}
+    {{ deals_to_rebuild(ref('fct_deals'), 'is_deleted') }}
 
 ),
 {%- endif %}

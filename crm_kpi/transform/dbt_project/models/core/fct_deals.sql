@@ -15,7 +15,7 @@ with
 {%- if is_incremental() %}
 deals_to_rebuild as (
 
-    {{ deals_to_rebuild(ref('int_deals'), 'is_deleted', ref('int_deals')) }}
+    {{ deals_to_rebuild(ref('int_deals'), 'is_deleted') }}
 
 ),
 {%- endif %}

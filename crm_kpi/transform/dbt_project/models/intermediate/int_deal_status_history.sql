@@ -23,7 +23,7 @@ with
 {%- if is_incremental() %}
 deals_to_rebuild as (
 
-    {{ deals_to_rebuild(ref('int_deals'), updated_deals=ref('int_deals')) }}
+    {{ deals_to_rebuild(ref('int_deals')) }}
 
 ),
 {%- endif %}

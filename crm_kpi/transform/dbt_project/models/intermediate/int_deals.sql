@@ -21,8 +21,8 @@
       CLOSEDATE.
     - dlt_load_id: the deal's change marker (`int_deal_changes`).
     Incremental (issue #11): an incremental build recomputes the `deals_to_rebuild()` (changed
-    since the last build, held as deleted, or updated within the lookback window) and replaces
-    their rows; a change of the account's currency or time zone or of Bitrix24 currency rates
+    since the last build, or held as deleted with no deletion record left: bin entry, last
+    deletion event, flag, Bitrix24 deletion) and replaces their rows; a change of the account's currency or time zone or of Bitrix24 currency rates
     needs `dbt build --full-refresh`.
 #}
 {{ config(
@@ -36,7 +36,7 @@ with
 {%- if is_incremental() %}
 deals_to_rebuild as (
 
-    {{ deals_to_rebuild(ref('int_deal_changes'), 'is_deleted') }}
+    {{ deals_to_rebuild(ref('int_deal_changes'), 'is_deleted', deleted_now=deals_deleted_now()) }}
 
 ),
 {%- endif %}

@@ -15,7 +15,6 @@
     on_schema_change='fail',
 ) }}
 
--- depends_on: {{ ref('int_accounts') }}
 with
 {%- if is_incremental() %}
 deals_to_rebuild as (
