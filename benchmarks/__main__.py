@@ -48,6 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # DuckDB's memory limit for dbt (profiles.yml's default) and for the bare SQL.
 DEFAULT_MEMORY_LIMIT = "1GB"
+# One more day of changes: ~0.3 % of the raw rows new or updated (issue #11).
+CHANGED_SHARE = 0.003
 
 
 def _environment(
@@ -245,12 +247,18 @@ def full_run(work: Path, raw: Path, url: str | None, memory_limit: str | None) -
     return nightly(work, "full", url, memory_limit)
 
 
-def incremental_run(work: Path, memory_limit: str | None) -> PartResult | None:
-    """(b) The nightly job after one more day of changes, on the full run's warehouse."""
+def incremental_run(
+    work: Path, memory_limit: str | None, share: float = CHANGED_SHARE
+) -> PartResult | None:
+    """(b) The nightly job after one more day of changes, on the full run's warehouse.
+
+    ``share``: of the raw rows, half updated and as many added (0: a night with no changes,
+    which measures what a night costs whatever changed).
+    """
     if PartResult.load(work, "full") is None or not (work / "crm_kpi.duckdb").exists():
         print("(b) skipped: it follows a full run (--only full first)")
         return None
-    touched = one_more_day(work / "crm_kpi.duckdb")
+    touched = one_more_day(work / "crm_kpi.duckdb", share=share)
     print(f"(b) incremental nightly run after one more day ({touched:,} raw rows touched) ...")
     return nightly(work, "incremental", None, memory_limit)
 
@@ -313,6 +321,10 @@ def main(argv: list[str] | None = None) -> int:
         help="run only this part (repeatable); the others' last results are printed too",
     )  # fmt: skip
     parser.add_argument("--no-incremental", action="store_true")
+    parser.add_argument(
+        "--changed-share", type=float, default=CHANGED_SHARE,
+        help="incremental: share of the raw rows one more day updates and adds (0: no changes)",
+    )  # fmt: skip
     parser.add_argument("--regrow", action="store_true", help="grow the raw schemas again")
     parser.add_argument(
         "--memory-limit", default=DEFAULT_MEMORY_LIMIT,
@@ -352,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     if "bare" in parts:
         bare_run(work, raw, url, limit)
     if "incremental" in parts and not url:
-        incremental_run(work, limit)
+        incremental_run(work, limit, args.changed_share)
     print_report(
         f"shape {args.shape}: {deals:,} deals, {activities:,} activities; warehouse "
         f"{'postgres' if url else 'duckdb'}, DuckDB memory limit {limit or 'none'}",
