@@ -45,6 +45,55 @@ open_status_history as (
 
 ),
 
+{#
+    A deal's open intervals that touch, in one: a stage change inside "open" starts a new
+    status interval but changes no workload, and every later join is smaller (issue #11: 3.7M
+    open intervals of 1M deals become 1.1M).
+#}
+open_status_history_marked as (
+
+    select
+        account_key,
+        deal_id,
+        valid_from_date,
+        valid_to_date,
+        case
+            when lag(valid_to_date) over deal_intervals >= valid_from_date then 0 else 1
+        end as starts_open_run
+    from open_status_history
+    window deal_intervals as (
+        partition by account_key, deal_id order by valid_from_date, valid_to_date nulls last
+    )
+
+),
+
+open_status_history_numbered as (
+
+    select
+        account_key,
+        deal_id,
+        valid_from_date,
+        valid_to_date,
+        sum(starts_open_run) over (
+            partition by account_key, deal_id order by valid_from_date, valid_to_date nulls last
+            rows between unbounded preceding and current row
+        ) as open_run_number
+    from open_status_history_marked
+
+),
+
+open_runs as (
+
+    select
+        account_key,
+        deal_id,
+        min(valid_from_date) as valid_from_date,
+        case when count(*) = count(valid_to_date) then max(valid_to_date) end as valid_to_date
+    from open_status_history_numbered
+    group by account_key, deal_id, open_run_number
+
+),
+
 responsible_history as (
 
     select
@@ -72,20 +121,20 @@ tasks as (
 
 ),
 
-{# When each (not deleted) deal is open: an open status interval, from the deal's creation. #}
+{# When each (not deleted) deal is open: an open run, from the deal's creation. #}
 deal_open_intervals as (
 
     select
-        open_status_history.account_key,
-        open_status_history.deal_id,
+        open_runs.account_key,
+        open_runs.deal_id,
         deals.amount,
-        {{ later_start('open_status_history.valid_from_date', 'deals.created_date') }} as start_date,
-        open_status_history.valid_to_date as end_date
-    from open_status_history
+        {{ later_start('open_runs.valid_from_date', 'deals.created_date') }} as start_date,
+        open_runs.valid_to_date as end_date
+    from open_runs
     inner join deals
         on
-            open_status_history.account_key = deals.account_key
-            and open_status_history.deal_id = deals.deal_id
+            open_runs.account_key = deals.account_key
+            and open_runs.deal_id = deals.deal_id
 
 ),
 
