@@ -37,6 +37,8 @@ from crm_kpi.warehouse import Warehouse
 
 # Derived frames are narrow: their sample rows show every column, up to this many.
 SAMPLE_COLUMNS = 8
+# dlt's load id on every raw row (``Suite.reads_new_loads``).
+LOAD_COLUMN = "_dlt_load_id"
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class SuiteOutcome:
     rows_by_account: dict[str, int] = field(default_factory=dict)
     # account_key -> why it failed; None: the failures cannot be pinned on accounts
     failed_accounts: dict[str, str] | None = field(default_factory=dict)
+    # reads_new_loads: the table's own expectations read the loads after this one (None: all)
+    checked_since_load: str | None = None
 
     @property
     def failures(self) -> list[FailedExpectation]:
@@ -140,15 +144,21 @@ def _band_outcome(
     )
 
 
-def _queries(suite: Suite, connection: sa.Connection, columns: list[str]) -> list[object]:
-    """The table's own query, then each derived frame's (or why its query failed)."""
+def _queries(
+    suite: Suite, connection: sa.Connection, columns: list[str], since_load: str | None = None
+) -> list[object]:
+    """The table's own query (with ``since_load``: the rows of newer loads only), then each
+    derived frame's (or why its query failed)."""
     wanted = [c for c in (*suite.columns, "account_key") if c in columns] if suite.columns else []
     own_columns = wanted or columns
     expectations = suite.expectations()
+    own_sql = select_columns(suite.table, wanted)
+    if since_load is not None:
+        own_sql += f' where "{LOAD_COLUMN}" > {literal(since_load)}'
     planned: list[object] = [
         _Query(
             suite.table,
-            select_columns(suite.table, wanted),
+            own_sql,
             own_columns,
             _applicable(expectations, own_columns),
             list(suite.key) or _key_columns(expectations, own_columns),
@@ -222,10 +232,13 @@ class CheckSession:
         self.data_dir = data_dir
         self.history = RowCountHistory(warehouse)
         self.pending: dict[str, dict[str, int]] = {}
+        self.pending_loads: dict[str, str] = {}
 
     def check_suite(self, suite: Suite, run_name: str | None = None) -> SuiteOutcome:
         """``check_suite`` within the session (its row counts recorded at the end)."""
-        return _check_suite(suite, self.warehouse, self.data_dir, run_name, self.pending)
+        return _check_suite(
+            suite, self.warehouse, self.data_dir, run_name, self.pending, self.pending_loads
+        )
 
     def check_contract(self, suite: Suite) -> ValidationOutcome:
         """``check_contract`` within the session."""
@@ -234,7 +247,9 @@ class CheckSession:
     def record(self) -> None:
         """Write the row counts of the passing checks so far to the history."""
         pending, self.pending = self.pending, {}
+        loads, self.pending_loads = self.pending_loads, {}
         self.history.record_many(pending)
+        self.history.record_loads(loads)
 
 
 @contextmanager
@@ -272,6 +287,7 @@ def _check_suite(
     data_dir: Path,
     run_name: str | None,
     pending: dict[str, dict[str, int]],
+    pending_loads: dict[str, str] | None = None,
 ) -> SuiteOutcome:
     history = RowCountHistory(warehouse)
     # One read-only connection for everything before the validations (each DuckDB connect
@@ -286,7 +302,13 @@ def _check_suite(
             missing = [_missing_table(suite.table, warehouse.redacted_url)]
             return SuiteOutcome(suite.table, 0, missing, None, previous_total, failed_accounts=None)
         counts = rows_by_account(connection, suite.table, columns)
-        planned = _queries(suite, connection, columns)
+        since_load, newest_load = None, None
+        if suite.reads_new_loads and LOAD_COLUMN in columns:
+            since_load = history.checked_load(suite.table, connection)
+            newest_load = connection.execute(
+                sa.text(f'select max("{LOAD_COLUMN}") from {suite.table}')
+            ).scalar_one()
+        planned = _queries(suite, connection, columns, since_load)
     site = DocsSite(data_dir)
     validator = shared_validator(warehouse)
     try:
@@ -318,9 +340,12 @@ def _check_suite(
         docs_page=page,
         rows_by_account=counts,
         failed_accounts=failed_accounts,
+        checked_since_load=since_load,
     )
     if outcome.success and suite.row_count_band is not None:
         pending[suite.table] = counts
+    if outcome.success and newest_load is not None and pending_loads is not None:
+        pending_loads[suite.table] = str(newest_load)
     return outcome
 
 

@@ -7,6 +7,9 @@ The history lives in the warehouse it describes (table ``quality.row_count_histo
 row per table and account: pointing the data directory at another warehouse starts a fresh
 history instead of comparing with someone else's counts, and a new account is compared
 only with itself. dbt never touches the ``quality`` schema.
+
+Also the newest dlt load the last passing check of a raw table read (``quality.checked_loads``):
+the next check of that table reads only the rows of newer loads (``Suite.reads_new_loads``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,12 @@ COLUMNS = (
 )
 # Tables without an account_key column are counted as a whole under this key.
 ALL_ACCOUNTS = "*"
+# The newest dlt load the last passing check of a table read (``Suite.reads_new_loads``).
+LOADS_TABLE = f"{SCHEMA}.checked_loads"
+LOADS_COLUMNS = (
+    "table_name varchar not null, newest_load_id varchar not null, "
+    "recorded_at timestamp not null, primary key (table_name)"
+)
 
 
 class RowCountHistory:
@@ -47,6 +56,33 @@ class RowCountHistory:
             return {}
         with self.warehouse.sql(read_only=True) as opened:
             return _previous(opened, table)
+
+    def checked_load(self, table: str, connection: sa.Connection) -> str | None:
+        """The newest ``_dlt_load_id`` the last passing check of ``table`` read (None: none)."""
+        if not table_exists(connection, LOADS_TABLE):
+            return None
+        return connection.execute(
+            sa.text(f"select newest_load_id from {LOADS_TABLE} where table_name = :table"),
+            {"table": table},
+        ).scalar_one_or_none()
+
+    def record_loads(self, newest_by_table: Mapping[str, str]) -> None:
+        """Remember the newest load each passing check read, in one transaction."""
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        rows = [
+            {"table": table, "load": load, "now": now}
+            for table, load in sorted(newest_by_table.items())
+        ]
+        if not rows:
+            return
+        with self.warehouse.sql() as connection:
+            create_if_missing(connection, LOADS_TABLE, LOADS_COLUMNS)
+            connection.execute(
+                sa.text(f"delete from {LOADS_TABLE} where table_name = :table"), rows
+            )
+            connection.execute(
+                sa.text(f"insert into {LOADS_TABLE} values (:table, :load, :now)"), rows
+            )
 
     def record(self, table: str, counts: dict[str, int]) -> None:
         """Remember ``counts`` (per account) for ``table``; accounts not in ``counts`` stay."""

@@ -53,6 +53,10 @@ class Suite:
             (a warning, so that a mart still being extended can be published).
         key: the table's grain, shown with each sample of failing rows (dbt tests that it
             is unique); default: the columns of the suite's own uniqueness expectation.
+        reads_new_loads: the table's own expectations read only the rows of dlt loads newer
+            than the newest its last passing check read (``_dlt_load_id``). For raw tables:
+            dlt changes a row only by loading it again (a merge stamps it with the new load),
+            so older rows were checked before as they are. Row counts read the whole table.
     """
 
     table: str
@@ -64,6 +68,7 @@ class Suite:
     description: str = ""
     contract_columns: tuple[str, ...] = ()
     key: tuple[str, ...] = ()
+    reads_new_loads: bool = False
 
     @property
     def name(self) -> str:

@@ -51,6 +51,43 @@ def test_raw_amocrm_notes_duplicates_bad_timestamps_and_unknown_types(warehouse:
     assert unknown.sample == ["telepathy"]
 
 
+def test_raw_checks_read_the_loads_after_the_last_passing_check(warehouse: Path) -> None:
+    """A raw table's values are checked in the loads its last passing check has not read;
+    its row count is the whole table's; a failed check is read again the next time."""
+
+    def notes(rows: list[tuple[int, str, str]]) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "account_id": [1] * len(rows),
+                "id": [row[0] for row in rows],
+                "entity_id": [100] * len(rows),
+                "note_type": [row[1] for row in rows],
+                "created_at": [1_767_225_600] * len(rows),
+                "updated_at": [1_767_225_600] * len(rows),
+                "_dlt_load_id": [row[2] for row in rows],
+            }
+        )
+
+    first = [(1, "call_in", "1.0"), (2, "common", "1.0")]
+    write_tables(warehouse, {"raw_amocrm.lead_notes": notes(first)})
+    outcome = _check(warehouse, "raw_amocrm.lead_notes")
+    assert outcome.success and outcome.checked_since_load is None and outcome.rows == 2
+
+    second = [*first, (3, "call_out", "2.0")]
+    write_tables(warehouse, {"raw_amocrm.lead_notes": notes(second)})
+    outcome = _check(warehouse, "raw_amocrm.lead_notes")
+    assert outcome.success and outcome.checked_since_load == "1.0" and outcome.rows == 3
+    again = _check(warehouse, "raw_amocrm.lead_notes")  # no newer load: nothing to read
+    assert again.success and again.checked_since_load == "2.0"
+
+    third = [*second, (4, "telepathy", "3.0")]
+    write_tables(warehouse, {"raw_amocrm.lead_notes": notes(third)})
+    for _ in range(2):  # not passing: the next check reads load 3.0 again
+        outcome = _check(warehouse, "raw_amocrm.lead_notes")
+        assert _failed(outcome) == {("expect_column_values_to_be_in_set", "note_type")}
+        assert outcome.checked_since_load == "2.0"
+
+
 def test_core_transitions_out_of_time_order_and_unknown_deals(warehouse: Path) -> None:
     transitions = pd.DataFrame(
         {

@@ -77,6 +77,7 @@ def _table(
         expectations=expectations,
         columns=columns,
         description="ids not null and unique, required fields, sane timestamps, known enums",
+        reads_new_loads=True,
     )
 
 

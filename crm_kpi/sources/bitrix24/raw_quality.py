@@ -51,6 +51,7 @@ def _suite(table: str, key: tuple[str, ...], cursor: str | None) -> Suite:
         columns=(*key, *fields),
         frames=(_cursor_in_range(table, key, cursor),) if cursor else (),
         description="ids not null and unique, modification cursor present and sane",
+        reads_new_loads=True,
     )
 
 

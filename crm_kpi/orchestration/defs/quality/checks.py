@@ -91,6 +91,8 @@ def suite_metadata(outcome: "SuiteOutcome") -> dict[str, MetadataValue]:
     }
     if outcome.previous_rows is not None:
         metadata["previous_rows"] = MetadataValue.int(outcome.previous_rows)
+    if outcome.checked_since_load is not None:
+        metadata["checked_loads_after"] = MetadataValue.text(outcome.checked_since_load)
     if outcome.docs_page is not None:
         metadata["data_docs"] = MetadataValue.url(outcome.docs_page.as_uri())
     if outcome.docs_index is not None:
@@ -133,9 +135,12 @@ def _gx(suite: Suite, key: AssetKey) -> _Check:
         if suite.blocking and _only_some_accounts_failed(outcome):
             return _withhold(context, spec, suite, outcome, session.warehouse)
         logger.info(
-            "GX %s: %d rows, %d expectations, %s",
+            "GX %s: %d rows%s, %d expectations, %s",
             suite.table,
             outcome.rows,
+            ""
+            if outcome.checked_since_load is None
+            else f" (values checked in loads after {outcome.checked_since_load})",
             outcome.evaluated,
             "passed" if outcome.success else f"{len(outcome.failures)} FAILED",
         )
