@@ -10,6 +10,7 @@ updated deal, a reopened deal, a stage change, a deleted deal and a late-arrivin
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -50,6 +51,7 @@ def one_more_day(warehouse: Path, share: float = 0.003, scenarios: bool = False)
         offset = _id_offset(connection, tables)
         if scenarios:
             touched += deal_scenarios(connection, load_id, offset)
+        touched += _reload_replaced_tables(connection, load_id)
         for schema, table in tables:
             relation = f'"{schema}"."{table}"'
             columns = dict(
@@ -137,6 +139,29 @@ def _id_offset(connection: duckdb.DuckDBPyConnection, tables: list[tuple[str, st
     return (largest // NEW_ID_OFFSET + 1) * NEW_ID_OFFSET
 
 
+def _reload_replaced_tables(connection: duckdb.DuckDBPyConnection, load_id: str) -> int:
+    """Stamp every row of the tables dlt replaces on each load (the amoCRM bin snapshot) with
+    ``load_id``, as the night's load would; return the rows stamped.
+
+    Which tables: ``write_disposition: replace`` in each raw schema's stored dlt schema.
+    """
+    stamped = 0
+    for schema in ("raw_amocrm", "raw_bitrix24"):
+        if not _exists(connection, schema, "_dlt_version"):
+            continue
+        stored = connection.execute(
+            f"select schema from {schema}._dlt_version order by inserted_at desc limit 1"
+        ).fetchone()
+        if stored is None:
+            continue
+        for table, spec in json.loads(stored[0]).get("tables", {}).items():
+            if spec.get("write_disposition") == "replace" and _exists(connection, schema, table):
+                stamped += connection.execute(
+                    f'update {schema}."{table}" set _dlt_load_id = ?', [load_id]
+                ).fetchone()[0]
+    return stamped
+
+
 def _exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(
         connection.execute(
@@ -171,8 +196,9 @@ def deal_scenarios(
     lead 3 (open) moves to another open stage; lead 4 (open) gets a ``lead_deleted`` event;
     a call note dated before the lookback window arrives on lead 5, in this load; the
     lowest other open lead without stage-change events is lost without one (it then reaches
-    no open stage: its funnel rows must go); and the lowest lead in the bin whose row was
-    loaded (``put_lead_in_bin`` makes one) leaves the bin.
+    no open stage: its funnel rows must go); the lowest lead in the bin whose row was
+    loaded (``put_lead_in_bin`` makes one) leaves the bin; and the highest other open lead
+    goes into the bin without a deletion event.
     """
     tables = ("leads", "events", "lead_notes")
     if not all(_exists(connection, "raw_amocrm", name) for name in tables):
@@ -256,6 +282,27 @@ def deal_scenarios(
             "delete from raw_amocrm.deleted_entities "
             f"where entity_type = 'leads' and id = {left_bin[0]}"
         )
+    # An open lead goes into the bin without a deletion event (the snapshot shows it).
+    entered_bin = (
+        connection.execute(
+            "select id, account_id, updated_at from raw_amocrm.leads as leads "
+            f"where account_id = {reopened[3]} and status_id not in (142, 143) "
+            f"and id not in ({edited[0]}, {moved[0]}, {deleted[0]}, {noted[0]}) "
+            f"and id <> {left_bin[0] if left_bin else 0} "
+            "and not exists (select 1 from raw_amocrm.deleted_entities as bin "
+            "where bin.id = leads.id and bin.account_id = leads.account_id) "
+            "order by id desc limit 1"
+        ).fetchone()
+        if _exists(connection, "raw_amocrm", "deleted_entities")
+        else None
+    )
+    if entered_bin:
+        connection.execute(
+            "insert into raw_amocrm.deleted_entities by name select ? as account_id, "
+            "'leads' as entity_type, ? as id, ? as updated_at, true as is_deleted, "
+            "? as _dlt_load_id, 'bin-' || ? as _dlt_id",
+            [entered_bin[1], entered_bin[0], entered_bin[2], load_id, entered_bin[0]],
+        )
     # A call logged late: dated before the lookback window, loaded now.
     connection.execute(
         f"insert into raw_amocrm.lead_notes by name select * replace ("
@@ -264,7 +311,7 @@ def deal_scenarios(
         f"from raw_amocrm.lead_notes where account_id = {noted[3]} "
         f"and note_type in ('call_out', 'call_in') order by created_at limit 1"
     )
-    return 3 + len(events) + 1 + (1 if silent else 0) + (1 if left_bin else 0)
+    return 3 + len(events) + 1 + sum(1 for row in (silent, left_bin, entered_bin) if row)
 
 
 def put_lead_in_bin(warehouse: Path) -> int | None:

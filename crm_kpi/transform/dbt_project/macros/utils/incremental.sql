@@ -29,12 +29,14 @@
 {#
     The deals an incremental deal model recomputes, as a `select account_key, deal_id`: those
     whose change marker in `changes` (`int_deal_changes`, or `int_deals` downstream of it) is
-    newer than the newest marker the model holds, and, with `deleted_column`, those the model
-    holds as deleted that are not among `deleted_now` (a `select account_key, deal_id` of the
-    deals deleted now; default: `int_deals`' deleted deals): a lead taken out of the amoCRM bin
-    leaves no newer row to mark. Late CRM edits and reopened deals need no window in time: the
-    source fetches an edited deal again whatever its `updated_at`, and dlt stamps the row with
-    the new load. The model must ref what it passes (and `int_deals` for the default).
+    newer than the newest marker the model holds or missing (a lead known only from the amoCRM
+    bin has nothing to mark it: a few, rebuilt every night), and, with `deleted_column`, those whose
+    deletion the model holds otherwise than `deleted_now` says (a `select account_key, deal_id`
+    of the deals deleted now; default: `int_deals`' deleted deals): the amoCRM bin is a
+    snapshot that dlt replaces on every load, so a lead put into it or taken out of it marks
+    nothing. Late CRM edits and reopened deals need no window in time: the source fetches an
+    edited deal again whatever its `updated_at`, and dlt stamps the row with the new load.
+    The model must ref what it passes (and `int_deals` for the default).
 #}
 {% macro deals_to_rebuild(changes, deleted_column=none, deleted_now=none) -%}
     {%- if deleted_column and deleted_now is none -%}
@@ -46,24 +48,33 @@
         changes.account_key,
         changes.deal_id
     from {{ changes }} as changes
-    where changes.dlt_load_id > {{ newest_load_id() }}
+    where changes.dlt_load_id > {{ newest_load_id() }} or changes.dlt_load_id is null
     {%- if deleted_column %}
 
     union
 
     select
-        held.account_key,
-        held.deal_id
-    from {{ this }} as held
-    where
-        held.{{ deleted_column }}
-        and not exists (
-            select 1
+        deletion_changes.account_key,
+        deletion_changes.deal_id
+    from (
+        (
+            select held.account_key, held.deal_id
+            from {{ this }} as held
+            where held.{{ deleted_column }}
+            except
+            select deleted_now.account_key, deleted_now.deal_id
             from ({{ deleted_now }}) as deleted_now
-            where
-                deleted_now.account_key = held.account_key
-                and deleted_now.deal_id = held.deal_id
         )
+        union
+        (
+            select deleted_now.account_key, deleted_now.deal_id
+            from ({{ deleted_now }}) as deleted_now
+            except
+            select held.account_key, held.deal_id
+            from {{ this }} as held
+            where held.{{ deleted_column }}
+        )
+    ) as deletion_changes
     {%- endif %}
 {%- endmacro %}
 
@@ -71,8 +82,8 @@
 {#
     The deals a record the CRMs hold now marks as deleted (the evidence of `int_deals.is_deleted`),
     as a `select account_key, deal_id`: in the amoCRM bin, flagged, or last deleted by an event
-    (not restored since); Bitrix24 deals in the deletion scan. A held deletion with none of these left can have been undone with no
-    newer row to mark it (a lead taken out of the bin), so `deals_to_rebuild()` rebuilds it.
+    (not restored since); Bitrix24 deals in the deletion scan. `int_deals` rebuilds the deals
+    whose deletion it holds otherwise (`deals_to_rebuild()`).
 #}
 {% macro deals_deleted_now() -%}
     select

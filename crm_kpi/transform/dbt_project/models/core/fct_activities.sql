@@ -5,8 +5,8 @@
     rows dated within the var `incremental_lookback_days` of the account's `as_of` (late CRM
     edits), tasks due since the start of that window (`is_overdue` moves with `as_of`), and
     the activities of deals changed since (their marker `int_deals.dlt_load_id` is newer) or
-    held as linked to a deleted deal that `int_deals` no longer holds as deleted (a lead taken
-    out of the amoCRM bin). Every condition is a cheap filter on one row and its
+    whose deletion `int_deals` now holds otherwise (a lead put into or taken out of the amoCRM
+    bin: a snapshot, it marks nothing). Every condition is a cheap filter on one row and its
     deal; none reads the whole table back. A change of the account's time zone, of its users
     or an older edit needs `dbt build --full-refresh`.
 #}
@@ -42,7 +42,7 @@ deals_to_rebuild as (
         on
             held.account_key = deals.account_key
             and held.deal_id = deals.deal_id
-    where held.is_deal_deleted and not deals.is_deleted
+    where held.is_deal_deleted <> deals.is_deleted
 
 ),
 

@@ -3,8 +3,10 @@
     The deal-level change marker of the incremental deal chain (issue #11): one row per deal
     with `dlt_load_id`, the newest dlt load that changed anything a deal model reads for it:
     its raw row, its events (stage, responsible, deletion, restoration), its Bitrix24 stage
-    history or deletion record, its place in the amoCRM bin, its activities, the activities of
-    its contacts and its contact links. An incremental build reads only the rows of loads newer
+    history or deletion record, its activities, the activities of its contacts and its contact
+    links. Not the amoCRM bin: dlt replaces that snapshot on every load, which would mark
+    every lead in it every night; the deal models compare deletion states instead
+    (`deals_to_rebuild()`). An incremental build reads only the rows of loads newer
     than the newest it holds (raw rows are dlt-merged: a changed row carries the new load id),
     so a deal's marker is always the newest of its loads, as in a full build.
 #}
@@ -33,17 +35,6 @@ amocrm_lead_events as (
         dlt_load_id
     from {{ ref('stg_amocrm__events') }}
     where entity_type = 'lead'{{ and_newer_load('dlt_load_id') }}
-
-),
-
-amocrm_bin_rows as (
-
-    select
-        account_key,
-        entity_id as deal_id,
-        dlt_load_id
-    from {{ ref('stg_amocrm__deleted_entities') }}
-    where entity_type = 'leads'{{ and_newer_load('dlt_load_id') }}
 
 ),
 
@@ -137,8 +128,6 @@ changes as (
     select * from amocrm_lead_rows
     union all
     select * from amocrm_lead_events
-    union all
-    select * from amocrm_bin_rows
     union all
     select * from bitrix24_deal_rows
     union all

@@ -21,8 +21,9 @@
       CLOSEDATE.
     - dlt_load_id: the deal's change marker (`int_deal_changes`).
     Incremental (issue #11): an incremental build recomputes the `deals_to_rebuild()` (changed
-    since the last build, or held as deleted with no deletion record left: bin entry, last
-    deletion event, flag, Bitrix24 deletion) and replaces their rows; a change of the account's currency or time zone or of Bitrix24 currency rates
+    since the last build, without a marker, or held as deleted otherwise than the deletion
+    records say now: bin entry, flag, last deletion event, Bitrix24 deletion) and replaces
+    their rows; a change of the account's currency or time zone or of Bitrix24 currency rates
     needs `dbt build --full-refresh`.
 #}
 {{ config(
