@@ -265,26 +265,23 @@ def deal_scenarios(
             f"update raw_amocrm.leads set status_id = 143, closed_at = {newest}, {stamp} "
             f"where id = {silent[0]}"
         )
-    # A lead whose row was loaded before it went into the bin leaves the bin: the bin is a
-    # snapshot, so nothing newer marks the lead (`deals_to_rebuild()` finds it).
-    left_bin = (
-        connection.execute(
+    left_bin, entered_bin = None, None
+    if _exists(connection, "raw_amocrm", "deleted_entities"):
+        # A lead whose row was loaded before it went into the bin leaves the bin: the bin is a
+        # snapshot, so nothing newer marks the lead (`deals_to_rebuild()` finds it).
+        left_bin = connection.execute(
             "select bin.id from raw_amocrm.deleted_entities as bin "
             "inner join raw_amocrm.leads as leads on bin.id = leads.id "
             "and bin.account_id = leads.account_id "
             "where bin.entity_type = 'leads' order by bin.id limit 1"
         ).fetchone()
-        if _exists(connection, "raw_amocrm", "deleted_entities")
-        else None
-    )
-    if left_bin:
-        connection.execute(
-            "delete from raw_amocrm.deleted_entities "
-            f"where entity_type = 'leads' and id = {left_bin[0]}"
-        )
-    # An open lead goes into the bin without a deletion event (the snapshot shows it).
-    entered_bin = (
-        connection.execute(
+        if left_bin:
+            connection.execute(
+                "delete from raw_amocrm.deleted_entities "
+                f"where entity_type = 'leads' and id = {left_bin[0]}"
+            )
+        # An open lead goes into the bin without a deletion event (the snapshot shows it).
+        entered_bin = connection.execute(
             "select id, account_id, updated_at from raw_amocrm.leads as leads "
             f"where account_id = {reopened[3]} and status_id not in (142, 143) "
             f"and id not in ({edited[0]}, {moved[0]}, {deleted[0]}, {noted[0]}) "
@@ -293,16 +290,8 @@ def deal_scenarios(
             "where bin.id = leads.id and bin.account_id = leads.account_id) "
             "order by id desc limit 1"
         ).fetchone()
-        if _exists(connection, "raw_amocrm", "deleted_entities")
-        else None
-    )
-    if entered_bin:
-        connection.execute(
-            "insert into raw_amocrm.deleted_entities by name select ? as account_id, "
-            "'leads' as entity_type, ? as id, ? as updated_at, true as is_deleted, "
-            "? as _dlt_load_id, 'bin-' || ? as _dlt_id",
-            [entered_bin[1], entered_bin[0], entered_bin[2], load_id, entered_bin[0]],
-        )
+        if entered_bin:
+            _put_in_bin(connection, entered_bin, load_id)
     # A call logged late: dated before the lookback window, loaded now.
     connection.execute(
         f"insert into raw_amocrm.lead_notes by name select * replace ("
@@ -330,10 +319,15 @@ def put_lead_in_bin(warehouse: Path) -> int | None:
         ).fetchone()
         if lead is None:
             return None
-        connection.execute(
-            "insert into raw_amocrm.deleted_entities by name select ? as account_id, "
-            "'leads' as entity_type, ? as id, ? as updated_at, true as is_deleted, "
-            "? as _dlt_load_id, 'bin-' || ? as _dlt_id",
-            [lead[1], lead[0], lead[2], lead[3], lead[0]],
-        )
+        _put_in_bin(connection, lead[:3], lead[3])
         return lead[0]
+
+
+def _put_in_bin(connection: duckdb.DuckDBPyConnection, lead: tuple, load_id: str) -> None:
+    """Add ``lead`` (id, account_id, updated_at) to the amoCRM bin snapshot, in ``load_id``."""
+    connection.execute(
+        "insert into raw_amocrm.deleted_entities by name select ? as account_id, "
+        "'leads' as entity_type, ? as id, ? as updated_at, true as is_deleted, "
+        "? as _dlt_load_id, 'bin-' || ? as _dlt_id",
+        [lead[1], lead[0], lead[2], load_id, lead[0]],
+    )
