@@ -87,8 +87,9 @@ def one_more_day(warehouse: Path, share: float = 0.003, scenarios: bool = False)
             sample = f"hash(\"_dlt_id\", 'new') % 1000000 < {threshold}"
             # A copy needs a new key: tables keyed by their entity (custom field values:
             # entity, field, index) get updates only, as a second row under one key is what
-            # dlt's merge never leaves (and a second night duplicated their grain).
-            if "id" in columns:
+            # dlt's merge never leaves (and a second night duplicated their grain); so does a
+            # table of one row per account (the account itself: a copy is a second account row).
+            if "id" in columns and not _one_row_per_account(connection, relation, columns):
                 connection.execute(
                     f"insert into {relation} select {', '.join(expressions)} "
                     f"from {relation} where {sample}"
@@ -137,6 +138,18 @@ def _id_offset(connection: duckdb.DuckDBPyConnection, tables: list[tuple[str, st
             ).fetchone()[0]
             largest = max(largest, found or 0)
     return (largest // NEW_ID_OFFSET + 1) * NEW_ID_OFFSET
+
+
+def _one_row_per_account(
+    connection: duckdb.DuckDBPyConnection, relation: str, columns: dict[str, str]
+) -> bool:
+    """Does ``relation`` hold one row per account (amoCRM ``account``)?"""
+    if "account_id" not in columns:
+        return False
+    rows, accounts = connection.execute(
+        f"select count(*), count(distinct account_id) from {relation}"
+    ).fetchone()
+    return bool(rows) and rows == accounts
 
 
 def _reload_replaced_tables(connection: duckdb.DuckDBPyConnection, load_id: str) -> int:
@@ -198,7 +211,7 @@ def deal_scenarios(
     lowest other open lead without stage-change events is lost without one (it then reaches
     no open stage: its funnel rows must go); the lowest lead in the bin whose row was
     loaded (``put_lead_in_bin`` makes one) leaves the bin; and the highest other open lead
-    goes into the bin without a deletion event.
+    goes into the bin without a deletion event; lead 1 also loses all its custom field values.
     """
     tables = ("leads", "events", "lead_notes")
     if not all(_exists(connection, "raw_amocrm", name) for name in tables):
@@ -292,6 +305,17 @@ def deal_scenarios(
         ).fetchone()
         if entered_bin:
             _put_in_bin(connection, entered_bin, load_id)
+    # The edited lead loses all its custom field values: its new version is a marker row.
+    emptied = 0
+    if _exists(connection, "raw_amocrm", "lead_custom_field_values"):
+        emptied = connection.execute(
+            "insert into raw_amocrm.lead_custom_field_values by name select 'leads' as "
+            "entity_type, ? as account_id, ? as entity_id, 0 as field_id, 0 as value_index, "
+            "? as updated_at, ? as _dlt_load_id, 'marker-' || ? as _dlt_id "
+            "where exists (select 1 from raw_amocrm.lead_custom_field_values "
+            "where entity_id = ? and account_id = ? and field_id <> 0)",
+            [edited[3], edited[0], newest, load_id, edited[0], edited[0], edited[3]],
+        ).fetchone()[0]
     # A call logged late: dated before the lookback window, loaded now.
     connection.execute(
         f"insert into raw_amocrm.lead_notes by name select * replace ("
@@ -300,7 +324,7 @@ def deal_scenarios(
         f"from raw_amocrm.lead_notes where account_id = {noted[3]} "
         f"and note_type in ('call_out', 'call_in') order by created_at limit 1"
     )
-    return 3 + len(events) + 1 + sum(1 for row in (silent, left_bin, entered_bin) if row)
+    return 3 + len(events) + 1 + emptied + sum(1 for row in (silent, left_bin, entered_bin) if row)
 
 
 def put_lead_in_bin(warehouse: Path) -> int | None:
