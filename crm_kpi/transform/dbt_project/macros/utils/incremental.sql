@@ -20,28 +20,6 @@
 {%- endmacro %}
 
 
-{#
-    `where` the row's key (`key_columns` of `alias`) has a row of a newer load in `relation` (a
-    CTE or relation of raw rows) on an incremental build: every row of the entities a newer
-    load touched, old versions included; nothing on a full build.
-#}
-{% macro where_key_has_newer_load(relation, alias, key_columns, keyword='where') -%}
-    {%- set same_key = [] -%}
-    {%- for column in key_columns -%}
-        {%- set _ = same_key.append('changed.' ~ column ~ ' = ' ~ alias ~ '.' ~ column) -%}
-    {%- endfor -%}
-    {%- if is_incremental() %}
-        {{ keyword }} exists (
-            select 1
-            from {{ relation }} as changed
-            where
-                changed._dlt_load_id > {{ newest_load_id() }}
-                and {{ same_key | join(' and ') }}
-        )
-    {%- endif %}
-{%- endmacro %}
-
-
 {# The newest `dlt_load_id` that `relation` holds, `''` when it is empty (a scalar subquery). #}
 {% macro newest_load_id(relation=this) -%}
     (select coalesce(max(loaded.dlt_load_id), '') from {{ relation }} as loaded)

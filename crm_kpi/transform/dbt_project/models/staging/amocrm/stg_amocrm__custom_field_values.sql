@@ -1,22 +1,10 @@
--- sqlfluff:indentation:template_blocks_indent:False
 {#
     The long-form custom field values of leads, contacts and companies. The three raw tables
     have one shape (written by the same code) and one grain, so they are unioned here rather
     than in three views. Marker rows (field_id 0: an entity without any value) are dropped,
     and so are rows of an older version of an entity read earlier in the same load (an entity
     edited while the run paged through the list is read twice).
-    Incremental (issue #11): an incremental build recomputes the entities with a raw row of a
-    newer load than the table holds, from all their raw rows, and replaces their rows; an
-    entity left without values keeps its marker row as a placeholder (field_id NULL) so that
-    delete+insert removes its old rows, and the post-hook deletes the placeholders.
 #}
-{{ config(
-    materialized='incremental',
-    unique_key=['account_key', 'entity_type', 'entity_id'],
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-    post_hook="delete from {{ this }} where field_id is null",
-) }}
 
 with lead_values as (
 
@@ -46,16 +34,6 @@ all_values as (
 
 ),
 
-{# Every raw row of the entities with a row of a newer load (all of an entity's versions). #}
-entity_values as (
-
-    select all_values.*
-    from all_values{{ where_key_has_newer_load(
-        'all_values', 'all_values', ['account_id', 'entity_type', 'entity_id']
-    ) }}
-
-),
-
 versioned_values as (
 
     select
@@ -63,7 +41,7 @@ versioned_values as (
         max(updated_at) over (
             partition by account_id, entity_type, entity_id
         ) as latest_updated_at
-    from entity_values
+    from all_values
 
 ),
 
@@ -82,7 +60,7 @@ renamed as (
         {{ id_text('account_id') }} as account_id,
         entity_type,
         {{ id_text('entity_id') }} as entity_id,
-        {{ id_text('nullif(field_id, 0)') }} as field_id,
+        {{ id_text('field_id') }} as field_id,
         cast(value_index as {{ dbt.type_int() }}) as value_index,
         {{ blank_to_null('field_name') }} as field_name,
         {{ blank_to_null('field_code') }} as field_code,
@@ -93,14 +71,9 @@ renamed as (
         {{ blank_to_null('enum_label') }} as enum_label,
         {{ amocrm_custom_field_display_value('field_type', 'value', 'enum_label') }} as display_value,
         {{ epoch_to_timestamp('updated_at') }} as entity_updated_at,
-        _dlt_load_id as dlt_load_id,
-        {{ this_invocation() }} as dbt_invocation_id
+        _dlt_load_id as dlt_load_id
     from current_values
-    {#- An incremental build keeps the marker rows: placeholders (field_id NULL) of entities
-        left without values, so that delete+insert removes their old rows. #}
-    {%- if not is_incremental() %}
     where field_id != 0
-    {%- endif %}
 
 )
 

@@ -4,9 +4,7 @@
     (`field_code`, `field_id` or `field_name`; fields differ per account) and its `data_type`
     (`text`, `bigint`, `double`, `boolean`). Override it in dbt_project.yml or with --vars.
     A field with several values keeps its first (lowest value_index). Enum fields give their
-    label. Incremental (issue #11): an incremental build recomputes the leads with a raw row of
-    a newer load than the table holds, from all their raw rows (a lead without values still
-    has its marker row, so it keeps its row).
+    label.
 #}
 
 {%- set default_promoted = [
@@ -35,24 +33,9 @@
     ) -%}
 {%- endfor -%}
 
-{{ config(
-    materialized='incremental',
-    unique_key=['account_key', 'lead_id'],
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-) }}
-
 with source as (
 
     {{ fill_source_columns('raw_amocrm', 'lead_custom_field_values') }}
-
-),
-
-{# Every raw row of the leads with a row of a newer load (all of a lead's rows: its versions). #}
-lead_rows as (
-
-    select source.*
-    from source{{ where_key_has_newer_load('source', 'source', ['account_id', 'entity_id']) }}
 
 ),
 
@@ -60,9 +43,8 @@ versioned_values as (
 
     select
         *,
-        max(updated_at) over (partition by account_id, entity_id) as latest_updated_at,
-        max(_dlt_load_id) over (partition by account_id, entity_id) as lead_load_id
-    from lead_rows
+        max(updated_at) over (partition by account_id, entity_id) as latest_updated_at
+    from source
 
 ),
 
@@ -83,7 +65,6 @@ ranked_values as (
         field_code,
         field_name,
         {{ amocrm_custom_field_display_value('field_type', 'value', 'enum_label') }} as display_value,
-        lead_load_id,
         row_number() over (
             partition by account_id, entity_id, field_id order by value_index
         ) as value_rank
@@ -99,8 +80,7 @@ first_values as (
         field_id,
         field_code,
         field_name,
-        display_value,
-        lead_load_id
+        display_value
     from ranked_values
     where value_rank = 1
 
@@ -112,9 +92,7 @@ pivoted as (
         {{ amocrm_account_key('account_id') }} as account_key,
         {{ id_text('account_id') }} as account_id,
         {{ id_text('entity_id') }} as lead_id
-        {{- (",\n        " ~ promoted_columns | join(",\n        ")) if promoted_columns }},
-        max(lead_load_id) as dlt_load_id,
-        {{ this_invocation() }} as dbt_invocation_id
+        {{- (",\n        " ~ promoted_columns | join(",\n        ")) if promoted_columns }}
     from first_values
     group by account_id, entity_id
 
