@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
+from sklearn.impute import SimpleImputer
 
 from benchmarks.win_model_speed import synthetic_features
 from crm_kpi.transform.forecasting.factors import describe, describe_stage_only
 from crm_kpi.transform.forecasting.features import prepare
-from crm_kpi.transform.forecasting.model import closed_rows, cutoff_date, evaluate
+from crm_kpi.transform.forecasting.model import (
+    closed_rows,
+    column_median,
+    cutoff_date,
+    evaluate,
+)
 from crm_kpi.transform.forecasting.scoring import score_account
 
 
@@ -81,3 +88,15 @@ def test_factors_in_words_with_direction() -> None:
         "stage “Переговоры”: 42% of the deals that reached it were won (stage-only score)",
         "этап «Переговоры»: выиграно 42% сделок, дошедших до него (оценка по этапу)",
     )
+
+
+def test_the_median_imputer_matches_scikit_learns_median_strategy() -> None:
+    rng = np.random.default_rng(7)
+    data = rng.normal(size=(1001, 4)).round(1)  # ties; odd and (after the gaps) even counts
+    data[rng.random(data.shape) < 0.3] = np.nan
+    data[:, 2] = np.nan  # a column without any value: dropped by both
+    ours = SimpleImputer(strategy=column_median).fit(data)
+    theirs = SimpleImputer(strategy="median").fit(data)
+    np.testing.assert_array_equal(ours.statistics_, theirs.statistics_)
+    with pytest.warns(UserWarning):  # scikit-learn says it skips the empty column
+        np.testing.assert_array_equal(ours.transform(data), theirs.transform(data))

