@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,27 +27,6 @@ from crm_kpi.stages import Selection
 # Dagster's own event log stays quiet on the console; progress comes from the crm_kpi loggers.
 RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 progress = logging.getLogger("crm_kpi.runner")
-# What the steps after dbt import (Great Expectations, scikit-learn): ~4 s of a night's wall
-# time when imported there, but free while this process only waits for dbt.
-LATER_IMPORTS = ("crm_kpi.quality.checking", "crm_kpi.transform.forecasting.scoring")
-
-
-def import_in_background(modules: Sequence[str] = LATER_IMPORTS) -> threading.Thread:
-    """Start importing ``modules`` in a thread (join it before the process ends).
-
-    An import that fails here is left for the step that needs the module to raise.
-    """
-
-    def _import() -> None:
-        for module in modules:
-            try:
-                importlib.import_module(module)
-            except Exception:  # the step that imports it reports the error
-                continue
-
-    thread = threading.Thread(target=_import, name="crm-kpi-imports", daemon=True)
-    thread.start()
-    return thread
 
 
 @dataclass(frozen=True)
@@ -174,10 +151,7 @@ def run_steps(steps: Sequence[RunStep], log_path: Path | None = None) -> RunSumm
             if step.account is None and failed_accounts and not loaded_any:
                 failures.append("nothing loaded: the transform and publish did not run")
                 break
-            warming = import_in_background() if step.account is None else None
             result = _execute(step, instance)
-            if warming is not None:
-                warming.join()
             _write_event_log(log, instance.all_logs(result.run_id))
             _write_tracebacks(log, result)
             step_failures = _failures(result)
