@@ -28,8 +28,6 @@ from crm_kpi.serving.dbt_docs import TableDoc, load_table_docs, render_markdown
 from crm_kpi.serving.digest import SmtpSettings, send_digest
 from crm_kpi.serving.pbids import write_pbids
 from crm_kpi.serving.postgres import PostgresTarget, publish_to_postgres
-from crm_kpi.serving.report import build_reports
-from crm_kpi.serving.report.labels import Labels
 from crm_kpi.serving.snapshot import publish_snapshot, snapshot_path
 from crm_kpi.serving.tables import DIMENSIONS, MARTS_SCHEMA
 from crm_kpi.warehouse import Warehouse
@@ -145,6 +143,8 @@ def build_serving_assets(upstream: Sequence[AssetKey]) -> list[AssetsDefinition]
     )
     def kpi_report(serving_settings: ServingSettings) -> MaterializeResult:
         logger.info("writing the HTML KPI report, one per account ...")
+        from crm_kpi.serving.report import build_reports  # matplotlib: only when reporting
+
         results = build_reports(
             snapshot_path(serving_settings.serving_path),
             serving_settings.serving_path / REPORTS_DIR,
@@ -188,6 +188,8 @@ def build_serving_assets(upstream: Sequence[AssetKey]) -> list[AssetsDefinition]
         )
         report = Path(str(metadata["path"].value))
         summary = str(metadata["summary"].value)
+        from crm_kpi.serving.report.labels import Labels
+
         subject = f"{Labels(serving.report_language)('title')}: {metadata['as_of'].value}"
         smtp = SmtpSettings(
             host=serving.smtp_host,
