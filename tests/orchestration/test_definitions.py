@@ -8,12 +8,7 @@ from dagster import AssetKey
 
 from crm_kpi.config import Settings
 from crm_kpi.orchestration.definitions import defs
-from crm_kpi.orchestration.defs.dbt.dbt_models import (
-    build_args,
-    crm_kpi_dbt,
-    dbt_project,
-    held_until_dbt_exits,
-)
+from crm_kpi.orchestration.defs.dbt.dbt_models import build_args, crm_kpi_dbt, dbt_project
 from crm_kpi.orchestration.jobs import NIGHTLY_JOB_NAME
 
 AMOCRM_RAW = "amocrm_ingestion"
@@ -81,21 +76,6 @@ def test_dbt_assets_are_grouped_by_layer_and_exposures_are_downstream() -> None:
     dashboard = graph.get(AssetKey(["exposures", "sales_team_performance"]))
     assert AssetKey(["marts", "mart_manager_monthly"]) in dashboard.parent_keys
     assert AssetKey(["serving", "published_snapshot"]) in dashboard.parent_keys
-
-
-def test_events_of_core_and_marts_and_their_descendants_wait_for_dbt_to_exit() -> None:
-    held = held_until_dbt_exits(crm_kpi_dbt.asset_deps)
-    streamed = set(crm_kpi_dbt.keys) - held
-    assert (
-        AssetKey(["core", "fct_deals"]) in held
-        and AssetKey(["marts", "mart_manager_monthly"]) in held
-    )
-    # downstream of core: recorded after its upstream materialisations
-    assert AssetKey(["intermediate", "int_deal_snapshots"]) in held
-    assert AssetKey(["staging", "stg_amocrm__leads"]) in streamed
-    assert AssetKey(["intermediate", "int_deals"]) in streamed
-    for key in streamed:
-        assert not crm_kpi_dbt.asset_deps[key] & held, key
 
 
 def test_nightly_build_skips_unit_tests_and_can_full_refresh() -> None:

@@ -9,25 +9,17 @@ import json
 import logging
 import shutil
 import sys
-from collections.abc import Iterator, Mapping
-from collections.abc import Set as AbstractSet
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from dagster import (
-    AssetExecutionContext,
-    AssetKey,
-    Config,
-    MaterializeResult,
-    Output,
-    RetryPolicy,
-)
+from dagster import AssetExecutionContext, Config, MaterializeResult, Output, RetryPolicy
 from dagster_dbt import DbtProject, dbt_assets
 
 from crm_kpi.config import DBT_PROJECT_DIR, dbt_target_path, in_dagster_dev, warehouse_from_env
 from crm_kpi.orchestration.defs.dbt.layers import LayerTranslator
-from crm_kpi.orchestration.defs.dbt.table_metadata import COUNTED_SCHEMAS, table_metadata
+from crm_kpi.orchestration.defs.dbt.table_metadata import table_metadata
 from crm_kpi.orchestration.defs.dlt.crm_ingestion import WAREHOUSE_POOL
 from crm_kpi.orchestration.resources import WarehouseDbtResource
 from crm_kpi.warehouse import Warehouse
@@ -128,30 +120,6 @@ def _with_metadata(event: Any, context: AssetExecutionContext, extra: dict[Any, 
     return event
 
 
-def held_until_dbt_exits(deps: Mapping[AssetKey, AbstractSet[AssetKey]]) -> set[AssetKey]:
-    """The assets whose events wait for dbt to exit: the tables that get metadata read then
-    (``table_metadata``: core and marts) and every asset downstream of one.
-
-    Downstream ones wait too, so that Dagster records each materialisation after its upstream
-    ones (the input data versions it stores are those of this run).
-    """
-    held = {key for key in deps if len(key.path) == 2 and key.path[0] in COUNTED_SCHEMAS}
-    grown = True
-    while grown:
-        grown = False
-        for key, upstream in deps.items():
-            if key not in held and upstream & held:
-                held.add(key)
-                grown = True
-    return held
-
-
-def _event_key(event: Any, context: AssetExecutionContext) -> AssetKey | None:
-    if isinstance(event, Output):
-        return context.asset_key_for_output(event.output_name)
-    return getattr(event, "asset_key", None)
-
-
 # A failing dbt build is deterministic: no step retries here (ingestion gets them).
 @dbt_assets(
     manifest=dbt_project().manifest_path,
@@ -165,37 +133,20 @@ def crm_kpi_dbt(
 ) -> Iterator[Any]:
     """Build the views and tables of the warehouse and run their data tests.
 
-    Events of staging and intermediate models and their tests go to Dagster while dbt runs;
-    those of core and mart tables (and what lies downstream of them) are held until dbt
-    exits: then the DuckDB file is free to read their row counts and mart previews (asset
-    metadata) without meeting dbt's write lock.
+    Events are held until dbt exits: then the DuckDB file is free to read row counts and
+    mart previews (asset metadata) without meeting dbt's write lock.
     """
     logger.info(
         "building staging, core and marts (dbt build%s) ...",
         " --full-refresh" if config.full_refresh else "",
     )
-    held = held_until_dbt_exits(context.assets_def.asset_deps)
     events: list[Any] = []
-    built = 0
     try:
-        for event in dbt.cli(build_args(config.full_refresh), context=context).stream():
-            built += type(event).__name__ in ("Output", "MaterializeResult")
-            key = _event_key(event, context)
-            if key is not None and key not in held:
-                yield event
-            else:
-                events.append(event)
-    except Exception:
-        # What dbt did build is reported, then its error propagates.
-        yield from _held_events(events, dbt, context)
-        raise
-    yield from _held_events(events, dbt, context)
+        events.extend(dbt.cli(build_args(config.full_refresh), context=context).stream())
+    finally:
+        # Also when dbt failed: what it did build is reported, then the error propagates.
+        extra = table_metadata(dbt.warehouse, context.selected_asset_keys)
+        for event in events:
+            yield _with_metadata(event, context, extra)
+    built = sum(type(event).__name__ in ("Output", "MaterializeResult") for event in events)
     logger.info("dbt build finished: %d models built, their data tests passed", built)
-
-
-def _held_events(
-    events: list[Any], dbt: WarehouseDbtResource, context: AssetExecutionContext
-) -> Iterator[Any]:
-    extra = table_metadata(dbt.warehouse, context.selected_asset_keys)
-    for event in events:
-        yield _with_metadata(event, context, extra)
