@@ -25,6 +25,7 @@ CREATED_COLUMNS = ("created_at", "created_time", "call_start_date")
 # New rows' ids are the copied row's id plus a multiple of this above every id already there,
 # so each further night on one warehouse adds ids no earlier night used.
 NEW_ID_OFFSET = 900_000_000_000
+RAW_SCHEMAS = ("raw_amocrm", "raw_bitrix24")
 
 
 def _cursor(columns: dict[str, str]) -> tuple[str | None, bool]:
@@ -35,23 +36,32 @@ def _cursor(columns: dict[str, str]) -> tuple[str | None, bool]:
     return next((name for name in CREATED_COLUMNS if name in columns), None), False
 
 
-def one_more_day(warehouse: Path, share: float = 0.003, scenarios: bool = False) -> int:
+def one_more_day(
+    warehouse: Path,
+    share: float = 0.003,
+    scenarios: bool = False,
+    schemas: tuple[str, ...] = RAW_SCHEMAS,
+    load_id: str | None = None,
+) -> int:
     """Update ``share / 2`` of the rows and add as many new ones; return the rows touched.
 
     ``scenarios``: also write the ``deal_scenarios`` rows (when the amoCRM raw tables exist).
+    ``schemas``: the raw schemas that get a day (default: both CRMs'). ``load_id``: the load's
+    id (default: now, as dlt stamps a load extracted now); an older one is a load that was
+    extracted before loads the warehouse already holds and merged after them.
     """
-    load_id = f"{time.time():.6f}"
+    load_id = load_id or f"{time.time():.6f}"
     touched = 0
     with duckdb.connect(str(warehouse)) as connection:
         tables = connection.execute(
             "select schema_name, table_name from duckdb_tables() "
-            "where schema_name in ('raw_amocrm', 'raw_bitrix24') "
-            "and not starts_with(table_name, '_dlt')"
+            "where list_contains(?, schema_name) and not starts_with(table_name, '_dlt')",
+            [list(schemas)],
         ).fetchall()
         offset = _id_offset(connection, tables)
-        if scenarios:
+        if scenarios and "raw_amocrm" in schemas:
             touched += deal_scenarios(connection, load_id, offset)
-        touched += _reload_replaced_tables(connection, load_id)
+        touched += _reload_replaced_tables(connection, load_id, schemas)
         for schema, table in tables:
             relation = f'"{schema}"."{table}"'
             columns = dict(
@@ -106,7 +116,7 @@ def one_more_day(warehouse: Path, share: float = 0.003, scenarios: bool = False)
             )
             after = connection.execute(f"select count(*) from {relation}").fetchone()[0]
             touched += (after - before) + updated
-        for schema in ("raw_amocrm", "raw_bitrix24"):
+        for schema in schemas:
             exists = connection.execute(
                 "select count(*) from duckdb_tables() "
                 "where schema_name = ? and table_name = '_dlt_loads'",
@@ -152,14 +162,16 @@ def _one_row_per_account(
     return bool(rows) and rows == accounts
 
 
-def _reload_replaced_tables(connection: duckdb.DuckDBPyConnection, load_id: str) -> int:
-    """Stamp every row of the tables dlt replaces on each load (the amoCRM bin snapshot) with
-    ``load_id``, as the night's load would; return the rows stamped.
+def _reload_replaced_tables(
+    connection: duckdb.DuckDBPyConnection, load_id: str, schemas: tuple[str, ...] = RAW_SCHEMAS
+) -> int:
+    """Stamp every row of the tables dlt replaces on each load (the amoCRM bin snapshot) of
+    ``schemas`` with ``load_id``, as the night's load would; return the rows stamped.
 
     Which tables: ``write_disposition: replace`` in each raw schema's stored dlt schema.
     """
     stamped = 0
-    for schema in ("raw_amocrm", "raw_bitrix24"):
+    for schema in schemas:
         if not _exists(connection, schema, "_dlt_version"):
             continue
         stored = connection.execute(
