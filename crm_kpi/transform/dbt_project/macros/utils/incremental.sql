@@ -1,36 +1,99 @@
 {#
     Incremental builds (issue #11). dlt merges raw rows on their primary key and stamps every
     new or changed row with the new load's `_dlt_load_id`, so an incremental build only needs
-    the rows of loads newer than the newest one the model already holds.
+    the rows of loads newer than the newest one the model already holds *of the same account*.
+    Per account, not the newest of all: accounts load apart, and a load extracted before
+    another account's (its id is older) can be merged after a build read that one (a retry,
+    an ingestion started from the UI beside a running transform). One account's loads are
+    merged in the order of their ids (the run queue runs one ingestion per account at a time).
 #}
 
-{# `where <load id> > newest held` on an incremental build; nothing on a full build. #}
-{% macro where_newer_load(load_id_column='_dlt_load_id') -%}
+{#
+    The newest `dlt_load_id` that `this` holds of each account: a subquery of
+    (account_key, newest_load_id).
+#}
+{% macro newest_loads_held() -%}
+    (
+        select
+            held.account_key,
+            max(held.dlt_load_id) as newest_load_id
+        from {{ this }} as held
+        group by held.account_key
+    )
+{%- endmacro %}
+
+
+{#
+    The row of `alias` is of a load newer than the newest `this` holds of its account (always,
+    for an account `this` holds nothing of, and for a row without a load id): its
+    `load_id_column` against the account `account_key` (an expression over the row; default
+    `<alias>.account_key`). With `scanned`, the relation the rows are read from (a table, not a
+    CTE: DuckDB materialises a CTE read twice), the load id must also be newer than the oldest
+    of those newest loads over the accounts in `scanned`: a constant that lets DuckDB skip the
+    row groups of older loads unread (0.02 s instead of 0.5-0.9 s over 7.7M raw events), and
+    that excludes rows without a load id. A `not exists` (an anti-join on both engines), so use
+    it where the condition is and-ed; under an `or`, PostgreSQL runs it once a row: left join
+    `newest_loads_held()` instead.
+#}
+{% macro is_newer_load(alias, load_id_column='dlt_load_id', account_key=none, scanned=none) -%}
+    {%- set row_load = alias ~ '.' ~ load_id_column -%}
+    {%- set row_account = account_key or (alias ~ '.account_key') -%}
+    {%- if scanned is not none and execute and load_relation(scanned) is not none -%}
+    {{ row_load }} > (
+        select coalesce(min(coalesce(newest_held.newest_load_id, '')), '')
+        from (
+            select distinct {{ row_account }} as account_key
+            from {{ scanned }} as {{ alias }}
+        ) as present_accounts
+        left join {{ newest_loads_held() }} as newest_held
+            on present_accounts.account_key = newest_held.account_key
+    )
+    and {% endif -%}
+    not exists (
+        select 1
+        from {{ newest_loads_held() }} as newest_held
+        where
+            newest_held.account_key = {{ row_account }}
+            and newest_held.newest_load_id >= {{ row_load }}
+    )
+{%- endmacro %}
+
+
+{#
+    `where` the row of `relation` (read as `alias`, default its identifier) is of a newer load
+    than `this` holds of its account (`is_newer_load()`) on an incremental build; nothing on a
+    full build.
+#}
+{% macro where_newer_load(relation, alias=none, load_id_column='dlt_load_id', account_key=none) -%}
     {%- if is_incremental() %}
-    where {{ load_id_column }} > {{ newest_load_id() }}
+    where {{ is_newer_load(alias or relation.identifier, load_id_column, account_key, relation) }}
     {%- endif %}
 {%- endmacro %}
 
 
-{# The same condition after an existing `where`: `and <load id> > newest held`. #}
-{% macro and_newer_load(load_id_column='_dlt_load_id') -%}
+{# The same condition after an existing `where`: `and <newer load>`. #}
+{% macro and_newer_load(relation, alias=none, load_id_column='dlt_load_id', account_key=none) -%}
     {%- if is_incremental() %}
-        and {{ load_id_column }} > {{ newest_load_id() }}
+        and {{ is_newer_load(alias or relation.identifier, load_id_column, account_key, relation) }}
     {%- endif %}
 {%- endmacro %}
 
 
-{# The newest `dlt_load_id` that `relation` holds, `''` when it is empty (a scalar subquery). #}
-{% macro newest_load_id(relation=this) -%}
-    (select coalesce(max(loaded.dlt_load_id), '') from {{ relation }} as loaded)
+{#
+    The same `where` in a staging model over raw table `source_name.table_name`, read as its
+    `source` CTE (`fill_source_columns()`): raw rows carry `_dlt_load_id`, and their account
+    key is `account_key`, an expression over `source` (the CRM's account key macro).
+#}
+{% macro where_newer_raw_load(source_name, table_name, account_key) -%}
+    {{ where_newer_load(source(source_name, table_name), 'source', '_dlt_load_id', account_key) }}
 {%- endmacro %}
 
 
 {#
     The deals an incremental deal model recomputes, as a `select account_key, deal_id`: those
     whose change marker in `changes` (`int_deal_changes`, or `int_deals` downstream of it) is
-    newer than the newest marker the model holds or missing (a lead known only from the amoCRM
-    bin has nothing to mark it: a few, rebuilt every night), and, with `deleted_column`, those whose
+    newer than the newest marker the model holds of the deal's account or missing (a lead known
+    only from the amoCRM bin has nothing to mark it: a few, rebuilt every night), and, with `deleted_column`, those whose
     deletion the model holds otherwise than `deleted_now` says (a `select account_key, deal_id`
     of the deals deleted now; default: `int_deals`' deleted deals): the amoCRM bin is a
     snapshot that dlt replaces on every load, so a lead put into it or taken out of it marks
@@ -48,7 +111,7 @@
         changes.account_key,
         changes.deal_id
     from {{ changes }} as changes
-    where changes.dlt_load_id > {{ newest_load_id() }} or changes.dlt_load_id is null
+    where {{ is_newer_load('changes') }}
     {%- if deleted_column %}
 
     union

@@ -1,9 +1,10 @@
 -- sqlfluff:indentation:template_blocks_indent:False
 {#
     Incremental (issue #11): a nightly run recomputes only the activities that can have changed
-    and replaces them (delete+insert on the key): rows of a newer load than the table holds,
-    rows dated within the var `incremental_lookback_days` of the account's `as_of` (late CRM
-    edits), tasks due since the start of that window (`is_overdue` moves with `as_of`), and
+    and replaces them (delete+insert on the key): rows of a newer load than the table holds of
+    their account, rows dated within the var `incremental_lookback_days` of the account's
+    `as_of` (late CRM edits), tasks due since the start of that window (`is_overdue` moves with
+    `as_of`), and
     the activities of deals changed since (their marker `int_deals.dlt_load_id` is newer) or
     whose deletion `int_deals` now holds otherwise (a lead put into or taken out of the amoCRM
     bin: a snapshot, it marks nothing). Every condition is a cheap filter on one row and its
@@ -29,8 +30,7 @@ deals_to_rebuild as (
     select
         account_key,
         deal_id
-    from {{ ref('int_deals') }}
-    where dlt_load_id > {{ newest_load_id() }}
+    from {{ ref('int_deals') }}{{ where_newer_load(ref('int_deals')) }}
 
     union
 
@@ -54,8 +54,10 @@ activities as (
     {% if is_incremental() %}
     left join accounts as cutoffs
         on source_activities.account_key = cutoffs.account_key
+    left join {{ newest_loads_held() }} as newest_held
+        on source_activities.account_key = newest_held.account_key
     where
-        source_activities.dlt_load_id > {{ newest_load_id() }}
+        source_activities.dlt_load_id > coalesce(newest_held.newest_load_id, '')
         or source_activities.occurred_at >= {{ lookback_start('cutoffs.as_of') }}
         or source_activities.created_at >= {{ lookback_start('cutoffs.as_of') }}
         or (source_activities.is_task and source_activities.due_at >= {{ lookback_start('cutoffs.as_of') }})

@@ -11,7 +11,7 @@
     not a user of the account (0, an account id, a deleted user) is never a manager: when
     neither id is a user, `manager_id` is NULL and the activity only counts in account totals.
     Incremental (issue #11): an incremental build recomputes the activities of loads newer
-    than the table holds and those dated within the var `incremental_lookback_days` of the
+    than the table holds of their account and those dated within the var `incremental_lookback_days` of the
     account's `as_of` (a user loaded late takes their recent activities), and replaces them
     on their key; a change of the account's users for older activities needs
     `dbt build --full-refresh`.
@@ -37,8 +37,10 @@ activities as (
     {% if is_incremental() %}
     left join {{ ref('int_accounts') }} as cutoffs
         on crm_activities.account_key = cutoffs.account_key
+    left join {{ newest_loads_held() }} as newest_held
+        on crm_activities.account_key = newest_held.account_key
     where
-        crm_activities.dlt_load_id > {{ newest_load_id() }}
+        crm_activities.dlt_load_id > coalesce(newest_held.newest_load_id, '')
         or crm_activities.occurred_at >= {{ lookback_start('cutoffs.as_of') }}
         or crm_activities.created_at >= {{ lookback_start('cutoffs.as_of') }}
     {% endif %}

@@ -15,7 +15,7 @@
     owner in `responsible_user_id`). Tasks: the assignee. Chat events: the acting user.
     Incremental (issue #11): a row depends only on its raw note, event or task row (and a
     task's completion events), so an incremental build recomputes the activities of loads
-    newer than the table holds (a task also when a newer completion event arrived) and
+    newer than the table holds of their account (a task also when a newer completion event arrived) and
     replaces them on their key. A note whose type changes kind (a call note edited into a
     manual note) keeps its old row until `dbt build --full-refresh`.
 #}
@@ -33,7 +33,7 @@ tasks_to_rebuild as (
     select
         account_key,
         task_id
-    from {{ ref('stg_amocrm__tasks') }}{{ where_newer_load('dlt_load_id') }}
+    from {{ ref('stg_amocrm__tasks') }}{{ where_newer_load(ref('stg_amocrm__tasks')) }}
 
     union
 
@@ -44,7 +44,7 @@ tasks_to_rebuild as (
     where
         event_type = 'task_completed'
         and entity_type = 'task'
-        {{- and_newer_load('dlt_load_id') }}
+        {{- and_newer_load(ref('stg_amocrm__events')) }}
 
 ),
 {%- endif %}
@@ -65,7 +65,7 @@ amocrm_notes as (
         call_status,
         email_is_incoming,
         dlt_load_id
-    from {{ ref('stg_amocrm__lead_notes') }}{{ where_newer_load('dlt_load_id') }}
+    from {{ ref('stg_amocrm__lead_notes') }}{{ where_newer_load(ref('stg_amocrm__lead_notes')) }}
 
     union all
 
@@ -83,7 +83,7 @@ amocrm_notes as (
         call_status,
         email_is_incoming,
         dlt_load_id
-    from {{ ref('stg_amocrm__contact_notes') }}{{ where_newer_load('dlt_load_id') }}
+    from {{ ref('stg_amocrm__contact_notes') }}{{ where_newer_load(ref('stg_amocrm__contact_notes')) }}
 
 ),
 
@@ -321,7 +321,7 @@ amocrm_chat_messages as (
     from {{ ref('stg_amocrm__events') }}
     where
         event_type in ('incoming_chat_message', 'outgoing_chat_message')
-        {{- and_newer_load('dlt_load_id') }}
+        {{- and_newer_load(ref('stg_amocrm__events')) }}
 
 )
 

@@ -6,8 +6,9 @@
     history or deletion record, its activities, the activities of its contacts and its contact
     links. Not the amoCRM bin: dlt replaces that snapshot on every load, which would mark
     every lead in it every night; the deal models compare deletion states instead
-    (`deals_to_rebuild()`). An incremental build reads only the rows of loads newer
-    than the newest it holds (raw rows are dlt-merged: a changed row carries the new load id),
+    (`deals_to_rebuild()`). An incremental build reads only the rows of loads newer than the
+    newest it holds of their account (raw rows are dlt-merged: a changed row carries the new
+    load id),
     so a deal's marker is always the newest of its loads, as in a full build.
 #}
 {{ config(
@@ -23,7 +24,7 @@ with amocrm_lead_rows as (
         account_key,
         lead_id as deal_id,
         dlt_load_id
-    from {{ ref('stg_amocrm__leads') }}{{ where_newer_load('dlt_load_id') }}
+    from {{ ref('stg_amocrm__leads') }}{{ where_newer_load(ref('stg_amocrm__leads')) }}
 
 ),
 
@@ -34,7 +35,7 @@ amocrm_lead_events as (
         entity_id as deal_id,
         dlt_load_id
     from {{ ref('stg_amocrm__events') }}
-    where entity_type = 'lead'{{ and_newer_load('dlt_load_id') }}
+    where entity_type = 'lead'{{ and_newer_load(ref('stg_amocrm__events')) }}
 
 ),
 
@@ -44,7 +45,7 @@ bitrix24_deal_rows as (
         account_key,
         deal_id,
         dlt_load_id
-    from {{ ref('stg_bitrix24__deals') }}{{ where_newer_load('dlt_load_id') }}
+    from {{ ref('stg_bitrix24__deals') }}{{ where_newer_load(ref('stg_bitrix24__deals')) }}
 
 ),
 
@@ -54,7 +55,7 @@ bitrix24_stage_history as (
         account_key,
         deal_id,
         dlt_load_id
-    from {{ ref('stg_bitrix24__deal_stage_history') }}{{ where_newer_load('dlt_load_id') }}
+    from {{ ref('stg_bitrix24__deal_stage_history') }}{{ where_newer_load(ref('stg_bitrix24__deal_stage_history')) }}
 
 ),
 
@@ -65,7 +66,7 @@ bitrix24_deletions as (
         entity_id as deal_id,
         dlt_load_id
     from {{ ref('stg_bitrix24__deletions') }}
-    where entity_type = 'deal'{{ and_newer_load('dlt_load_id') }}
+    where entity_type = 'deal'{{ and_newer_load(ref('stg_bitrix24__deletions')) }}
 
 ),
 
@@ -77,7 +78,7 @@ changed_activities as (
         contact_id,
         dlt_load_id
     from {{ ref('int_activities') }}
-    where (deal_id is not null or contact_id is not null){{ and_newer_load('dlt_load_id') }}
+    where (deal_id is not null or contact_id is not null){{ and_newer_load(ref('int_activities')) }}
 
 ),
 
@@ -119,7 +120,7 @@ amocrm_contact_links as (
         on
             contact_rows.account_key = deal_contacts.account_key
             and contact_rows.contact_id = deal_contacts.contact_id
-    {{ where_newer_load('contact_rows.dlt_load_id') }}
+    {{ where_newer_load(ref('stg_amocrm__contacts'), 'contact_rows') }}
 
 ),
 

@@ -1,4 +1,4 @@
-{# Incremental: only the rows of loads newer than the model holds (dlt merges raw rows). #}
+{# Incremental: only the rows of loads newer than the model holds of their account (dlt merges). #}
 {{ config(
     materialized='incremental',
     unique_key=['account_key', 'note_id'],
@@ -33,7 +33,7 @@ renamed as (
         {{ json_text('params', ['text']) }} as note_text,
         coalesce(is_pinned, false) as is_pinned,
         _dlt_load_id as dlt_load_id
-    from source{{ where_newer_load() }}
+    from source{{ where_newer_raw_load('raw_amocrm', 'company_notes', amocrm_account_key('source.account_id')) }}
 
 )
 

@@ -1,4 +1,4 @@
-{# Incremental: only the rows of loads newer than the model holds (dlt merges raw rows). #}
+{# Incremental: only the rows of loads newer than the model holds of their account (dlt merges). #}
 {{ config(
     materialized='incremental',
     unique_key=['account_key', 'contact_id'],
@@ -28,7 +28,7 @@ renamed as (
         {{ epoch_to_timestamp('updated_at') }} as updated_at,
         {{ epoch_to_timestamp('closest_task_at') }} as closest_task_at,
         _dlt_load_id as dlt_load_id
-    from source{{ where_newer_load() }}
+    from source{{ where_newer_raw_load('raw_amocrm', 'contacts', amocrm_account_key('source.account_id')) }}
 
 )
 

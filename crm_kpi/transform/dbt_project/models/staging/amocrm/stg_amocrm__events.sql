@@ -1,4 +1,4 @@
-{# Incremental: only the rows of loads newer than the model holds (dlt merges raw rows). #}
+{# Incremental: only the rows of loads newer than the model holds of their account (dlt merges). #}
 {{ config(
     materialized='incremental',
     unique_key=['account_key', 'event_id'],
@@ -37,7 +37,7 @@ parsed as (
         {{ json_parse_paths('value_before', before_paths) }} as before_texts,
         {{ json_parse_paths('value_after', after_paths) }} as after_texts,
         _dlt_load_id
-    from source{{ where_newer_load() }}
+    from source{{ where_newer_raw_load('raw_amocrm', 'events', amocrm_account_key('source.account_id')) }}
 
 ),
 

@@ -1,4 +1,4 @@
-{# Incremental: only the rows of loads newer than the model holds (dlt merges raw rows). #}
+{# Incremental: only the rows of loads newer than the model holds of their account (dlt merges). #}
 {{ config(
     materialized='incremental',
     unique_key=['account_key', 'lead_id'],
@@ -46,7 +46,7 @@ renamed as (
         cast(score as {{ dbt.type_int() }}) as score,
         {{ id_text('source_id') }} as source_id,
         _dlt_load_id as dlt_load_id
-    from source{{ where_newer_load() }}
+    from source{{ where_newer_raw_load('raw_amocrm', 'leads', amocrm_account_key('source.account_id')) }}
 
 )
 

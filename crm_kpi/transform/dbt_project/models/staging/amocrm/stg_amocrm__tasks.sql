@@ -1,4 +1,4 @@
-{# Incremental: only the rows of loads newer than the model holds (dlt merges raw rows). #}
+{# Incremental: only the rows of loads newer than the model holds of their account (dlt merges). #}
 {{ config(
     materialized='incremental',
     unique_key=['account_key', 'task_id'],
@@ -31,7 +31,7 @@ renamed as (
         {{ epoch_to_timestamp('created_at') }} as created_at,
         {{ epoch_to_timestamp('updated_at') }} as updated_at,
         _dlt_load_id as dlt_load_id
-    from source{{ where_newer_load() }}
+    from source{{ where_newer_raw_load('raw_amocrm', 'tasks', amocrm_account_key('source.account_id')) }}
 
 )
 

@@ -1,4 +1,4 @@
-{# Incremental: only the rows of loads newer than the model holds (dlt merges raw rows). #}
+{# Incremental: only the rows of loads newer than the model holds of their account (dlt merges). #}
 {{ config(
     materialized='incremental',
     unique_key=['account_key', 'task_id'],
@@ -28,7 +28,7 @@ renamed as (
         {{ bitrix24_timestamp('closed_date') }} as closed_at,
         {{ bitrix24_timestamp('deadline') }} as deadline_at,
         _dlt_load_id as dlt_load_id
-    from source{{ where_newer_load() }}
+    from source{{ where_newer_raw_load('raw_bitrix24', 'tasks', bitrix24_account_key('source.portal')) }}
 
 )
 
