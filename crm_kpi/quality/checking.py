@@ -8,7 +8,7 @@ are rendered once per run (``data_docs.build_index``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from great_expectations.expectations.expectation import Expectation
 
 from crm_kpi.quality.data_docs import DocsSite, docs_index
-from crm_kpi.quality.history import RowCountHistory, band
+from crm_kpi.quality.history import ALL_ACCOUNTS, RowCountHistory, band
 from crm_kpi.quality.sql import (
     columns_of,
     literal,
@@ -54,7 +54,8 @@ class SuiteOutcome:
     rows_by_account: dict[str, int] = field(default_factory=dict)
     # account_key -> why it failed; None: the failures cannot be pinned on accounts
     failed_accounts: dict[str, str] | None = field(default_factory=dict)
-    # reads_new_loads: the table's own expectations read the loads after this one (None: all)
+    # reads_new_loads: the table's own expectations read only loads after this one (the oldest
+    # of the accounts' last checked loads; None: every row of some account)
     checked_since_load: str | None = None
 
     @property
@@ -144,17 +145,46 @@ def _band_outcome(
     )
 
 
+def _new_loads_condition(
+    account_sql: str, checked: Mapping[str, str], newest: Mapping[str, str]
+) -> tuple[str | None, str | None]:
+    """(the condition of the rows of loads newer than the last checked of their account, the
+    oldest of those checked loads), given ``checked`` and the ``newest`` load of each account
+    in the table. (None, None): no account was checked before, read every row. The oldest is
+    None when an account was never checked (its every row is read); otherwise it is also in
+    the condition, as a constant DuckDB skips the row groups of older loads with."""
+    thresholds = {account: checked.get(account) for account in newest}
+    known = {account: load for account, load in thresholds.items() if load is not None}
+    if not known:
+        return None, None
+    branches = " ".join(
+        f"when {literal(account)} then {literal(load)}" for account, load in sorted(known.items())
+    )
+    condition = f"\"{LOAD_COLUMN}\" > case {account_sql} {branches} else '' end"
+    if len(known) < len(thresholds):
+        return condition, None
+    oldest = min(known.values())
+    return f'"{LOAD_COLUMN}" > {literal(oldest)} and {condition}', oldest
+
+
+def _account_sql(suite: Suite, columns: list[str]) -> str:
+    """The SQL naming a row's account for ``reads_new_loads`` (``ALL_ACCOUNTS`` without one)."""
+    if suite.account_column and suite.account_column in columns:
+        return f'cast("{suite.account_column}" as varchar)'
+    return literal(ALL_ACCOUNTS)
+
+
 def _queries(
-    suite: Suite, connection: sa.Connection, columns: list[str], since_load: str | None = None
+    suite: Suite, connection: sa.Connection, columns: list[str], new_rows: str | None = None
 ) -> list[object]:
-    """The table's own query (with ``since_load``: the rows of newer loads only), then each
+    """The table's own query (with ``new_rows``, a condition: those rows only), then each
     derived frame's (or why its query failed)."""
     wanted = [c for c in (*suite.columns, "account_key") if c in columns] if suite.columns else []
     own_columns = wanted or columns
     expectations = suite.expectations()
     own_sql = select_columns(suite.table, wanted)
-    if since_load is not None:
-        own_sql += f' where "{LOAD_COLUMN}" > {literal(since_load)}'
+    if new_rows is not None:
+        own_sql += f" where {new_rows}"
     planned: list[object] = [
         _Query(
             suite.table,
@@ -232,7 +262,7 @@ class CheckSession:
         self.data_dir = data_dir
         self.history = RowCountHistory(warehouse)
         self.pending: dict[str, dict[str, int]] = {}
-        self.pending_loads: dict[str, str] = {}
+        self.pending_loads: dict[str, dict[str, str]] = {}
 
     def check_suite(self, suite: Suite, run_name: str | None = None) -> SuiteOutcome:
         """``check_suite`` within the session (its row counts recorded at the end)."""
@@ -287,7 +317,7 @@ def _check_suite(
     data_dir: Path,
     run_name: str | None,
     pending: dict[str, dict[str, int]],
-    pending_loads: dict[str, str] | None = None,
+    pending_loads: dict[str, dict[str, str]] | None = None,
 ) -> SuiteOutcome:
     history = RowCountHistory(warehouse)
     # One read-only connection for everything before the validations (each DuckDB connect
@@ -302,13 +332,22 @@ def _check_suite(
             missing = [_missing_table(suite.table, warehouse.redacted_url)]
             return SuiteOutcome(suite.table, 0, missing, None, previous_total, failed_accounts=None)
         counts = rows_by_account(connection, suite.table, columns)
-        since_load, newest_load = None, None
+        new_rows, since_load, newest_loads = None, None, None
         if suite.reads_new_loads and LOAD_COLUMN in columns:
-            since_load = history.checked_load(suite.table, connection)
-            newest_load = connection.execute(
-                sa.text(f'select max("{LOAD_COLUMN}") from {suite.table}')
-            ).scalar_one()
-        planned = _queries(suite, connection, columns, since_load)
+            account_sql = _account_sql(suite, columns)
+            newest_loads = {
+                str(account): str(load)
+                for account, load in connection.execute(
+                    sa.text(
+                        f'select {account_sql}, max("{LOAD_COLUMN}") from {suite.table} group by 1'
+                    )
+                )
+                if load is not None
+            }
+            new_rows, since_load = _new_loads_condition(
+                account_sql, history.checked_loads(suite.table, connection), newest_loads
+            )
+        planned = _queries(suite, connection, columns, new_rows)
     site = DocsSite(data_dir)
     validator = shared_validator(warehouse)
     try:
@@ -344,8 +383,8 @@ def _check_suite(
     )
     if outcome.success and suite.row_count_band is not None:
         pending[suite.table] = counts
-    if outcome.success and newest_load is not None and pending_loads is not None:
-        pending_loads[suite.table] = str(newest_load)
+    if outcome.success and newest_loads and pending_loads is not None:
+        pending_loads[suite.table] = newest_loads
     return outcome
 
 

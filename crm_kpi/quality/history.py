@@ -8,8 +8,9 @@ row per table and account: pointing the data directory at another warehouse star
 history instead of comparing with someone else's counts, and a new account is compared
 only with itself. dbt never touches the ``quality`` schema.
 
-Also the newest dlt load the last passing check of a raw table read (``quality.checked_loads``):
-the next check of that table reads only the rows of newer loads (``Suite.reads_new_loads``).
+Also the newest dlt load of each account the last passing check of a raw table read
+(``quality.checked_account_loads``): the next check of that table reads only the rows of newer
+loads of the same account (``Suite.reads_new_loads``).
 """
 
 from __future__ import annotations
@@ -30,12 +31,16 @@ COLUMNS = (
 )
 # Tables without an account_key column are counted as a whole under this key.
 ALL_ACCOUNTS = "*"
-# The newest dlt load the last passing check of a table read (``Suite.reads_new_loads``).
-LOADS_TABLE = f"{SCHEMA}.checked_loads"
+# The newest dlt load of each account the last passing check of a table read
+# (``Suite.reads_new_loads``; ``account`` is the value of ``Suite.account_column``, or
+# ``ALL_ACCOUNTS``).
+LOADS_TABLE = f"{SCHEMA}.checked_account_loads"
 LOADS_COLUMNS = (
-    "table_name varchar not null, newest_load_id varchar not null, "
-    "recorded_at timestamp not null, primary key (table_name)"
+    "table_name varchar not null, account varchar not null, newest_load_id varchar not null, "
+    "recorded_at timestamp not null, primary key (table_name, account)"
 )
+# Its predecessor, one load per table (before loads were compared per account): dropped.
+OLD_LOADS_TABLE = f"{SCHEMA}.checked_loads"
 
 
 class RowCountHistory:
@@ -57,31 +62,39 @@ class RowCountHistory:
         with self.warehouse.sql(read_only=True) as opened:
             return _previous(opened, table)
 
-    def checked_load(self, table: str, connection: sa.Connection) -> str | None:
-        """The newest ``_dlt_load_id`` the last passing check of ``table`` read (None: none)."""
+    def checked_loads(self, table: str, connection: sa.Connection) -> dict[str, str]:
+        """``{account: newest _dlt_load_id}`` the last passing check of ``table`` read of each
+        account (empty: none yet)."""
         if not table_exists(connection, LOADS_TABLE):
-            return None
-        return connection.execute(
-            sa.text(f"select newest_load_id from {LOADS_TABLE} where table_name = :table"),
+            return {}
+        found = connection.execute(
+            sa.text(f"select account, newest_load_id from {LOADS_TABLE} where table_name = :table"),
             {"table": table},
-        ).scalar_one_or_none()
+        ).fetchall()
+        return {str(account): str(load) for account, load in found}
 
-    def record_loads(self, newest_by_table: Mapping[str, str]) -> None:
-        """Remember the newest load each passing check read, in one transaction."""
+    def record_loads(self, newest_by_table: Mapping[str, Mapping[str, str]]) -> None:
+        """Remember the newest load of each account each passing check read, in one
+        transaction; accounts not given keep theirs."""
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         rows = [
-            {"table": table, "load": load, "now": now}
-            for table, load in sorted(newest_by_table.items())
+            {"table": table, "account": account, "load": load, "now": now}
+            for table, newest in sorted(newest_by_table.items())
+            for account, load in sorted(newest.items())
         ]
         if not rows:
             return
         with self.warehouse.sql() as connection:
             create_if_missing(connection, LOADS_TABLE, LOADS_COLUMNS)
+            connection.execute(sa.text(f"drop table if exists {OLD_LOADS_TABLE}"))
             connection.execute(
-                sa.text(f"delete from {LOADS_TABLE} where table_name = :table"), rows
+                sa.text(
+                    f"delete from {LOADS_TABLE} where table_name = :table and account = :account"
+                ),
+                rows,
             )
             connection.execute(
-                sa.text(f"insert into {LOADS_TABLE} values (:table, :load, :now)"), rows
+                sa.text(f"insert into {LOADS_TABLE} values (:table, :account, :load, :now)"), rows
             )
 
     def record(self, table: str, counts: dict[str, int]) -> None:

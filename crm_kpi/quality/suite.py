@@ -57,6 +57,11 @@ class Suite:
             than the newest its last passing check read (``_dlt_load_id``). For raw tables:
             dlt changes a row only by loading it again (a merge stamps it with the new load),
             so older rows were checked before as they are. Row counts read the whole table.
+        account_column: with ``reads_new_loads``, the column naming a row's account (raw
+            tables: amoCRM ``account_id``, Bitrix24 ``portal``): loads are compared with the
+            newest checked of the same account, since accounts load apart (a load extracted
+            before another account's has the older id, and can arrive after that one was
+            checked). None: the table's loads as those of one account.
     """
 
     table: str
@@ -69,6 +74,7 @@ class Suite:
     contract_columns: tuple[str, ...] = ()
     key: tuple[str, ...] = ()
     reads_new_loads: bool = False
+    account_column: str | None = None
 
     @property
     def name(self) -> str:

@@ -88,6 +88,43 @@ def test_raw_checks_read_the_loads_after_the_last_passing_check(warehouse: Path)
         assert outcome.checked_since_load == "2.0"
 
 
+def test_raw_checks_compare_loads_per_account(warehouse: Path) -> None:
+    """Accounts load apart: a load of account 2 with an older id than account 1's load that
+    was already checked is still read (and its bad row found)."""
+
+    def notes(rows: list[tuple[int, int, str, str]]) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "account_id": [row[0] for row in rows],
+                "id": [row[1] for row in rows],
+                "entity_id": [100] * len(rows),
+                "note_type": [row[2] for row in rows],
+                "created_at": [1_767_225_600] * len(rows),
+                "updated_at": [1_767_225_600] * len(rows),
+                "_dlt_load_id": [row[3] for row in rows],
+            }
+        )
+
+    first = [(1, 1, "call_in", "1.0"), (2, 1, "common", "1.1"), (1, 2, "common", "2.0")]
+    write_tables(warehouse, {"raw_amocrm.lead_notes": notes(first)})
+    assert _check(warehouse, "raw_amocrm.lead_notes").success
+
+    late = [*first, (2, 2, "telepathy", "1.5")]  # account 2's load, extracted before 2.0
+    write_tables(warehouse, {"raw_amocrm.lead_notes": notes(late)})
+    outcome = _check(warehouse, "raw_amocrm.lead_notes")
+    assert _failed(outcome) == {("expect_column_values_to_be_in_set", "note_type")}
+    assert outcome.checked_since_load == "1.1"  # the oldest of the accounts' checked loads
+
+    fixed = [*first, (2, 2, "common", "1.6")]
+    write_tables(warehouse, {"raw_amocrm.lead_notes": notes(fixed)})
+    assert _check(warehouse, "raw_amocrm.lead_notes").success
+    new_account = [*fixed, (3, 1, "telepathy", "0.5")]  # never checked: every row is read
+    write_tables(warehouse, {"raw_amocrm.lead_notes": notes(new_account)})
+    outcome = _check(warehouse, "raw_amocrm.lead_notes")
+    assert _failed(outcome) == {("expect_column_values_to_be_in_set", "note_type")}
+    assert outcome.checked_since_load is None
+
+
 def test_core_transitions_out_of_time_order_and_unknown_deals(warehouse: Path) -> None:
     transitions = pd.DataFrame(
         {

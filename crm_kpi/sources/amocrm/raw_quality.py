@@ -78,6 +78,7 @@ def _table(
         columns=columns,
         description="ids not null and unique, required fields, sane timestamps, known enums",
         reads_new_loads=True,
+        account_column="account_id",
     )
 
 

@@ -52,6 +52,7 @@ def _suite(table: str, key: tuple[str, ...], cursor: str | None) -> Suite:
         frames=(_cursor_in_range(table, key, cursor),) if cursor else (),
         description="ids not null and unique, modification cursor present and sane",
         reads_new_loads=True,
+        account_column="portal",
     )
 
 
