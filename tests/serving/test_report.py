@@ -125,6 +125,28 @@ def test_one_report_per_account_with_its_name_and_partial_periods_marked(tmp_pat
         assert result.summary.count("1. ") == 1
 
 
+def test_reports_written_by_two_processes_equal_those_of_one(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from crm_kpi.serving.report import build_reports
+
+    snapshot = _snapshot(tmp_path)
+    with duckdb.connect(str(snapshot)) as connection:  # three more accounts
+        for table in ("mart_manager_monthly", "mart_manager_daily"):
+            connection.execute(
+                f"insert into {table} select * exclude (number) replace ('bitrix24:copy' || number"
+                f" as account_key) from {table}, range(3) as copies(number)"
+            )
+    now = dt.datetime(2026, 12, 4, 12, 0, tzinfo=dt.UTC)
+    one = build_reports(snapshot, tmp_path / "one", language="en", now=now, workers=1)
+    two = build_reports(snapshot, tmp_path / "two", language="en", now=now, workers=2)
+    assert len(one) == len(two) == 4
+    assert [r.path.name for r in one] == [r.path.name for r in two]
+    assert [r.summary for r in one] == [r.summary for r in two]
+    for first, second in zip(one, two, strict=True):
+        assert first.path.read_bytes() == second.path.read_bytes(), first.path.name
+
+
 def test_a_week_cut_by_the_horizon_is_marked_partial(tmp_path: Path) -> None:
     from crm_kpi.serving.report.data import load_report_data
 

@@ -238,14 +238,53 @@ def build_report(
     )
 
 
+# A process takes ~3 s to start (pandas, matplotlib, DuckDB) and a report ~0.4 s: one process
+# per this many accounts, by default.
+ACCOUNTS_PER_WORKER = 12
+# Every this many reports, a progress line.
+PROGRESS_EVERY = 50
+
+
 def build_reports(
-    snapshot_file: Path, output_dir: Path, language: str = "ru", now: dt.datetime | None = None
+    snapshot_file: Path,
+    output_dir: Path,
+    language: str = "ru",
+    now: dt.datetime | None = None,
+    workers: int | None = None,
 ) -> list[ReportResult]:
-    """One report per account of the snapshot (managers of two accounts never mix)."""
+    """One report per account of the snapshot (managers of two accounts never mix).
+
+    Reports are independent and their charts CPU-bound (~0.4 s a report, mostly matplotlib):
+    with many accounts they are written by ``workers`` processes (default: one per CPU, and
+    no more than one per ``ACCOUNTS_PER_WORKER`` accounts), each reading the snapshot read-only.
+    200 accounts on 2 cores: 87 s in one process, 48-50 s in two.
+    """
     accounts = report_accounts(snapshot_file)
+    now = now or dt.datetime.now(dt.UTC)
     if not accounts:
         return [build_report(snapshot_file, output_dir, language, now)]
-    return [
-        build_report(snapshot_file, output_dir, language, now, key, title)
-        for key, title in accounts.items()
-    ]
+    if workers is None:
+        workers = min(os.cpu_count() or 1, len(accounts) // ACCOUNTS_PER_WORKER)
+    workers = min(workers, len(accounts))
+    if workers < 2:
+        return [
+            build_report(snapshot_file, output_dir, language, now, key, title)
+            for key, title in accounts.items()
+        ]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    logger.info("report: %d accounts, %d processes", len(accounts), workers)
+    # spawn: a fork of a process running Dagster's or dbt's threads can deadlock.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [
+            pool.submit(build_report, snapshot_file, output_dir, language, now, key, title)
+            for key, title in accounts.items()
+        ]
+        results = []
+        for done, future in enumerate(futures, start=1):
+            results.append(future.result())
+            if done % PROGRESS_EVERY == 0 or done == len(futures):
+                logger.info("report: %d of %d accounts written", done, len(futures))
+    return results
